@@ -1,0 +1,241 @@
+/**
+ * The DAG processor: finds DAG files, parses new and changed ones (and all of them on an
+ * interval) in separate processes, and stores their serialized DAGs and import errors. A file
+ * that fails records an import error; its DAGs keep their last good version and keep running.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/index.js';
+import {
+  clearImportError,
+  clearImportErrorsExcept,
+  deactivateMissingFiles,
+  type GaleDb,
+  heartbeatJob,
+  poolNames,
+  recordImportError,
+  startJob,
+  endJob,
+  syncFileDags,
+  upsertDagCode,
+} from '../db/index.js';
+import type { ParseResult, SerializedDag } from '../models/index.js';
+import { DAG_FILE_EXTENSIONS } from './load-dag-module.js';
+import { parseDagFile } from './parse-file.js';
+import type { ParseRequest } from './parse-worker.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface DagProcessorDeps {
+  db: GaleDb;
+  config: LoadedConfig;
+  log: Logger;
+  clock?: Clock;
+  /** folders to search; default: core.dags_folder, plus the examples when core.load_examples */
+  dagFolders?: string[];
+}
+
+interface FileState {
+  mtimeMs: number;
+  size: number;
+  parsedAt: number;
+  poolError: boolean;
+}
+
+export const EXAMPLES_FOLDER = resolve(new URL('../../examples/dags', import.meta.url).pathname);
+
+export function dagFolders(config: LoadedConfig): string[] {
+  const folders = [resolve(config.config.core.dags_folder)];
+  if (config.config.core.load_examples) folders.push(EXAMPLES_FOLDER);
+  return folders;
+}
+
+export async function listDagFiles(folder: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (
+        entry.isFile() &&
+        !entry.name.endsWith('.d.ts') &&
+        DAG_FILE_EXTENSIONS.some((ext) => entry.name.endsWith(ext))
+      ) {
+        out.push(path);
+      }
+    }
+  };
+  await walk(folder);
+  return out.sort();
+}
+
+export class DagProcessor {
+  readonly #deps: DagProcessorDeps;
+  readonly #clock: Clock;
+  readonly #files = new Map<string, FileState>();
+  #pools = '';
+  #jobId: number | null = null;
+
+  constructor(deps: DagProcessorDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  #request(file: string): ParseRequest {
+    const c = this.#deps.config.config;
+    return {
+      file,
+      defaults: {
+        catchup: c.scheduler.catchup_by_default,
+        dataIntervals: c.scheduler.create_cron_data_intervals,
+        timezone: c.core.default_timezone,
+        maxActiveRuns: c.core.max_active_runs_per_dag,
+        maxActiveTasks: c.core.max_active_tasks_per_dag,
+      },
+    };
+  }
+
+  /** One pass: parse what is new, changed or due; retire what is gone. Returns the files parsed. */
+  async processOnce(options: { force?: boolean } = {}): Promise<string[]> {
+    const { db } = this.#deps.db;
+    const c = this.#deps.config.config.dag_processor;
+    const folders = this.#deps.dagFolders ?? dagFolders(this.#deps.config);
+    const files = (await Promise.all(folders.map(listDagFiles))).flat();
+    const pools = [...(await poolNames(db))].sort().join(',');
+    const poolsChanged = pools !== this.#pools;
+    this.#pools = pools;
+    const now = this.#clock.now().getTime();
+    const due: string[] = [];
+    for (const file of files) {
+      let st: { mtimeMs: number; size: number };
+      try {
+        st = await stat(file);
+      } catch {
+        continue;
+      }
+      const known = this.#files.get(file);
+      if (
+        options.force ||
+        !known ||
+        known.mtimeMs !== st.mtimeMs ||
+        known.size !== st.size ||
+        now - known.parsedAt >= c.refresh_interval * 1000 ||
+        (poolsChanged && known.poolError)
+      ) {
+        due.push(file);
+        this.#files.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsedAt: now, poolError: false });
+      }
+    }
+    for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.#files.delete(file);
+
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length) {
+        const file = due[next++]!;
+        const result = await parseDagFile(this.#request(file), c.file_parsing_timeout * 1000);
+        await this.#store(file, result);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(c.parsing_processes, due.length) }, worker));
+
+    const gone = await deactivateMissingFiles(db, files);
+    if (gone > 0) this.#deps.log.info({ count: gone }, 'DAGs whose files are gone are now inactive');
+    await clearImportErrorsExcept(db, files);
+    return due;
+  }
+
+  async #store(file: string, result: ParseResult): Promise<void> {
+    const { db } = this.#deps.db;
+    const now = this.#clock.now();
+    const log = this.#deps.log;
+    if (result.error) {
+      log.warn({ file, error: result.error.message }, 'DAG file failed to import');
+      await recordImportError(db, { filename: file, message: result.error.message, stacktrace: result.error.stack, now });
+      return;
+    }
+    const unknownPool = await this.#unknownPool(result.dags);
+    if (unknownPool) {
+      const state = this.#files.get(file);
+      if (state) state.poolError = true;
+      log.warn({ file, error: unknownPool }, 'DAG file names an unknown pool');
+      await recordImportError(db, { filename: file, message: unknownPool, stacktrace: unknownPool, now });
+      return;
+    }
+    const { conflicts } = await syncFileDags(db, file, result.dags, {
+      pausedAtCreation: this.#deps.config.config.core.dags_are_paused_at_creation,
+      now,
+    });
+    try {
+      await upsertDagCode(db, file, await readFile(file, 'utf8'), now);
+    } catch (error) {
+      log.warn({ file, err: error }, 'could not store the DAG file source');
+    }
+    if (conflicts.length > 0) {
+      const message = conflicts
+        .map((c) => `DAG id "${c.dagId}" is already defined in ${c.otherFile}`)
+        .join('\n')
+        .concat('\nhint: Give each DAG its own dagId across all DAG files.');
+      await recordImportError(db, { filename: file, message, stacktrace: message, now });
+    } else {
+      await clearImportError(db, file);
+    }
+    log.debug({ file, dags: result.dags.map((d) => d.dagId) }, 'DAG file parsed');
+  }
+
+  async #unknownPool(dags: readonly SerializedDag[]): Promise<string | null> {
+    const pools = await poolNames(this.#deps.db.db);
+    for (const d of dags) {
+      for (const t of d.tasks) {
+        if (!pools.has(t.pool)) {
+          return `DAG "${d.dagId}", task "${t.taskId}": pool "${t.pool}" does not exist\nhint: Create it with "gale pools set ${t.pool} <slots>", or use another pool.`;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Runs passes every file_check_interval until the signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { db } = this.#deps.db;
+    this.#jobId = await startJob(db, 'dag_processor', this.#clock.now());
+    const interval = this.#deps.config.config.dag_processor.file_check_interval * 1000;
+    try {
+      while (!signal.aborted) {
+        try {
+          await this.processOnce();
+          await heartbeatJob(db, this.#jobId, this.#clock.now());
+        } catch (error) {
+          this.#deps.log.error({ err: error }, 'DAG processor pass failed; retrying');
+        }
+        await sleep(interval, signal);
+      }
+    } finally {
+      await endJob(db, this.#jobId, this.#clock.now());
+    }
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Imports a DAG file in this process and returns the DAGs it defined. Only parse processes and
+ * task runners call this: it runs user code.
+ */
+import { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { GaleError } from '../models/index.js';
+import { type Dag, takeDefinedDags } from '../sdk/index.js';
+
+let registered = false;
+
+function registerHooks(): void {
+  if (registered) return;
+  registered = true;
+  process.setSourceMapsEnabled(true);
+  register(new URL('./module-hooks.js', import.meta.url), {
+    data: { sdkUrl: new URL('../sdk/index.js', import.meta.url).href },
+  });
+}
+
+export const DAG_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+
+export async function loadDagModule(file: string): Promise<Dag[]> {
+  registerHooks();
+  takeDefinedDags();
+  await import(pathToFileURL(file).href);
+  const dags = takeDefinedDags();
+  const seen = new Set<string>();
+  for (const d of dags) {
+    if (seen.has(d.dagId)) {
+      throw new GaleError('GALE_ERR_DAG_DUPLICATE_ID', `DAG id "${d.dagId}" is defined twice in ${file}`, {
+        hint: 'Give each DAG its own dagId.',
+      });
+    }
+    seen.add(d.dagId);
+  }
+  return dags;
+}
+
+export async function loadDag(file: string, dagId: string): Promise<Dag> {
+  const dags = await loadDagModule(file);
+  const found = dags.find((d) => d.dagId === dagId);
+  if (!found) {
+    throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `${file} no longer defines DAG "${dagId}"`, {
+      hint: 'The file changed since it was parsed; wait for the DAG processor to parse it again.',
+    });
+  }
+  return found;
+}

@@ -1,0 +1,87 @@
+/**
+ * Node.js module hooks for DAG files: TypeScript (.ts .mts .cts) is compiled on the fly with
+ * esbuild, `gale` and `gale/sdk` resolve to this installation's SDK wherever the DAG folder is,
+ * and .js files in DAG folders load as ES modules. Registered by loadDagModule(); runs in Node's
+ * hooks thread, so it must stay small and free of Gale's other modules.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
+
+interface HookData {
+  sdkUrl: string;
+}
+
+interface ResolveContext {
+  parentURL?: string;
+  conditions: string[];
+}
+interface ResolveResult {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+}
+interface LoadContext {
+  format?: string | null;
+}
+interface LoadResult {
+  format: string;
+  source?: string | ArrayBuffer | Uint8Array;
+  shortCircuit?: boolean;
+}
+
+let sdkUrl = '';
+
+export function initialize(data: HookData): void {
+  sdkUrl = data.sdkUrl;
+}
+
+const TS = /\.(ts|mts|cts)$/;
+
+export async function resolve(
+  specifier: string,
+  context: ResolveContext,
+  next: (specifier: string, context: ResolveContext) => Promise<ResolveResult>,
+): Promise<ResolveResult> {
+  if (specifier === 'gale' || specifier === 'gale/sdk') return { url: sdkUrl, shortCircuit: true };
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    // TypeScript authors write './helpers.js' for './helpers.ts', or leave the extension off.
+    const relative = specifier.startsWith('./') || specifier.startsWith('../');
+    if (!relative || !context.parentURL?.startsWith('file:')) throw error;
+    const candidates = specifier.endsWith('.js')
+      ? [specifier.replace(/\.js$/, '.ts'), specifier.replace(/\.js$/, '.mts')]
+      : [`${specifier}.ts`, `${specifier}.mts`, `${specifier}/index.ts`];
+    for (const candidate of candidates) {
+      try {
+        return await next(candidate, context);
+      } catch {
+        // try the next candidate
+      }
+    }
+    throw error;
+  }
+}
+
+export async function load(
+  url: string,
+  context: LoadContext,
+  next: (url: string, context: LoadContext) => Promise<LoadResult>,
+): Promise<LoadResult> {
+  if (!url.startsWith('file:') || url.includes('/node_modules/')) return next(url, context);
+  const isTs = TS.test(url);
+  const isJs = /\.(js|mjs)$/.test(url);
+  if (!isTs && !isJs) return next(url, context);
+  const path = fileURLToPath(url);
+  const source = await readFile(path, 'utf8');
+  if (isJs && !source.includes('import') && !source.includes('export')) return next(url, context);
+  const result = await transform(source, {
+    loader: isTs ? 'ts' : 'js',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'inline',
+    sourcefile: path,
+  });
+  return { format: 'module', source: result.code, shortCircuit: true };
+}

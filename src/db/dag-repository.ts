@@ -1,0 +1,231 @@
+/** DAGs, their serialized versions and code: written by the DAG processor, read by everyone. */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import {
+  type DagRunInfo,
+  GaleError,
+  nextDagRunInfo,
+  type SerializedDag,
+  serializedDagSchema,
+} from '../models/index.js';
+import type { Database, DagRow } from './schema.js';
+import { iso } from './time.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function versionHash(dag: SerializedDag): string {
+  return createHash('sha256').update(JSON.stringify(dag)).digest('hex').slice(0, 32);
+}
+
+export async function getDag(db: Db, dagId: string): Promise<DagRow | undefined> {
+  return db.selectFrom('dag').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
+}
+
+export async function requireDag(db: Db, dagId: string): Promise<DagRow> {
+  const row = await getDag(db, dagId);
+  if (!row) {
+    throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `No DAG with id "${dagId}"`, {
+      hint: 'Run "gale dags list" to see the DAGs, and "gale dags list-import-errors" for files that failed to load.',
+    });
+  }
+  return row;
+}
+
+export async function listDags(db: Db, options: { includeInactive?: boolean } = {}): Promise<DagRow[]> {
+  let q = db.selectFrom('dag').selectAll().orderBy('dag_id');
+  if (!options.includeInactive) q = q.where('is_active', '=', 1);
+  return q.execute();
+}
+
+/** Serialized DAGs by version hash; versions never change, so they are cached forever. */
+export class SerializedDagCache {
+  readonly #cache = new Map<string, SerializedDag>();
+  async get(db: Db, dagId: string, hash: string): Promise<SerializedDag> {
+    const key = `${dagId}\u0000${hash}`;
+    const hit = this.#cache.get(key);
+    if (hit) return hit;
+    const row = await db
+      .selectFrom('serialized_dag')
+      .select('data')
+      .where('dag_id', '=', dagId)
+      .where('version_hash', '=', hash)
+      .executeTakeFirst();
+    if (!row) throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `DAG "${dagId}" has no serialized version ${hash}`);
+    const dag = serializedDagSchema.parse(JSON.parse(row.data));
+    this.#cache.set(key, dag);
+    return dag;
+  }
+}
+
+export async function getLatestSerializedDag(db: Db, dagId: string): Promise<SerializedDag> {
+  const dag = await requireDag(db, dagId);
+  return new SerializedDagCache().get(db, dagId, dag.latest_version_hash);
+}
+
+/** The latest scheduled run's dates: where the timetable continues from. */
+async function lastScheduledRun(db: Db, dagId: string): Promise<DagRunInfo | null> {
+  const row = await db
+    .selectFrom('dag_run')
+    .select(['logical_date', 'data_interval_start', 'data_interval_end', 'run_after'])
+    .where('dag_id', '=', dagId)
+    .where('run_type', '=', 'scheduled')
+    .orderBy('logical_date', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    logicalDate: new Date(row.logical_date),
+    dataIntervalStart: new Date(row.data_interval_start),
+    dataIntervalEnd: new Date(row.data_interval_end),
+    runAfter: new Date(row.run_after),
+  };
+}
+
+/** The DAG's next scheduled run after `after` (default: its latest scheduled run), from its timetable. */
+export async function computeNextDagRun(
+  db: Db,
+  dag: SerializedDag,
+  now: Date,
+  after?: DagRunInfo,
+): Promise<DagRunInfo | null> {
+  return nextDagRunInfo({
+    schedule: dag.schedule,
+    startDate: dag.startDate ? new Date(dag.startDate) : null,
+    endDate: dag.endDate ? new Date(dag.endDate) : null,
+    catchup: dag.catchup,
+    timezone: dag.timezone,
+    lastRun: after ?? (await lastScheduledRun(db, dag.dagId)),
+    now,
+  });
+}
+
+/** Computes the DAG's next scheduled run and stores it on the dag row. */
+export async function refreshNextDagRun(
+  db: Db,
+  dag: SerializedDag,
+  now: Date,
+  after?: DagRunInfo,
+): Promise<DagRunInfo | null> {
+  const info = await computeNextDagRun(db, dag, now, after);
+  await db
+    .updateTable('dag')
+    .set({
+      next_dagrun: info ? iso(info.logicalDate) : null,
+      next_dagrun_data_interval_start: info ? iso(info.dataIntervalStart) : null,
+      next_dagrun_data_interval_end: info ? iso(info.dataIntervalEnd) : null,
+      next_dagrun_create_after: info ? iso(info.runAfter) : null,
+    })
+    .where('dag_id', '=', dag.dagId)
+    .execute();
+  return info;
+}
+
+export interface SyncDagsOptions {
+  pausedAtCreation: boolean;
+  now: Date;
+}
+
+/**
+ * Stores the DAGs parsed from one file in one transaction: new versions, dag rows, and marks
+ * DAGs that the file no longer defines inactive. Returns the ids of DAGs another file owns.
+ */
+export async function syncFileDags(
+  db: Kysely<Database>,
+  fileloc: string,
+  dags: readonly SerializedDag[],
+  options: SyncDagsOptions,
+): Promise<{ conflicts: { dagId: string; otherFile: string }[] }> {
+  const conflicts: { dagId: string; otherFile: string }[] = [];
+  const now = iso(options.now);
+  await db.transaction().execute(async (tx) => {
+    const kept: string[] = [];
+    for (const dag of dags) {
+      const existing = await getDag(tx, dag.dagId);
+      if (existing && existing.is_active === 1 && existing.fileloc !== fileloc) {
+        conflicts.push({ dagId: dag.dagId, otherFile: existing.fileloc });
+        continue;
+      }
+      kept.push(dag.dagId);
+      const hash = versionHash(dag);
+      await tx
+        .insertInto('serialized_dag')
+        .values({ dag_id: dag.dagId, version_hash: hash, data: JSON.stringify(dag), created_at: now })
+        .onConflict((oc) => oc.columns(['dag_id', 'version_hash']).doNothing())
+        .execute();
+      const owners = [...new Set(dag.tasks.map((t) => t.owner))].join(', ');
+      const fields = {
+        is_active: 1,
+        fileloc,
+        owners,
+        description: dag.description,
+        tags: JSON.stringify(dag.tags),
+        schedule_text: dag.scheduleText,
+        max_active_runs: dag.maxActiveRuns,
+        max_active_tasks: dag.maxActiveTasks,
+        latest_version_hash: hash,
+        last_parsed_at: now,
+      };
+      if (!existing) {
+        await tx
+          .insertInto('dag')
+          .values({
+            dag_id: dag.dagId,
+            is_paused: (dag.isPausedUponCreation ?? options.pausedAtCreation) ? 1 : 0,
+            created_at: now,
+            ...fields,
+          })
+          .execute();
+      } else {
+        await tx.updateTable('dag').set(fields).where('dag_id', '=', dag.dagId).execute();
+      }
+      if (!existing || existing.latest_version_hash !== hash || existing.is_active !== 1) {
+        await refreshNextDagRun(tx, dag, options.now);
+      }
+    }
+    let stale = tx.updateTable('dag').set({ is_active: 0 }).where('fileloc', '=', fileloc);
+    if (kept.length > 0) stale = stale.where('dag_id', 'not in', kept);
+    await stale.execute();
+  });
+  return { conflicts };
+}
+
+/** DAGs whose files are gone become inactive; their history stays. */
+export async function deactivateMissingFiles(db: Db, presentFiles: readonly string[]): Promise<number> {
+  const active = await db.selectFrom('dag').select(['dag_id', 'fileloc']).where('is_active', '=', 1).execute();
+  const present = new Set(presentFiles);
+  const gone = active.filter((d) => !present.has(d.fileloc)).map((d) => d.dag_id);
+  if (gone.length === 0) return 0;
+  await db.updateTable('dag').set({ is_active: 0 }).where('dag_id', 'in', gone).execute();
+  return gone.length;
+}
+
+export async function setPaused(db: Kysely<Database>, dagId: string, isPaused: boolean, now: Date): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const dag = await requireDag(tx, dagId);
+    await tx.updateTable('dag').set({ is_paused: isPaused ? 1 : 0 }).where('dag_id', '=', dagId).execute();
+    if (!isPaused && dag.is_paused === 1) {
+      // On unpause the timetable continues from now: without catchup, missed runs are not created.
+      await refreshNextDagRun(tx, await new SerializedDagCache().get(tx, dagId, dag.latest_version_hash), now);
+    }
+  });
+}
+
+export async function upsertDagCode(db: Db, fileloc: string, source: string, now: Date): Promise<void> {
+  const hash = createHash('sha256').update(source).digest('hex').slice(0, 32);
+  await db
+    .insertInto('dag_code')
+    .values({ fileloc, source, source_hash: hash, updated_at: iso(now) })
+    .onConflict((oc) => oc.column('fileloc').doUpdateSet({ source, source_hash: hash, updated_at: iso(now) }))
+    .execute();
+}
+
+/** Deletes a DAG and all its history (runs, task instances, outputs). */
+export async function deleteDag(db: Kysely<Database>, dagId: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await requireDag(tx, dagId);
+    for (const table of ['xcom', 'task_instance_history', 'task_instance', 'dag_run', 'serialized_dag'] as const) {
+      await tx.deleteFrom(table).where('dag_id', '=', dagId).execute();
+    }
+    await tx.deleteFrom('dag').where('dag_id', '=', dagId).execute();
+  });
+}

@@ -1,0 +1,47 @@
+/** Task outputs (XCom), stored as JSON text. */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { iso } from './time.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface XcomKey {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+  key: string;
+}
+
+export async function setXcom(db: Db, key: XcomKey, json: string, now: Date): Promise<void> {
+  const values = { value: json, created_at: iso(now) };
+  await db
+    .insertInto('xcom')
+    .values({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, map_index: key.mapIndex, key: key.key, ...values })
+    .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'map_index', 'key']).doUpdateSet(values))
+    .execute();
+}
+
+/** The stored JSON text, or undefined when the task has no such output. */
+export async function getXcom(db: Db, key: XcomKey): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('xcom')
+    .select('value')
+    .where('dag_id', '=', key.dagId)
+    .where('run_id', '=', key.runId)
+    .where('task_id', '=', key.taskId)
+    .where('map_index', '=', key.mapIndex)
+    .where('key', '=', key.key)
+    .executeTakeFirst();
+  return row?.value;
+}
+
+export async function deleteXcomsOfTry(db: Db, key: Omit<XcomKey, 'key'>): Promise<void> {
+  await db
+    .deleteFrom('xcom')
+    .where('dag_id', '=', key.dagId)
+    .where('run_id', '=', key.runId)
+    .where('task_id', '=', key.taskId)
+    .where('map_index', '=', key.mapIndex)
+    .execute();
+}

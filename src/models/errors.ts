@@ -1,0 +1,82 @@
+/**
+ * Every error Gale raises on purpose, each with a stable code that is never reused.
+ * A user error carries a `hint` that says what to do and is printed without a stack trace;
+ * anything that is not a GaleError is unexpected and is always logged with its stack.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | GALE_ERR_CONFIG_INVALID | a setting in gale.yaml or GALE__SECTION__KEY has a bad value |
+ * | GALE_ERR_CONFIG_UNKNOWN_KEY | a setting that does not exist was given |
+ * | GALE_ERR_DAG_CYCLE | the tasks of a DAG depend on each other in a circle |
+ * | GALE_ERR_DAG_DUPLICATE_TASK | two tasks of one DAG share an id |
+ * | GALE_ERR_DAG_DUPLICATE_ID | two DAGs share an id |
+ * | GALE_ERR_DAG_INVALID | a DAG definition breaks a rule (bad option, bad id, task outside a DAG) |
+ * | GALE_ERR_SCHEDULE_INVALID | a schedule is not a cron expression, preset or interval |
+ * | GALE_ERR_DAG_DATES | a DAG's start date is after its end date |
+ * | GALE_ERR_UNKNOWN_POOL | a task names a pool that does not exist |
+ * | GALE_ERR_DAG_NOT_FOUND | no DAG has the given id |
+ * | GALE_ERR_TASK_NOT_FOUND | no task has the given id in the DAG |
+ * | GALE_ERR_RUN_NOT_FOUND | no DAG run has the given id |
+ * | GALE_ERR_RUN_EXISTS | a DAG run with that id or logical date already exists |
+ * | GALE_ERR_CONF_INVALID | a DAG run's conf is not a JSON object |
+ * | GALE_ERR_OUTPUT_TOO_LARGE | a task's output is bigger than core.max_output_size |
+ * | GALE_ERR_OUTPUT_NOT_JSON | a task's output cannot be stored as JSON |
+ * | GALE_ERR_TASK_TIMEOUT | a try ran longer than its executionTimeout |
+ * | GALE_ERR_DB_NOT_MIGRATED | the metadata database lacks migrations |
+ * | GALE_ERR_USAGE | a command line argument is wrong |
+ * | GALE_ERR_POOL_IN_USE | a pool cannot be deleted |
+ * | GALE_ERR_DAG_IMPORT | a DAG file failed to load |
+ */
+export const ErrorCodes = {
+  GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
+  GALE_ERR_CONFIG_UNKNOWN_KEY: 'GALE_ERR_CONFIG_UNKNOWN_KEY',
+  GALE_ERR_DAG_CYCLE: 'GALE_ERR_DAG_CYCLE',
+  GALE_ERR_DAG_DUPLICATE_TASK: 'GALE_ERR_DAG_DUPLICATE_TASK',
+  GALE_ERR_DAG_DUPLICATE_ID: 'GALE_ERR_DAG_DUPLICATE_ID',
+  GALE_ERR_DAG_INVALID: 'GALE_ERR_DAG_INVALID',
+  GALE_ERR_SCHEDULE_INVALID: 'GALE_ERR_SCHEDULE_INVALID',
+  GALE_ERR_DAG_DATES: 'GALE_ERR_DAG_DATES',
+  GALE_ERR_UNKNOWN_POOL: 'GALE_ERR_UNKNOWN_POOL',
+  GALE_ERR_DAG_NOT_FOUND: 'GALE_ERR_DAG_NOT_FOUND',
+  GALE_ERR_TASK_NOT_FOUND: 'GALE_ERR_TASK_NOT_FOUND',
+  GALE_ERR_RUN_NOT_FOUND: 'GALE_ERR_RUN_NOT_FOUND',
+  GALE_ERR_RUN_EXISTS: 'GALE_ERR_RUN_EXISTS',
+  GALE_ERR_CONF_INVALID: 'GALE_ERR_CONF_INVALID',
+  GALE_ERR_OUTPUT_TOO_LARGE: 'GALE_ERR_OUTPUT_TOO_LARGE',
+  GALE_ERR_OUTPUT_NOT_JSON: 'GALE_ERR_OUTPUT_NOT_JSON',
+  GALE_ERR_TASK_TIMEOUT: 'GALE_ERR_TASK_TIMEOUT',
+  GALE_ERR_DB_NOT_MIGRATED: 'GALE_ERR_DB_NOT_MIGRATED',
+  GALE_ERR_USAGE: 'GALE_ERR_USAGE',
+  GALE_ERR_POOL_IN_USE: 'GALE_ERR_POOL_IN_USE',
+  GALE_ERR_DAG_IMPORT: 'GALE_ERR_DAG_IMPORT',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface GaleErrorOptions {
+  hint?: string;
+  cause?: unknown;
+}
+
+export class GaleError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, options: GaleErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GaleError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export function isGaleError(error: unknown): error is GaleError {
+  return error instanceof GaleError;
+}
+
+/** One line for a user: the message and, when there is one, what to do about it. */
+export function describeError(error: unknown): string {
+  if (error instanceof GaleError) {
+    return error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
+  }
+  if (error instanceof Error) return error.stack ?? error.message;
+  return String(error);
+}

@@ -1,0 +1,14 @@
+/** When the next try of a failed task may start, as Airflow's TaskInstance.next_retry_datetime (without jitter). */
+import type { SerializedTask } from './serialized-dag.js';
+
+const MAX_DELAY_MS = 24 * 3_600_000;
+
+export function retryDelayMs(
+  task: Pick<SerializedTask, 'retryDelayMs' | 'retryExponentialBackoff' | 'maxRetryDelayMs'>,
+  tryNumber: number,
+): number {
+  const cap = task.maxRetryDelayMs ?? MAX_DELAY_MS;
+  if (!task.retryExponentialBackoff) return Math.min(task.retryDelayMs, cap);
+  const factor = 2 ** Math.max(0, tryNumber - 1);
+  return Math.min(task.retryDelayMs * factor, cap);
+}

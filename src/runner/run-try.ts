@@ -1,0 +1,186 @@
+/**
+ * The life of one try inside the process that runs it: claim it with its token, load the DAG,
+ * gather the upstream outputs, run the task, and record the result once. Used by the task
+ * process (runner/main.ts) and in-process by `gale dags test` and `gale tasks test`.
+ */
+import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  claimTry,
+  deleteXcomsOfTry,
+  failTry,
+  finishTry,
+  type GaleDb,
+  getXcom,
+  requireDagRun,
+  setXcom,
+} from '../db/index.js';
+import { loadDag } from '../dag-processing/index.js';
+import type { TaskWorkload } from '../executors/index.js';
+import { describeError, GaleError } from '../models/index.js';
+import type { TaskNode } from '../sdk/index.js';
+import { executeTask } from './execute-task.js';
+import { buildTaskContext } from './task-context.js';
+import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
+import type { WatchdogData, WatchdogMessage } from './watchdog.js';
+
+export interface RunTryOptions {
+  gdb: GaleDb;
+  sink: LogSink;
+  maxOutputSize: number;
+  heartbeatMs: number;
+  killGraceMs: number;
+  /** true in a task process of its own (watchdog thread, whole process group killed on timeout) */
+  isIsolated: boolean;
+  /** aborted when the process is asked to stop (SIGTERM) */
+  stop?: AbortSignal;
+}
+
+export type TryResult =
+  | { kind: 'not_claimed' }
+  | { kind: 'success'; output: unknown }
+  | { kind: 'failed'; error: string; recordedState: string | null };
+
+export function serializeOutput(value: unknown, maxBytes: number, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new GaleError('GALE_ERR_OUTPUT_NOT_JSON', `${where}: the return value cannot be stored as JSON: ${(error as Error).message}`, {
+      hint: 'Return plain data (objects, arrays, strings, numbers, booleans, null).',
+      cause: error,
+    });
+  }
+  if (json === undefined) return undefined;
+  const size = Buffer.byteLength(json);
+  if (size > maxBytes) {
+    throw new GaleError(
+      'GALE_ERR_OUTPUT_TOO_LARGE',
+      `${where}: the return value is ${size} bytes of JSON, more than core.max_output_size (${maxBytes})`,
+      { hint: 'Return a reference (a path or URL) to large data instead of the data, or raise core.max_output_size.' },
+    );
+  }
+  return json;
+}
+
+async function gatherArgs(gdb: GaleDb, node: TaskNode, w: TaskWorkload): Promise<unknown[]> {
+  const args: unknown[] = [];
+  for (const spec of node.args) {
+    if (spec.type === 'literal') {
+      args.push(spec.value);
+      continue;
+    }
+    const json = await getXcom(gdb.db, { dagId: w.dagId, runId: w.runId, taskId: spec.taskId, mapIndex: -1, key: spec.key });
+    args.push(json === undefined ? undefined : JSON.parse(json));
+  }
+  return args;
+}
+
+export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
+  const { gdb } = options;
+  const claimed = await claimTry(gdb.db, {
+    tiId: w.tiId,
+    tryNumber: w.tryNumber,
+    token: w.token,
+    hostname: hostname(),
+    pid: process.pid,
+    now: new Date(),
+  });
+  if (!claimed) return { kind: 'not_claimed' };
+
+  const log = createTaskLogger(options.sink);
+  const controller = new AbortController();
+  const onStop = () => controller.abort(new Error('Task process received SIGTERM'));
+  options.stop?.addEventListener('abort', onStop, { once: true });
+  let watchdog: Worker | null = null;
+  let node: TaskNode | null = null;
+  let timeoutTimer: NodeJS.Timeout | undefined;
+  const retryOf = (n: TaskNode | null) =>
+    n?.options ?? { retryDelayMs: 0, retryExponentialBackoff: false, maxRetryDelayMs: null };
+  try {
+    log.info(`Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`);
+    const run = await requireDagRun(gdb.db, w.dagId, w.runId);
+    const ti = await gdb.db.selectFrom('task_instance').select('max_tries').where('id', '=', w.tiId).executeTakeFirstOrThrow();
+    const dag = await loadDag(w.fileloc, w.dagId);
+    node = dag.getTask(w.taskId);
+    const watchdogData: WatchdogData = {
+      dbUrl: gdb.url,
+      tiId: w.tiId,
+      tryNumber: w.tryNumber,
+      heartbeatMs: options.heartbeatMs,
+      timeoutMs: node.options.executionTimeoutMs,
+      killGraceMs: options.killGraceMs,
+      retry: retryOf(node),
+      isGroupLeader: options.isIsolated,
+    };
+    if (options.isIsolated) {
+      watchdog = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: watchdogData });
+      watchdog.unref();
+      watchdog.on('message', (m: WatchdogMessage) => {
+        if (m.kind === 'timeout') controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', m.error));
+        if (m.kind === 'lost') controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
+      });
+    } else if (node.options.executionTimeoutMs !== null) {
+      const ms = node.options.executionTimeoutMs;
+      timeoutTimer = setTimeout(
+        () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', `Task exceeded its executionTimeout of ${ms / 1000}s`)),
+        ms,
+      );
+    }
+    await deleteXcomsOfTry(gdb.db, { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex });
+    const args = await gatherArgs(gdb, node, w);
+    const ctx = buildTaskContext({
+      run,
+      taskId: w.taskId,
+      mapIndex: w.mapIndex,
+      tryNumber: w.tryNumber,
+      maxTries: ti.max_tries,
+      dagParams: dag.options.params ?? {},
+      log,
+      signal: controller.signal,
+    });
+    const restoreConsole = captureConsole(log);
+    let output: unknown;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        if (controller.signal.aborted) reject(controller.signal.reason);
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      });
+      aborted.catch(() => undefined);
+      output = await Promise.race([executeTask(node, ctx, args, log, options.killGraceMs), aborted]);
+    } finally {
+      restoreConsole();
+    }
+    const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
+    const done = await gdb.db.transaction().execute(async (tx) => {
+      const finished = await finishTry(tx, { tiId: w.tiId, tryNumber: w.tryNumber, outcome: { state: 'success' }, now: new Date() });
+      if (finished && json !== undefined) {
+        await setXcom(tx, { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key: 'return_value' }, json, new Date());
+      }
+      return finished;
+    });
+    if (!done) {
+      log.warn('The try was ended elsewhere before it finished; its result is not recorded');
+      return { kind: 'failed', error: 'ended elsewhere', recordedState: null };
+    }
+    log.info(`Task succeeded${json === undefined ? '' : `; output: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`}`);
+    return { kind: 'success', output };
+  } catch (error) {
+    const message = describeError(error);
+    log.error(`Task failed: ${message}`);
+    const outcome = await failTry(gdb.db, {
+      tiId: w.tiId,
+      tryNumber: w.tryNumber,
+      error: message,
+      retry: retryOf(node),
+      now: new Date(),
+    });
+    if (outcome) log.info(`Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`);
+    return { kind: 'failed', error: message, recordedState: outcome?.state ?? null };
+  } finally {
+    clearTimeout(timeoutTimer);
+    options.stop?.removeEventListener('abort', onStop);
+    if (watchdog) await watchdog.terminate();
+  }
+}

@@ -1,0 +1,57 @@
+/** Builds what a try sees: the TaskContext for functions, the template context for templates. */
+import type { DagRunRow } from '../db/index.js';
+import type { TaskContext, TaskLogger } from '../sdk/index.js';
+
+export interface ContextInput {
+  run: DagRunRow;
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+  maxTries: number;
+  dagParams: Record<string, unknown>;
+  log: TaskLogger;
+  signal: AbortSignal;
+}
+
+export function buildTaskContext(input: ContextInput): TaskContext {
+  const logicalDate = new Date(input.run.logical_date);
+  const ds = input.run.logical_date.slice(0, 10);
+  const conf = JSON.parse(input.run.conf) as Record<string, unknown>;
+  return {
+    dagId: input.run.dag_id,
+    runId: input.run.run_id,
+    taskId: input.taskId,
+    mapIndex: input.mapIndex,
+    tryNumber: input.tryNumber,
+    maxTries: input.maxTries,
+    logicalDate,
+    dataIntervalStart: new Date(input.run.data_interval_start),
+    dataIntervalEnd: new Date(input.run.data_interval_end),
+    ds,
+    dsNodash: ds.replaceAll('-', ''),
+    ts: logicalDate.toISOString(),
+    params: { ...input.dagParams, ...conf },
+    conf,
+    log: input.log,
+    signal: input.signal,
+  };
+}
+
+/** Airflow's template variables: {{ ds }}, {{ ts }}, {{ params.x }}, {{ dag_run.conf.y }}, ... */
+export function templateContext(ctx: TaskContext): Record<string, unknown> {
+  return {
+    ds: ctx.ds,
+    ds_nodash: ctx.dsNodash,
+    ts: ctx.ts,
+    ts_nodash: ctx.ts.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, ''),
+    logical_date: ctx.logicalDate.toISOString(),
+    data_interval_start: ctx.dataIntervalStart.toISOString(),
+    data_interval_end: ctx.dataIntervalEnd.toISOString(),
+    run_id: ctx.runId,
+    dag_run: { run_id: ctx.runId, conf: ctx.conf, logical_date: ctx.logicalDate.toISOString() },
+    dag: { dag_id: ctx.dagId },
+    task: { task_id: ctx.taskId },
+    ti: { try_number: ctx.tryNumber, task_id: ctx.taskId, dag_id: ctx.dagId, map_index: ctx.mapIndex },
+    params: ctx.params,
+  };
+}

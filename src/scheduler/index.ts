@@ -1,0 +1,6 @@
+/** The scheduler: the loop, run creation, task readiness, queueing and recovery. */
+export { triggerDagRun, createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
+export { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
+export { type LoopStats, Scheduler, type SchedulerDeps } from './scheduler.js';
+export { queueScheduledTasks, taskLogPath } from './task-queueing.js';
+export { decideRun, scheduleRunningRuns } from './task-readiness.js';

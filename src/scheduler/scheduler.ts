@@ -1,0 +1,121 @@
+/**
+ * The scheduler loop: create due runs, start queued runs, record what the executor reports,
+ * decide task readiness, queue tasks, and now and then look for zombies and stuck queued tries.
+ * It sleeps when idle and wakes at once when the executor reports a finished process.
+ */
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/index.js';
+import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
+import type { Executor } from '../executors/index.js';
+import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
+import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
+import { queueScheduledTasks } from './task-queueing.js';
+import { scheduleRunningRuns } from './task-readiness.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface SchedulerDeps {
+  db: GaleDb;
+  config: LoadedConfig;
+  executor: Executor;
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface LoopStats {
+  runsCreated: number;
+  runsStarted: number;
+  tasksScheduled: number;
+  tasksQueued: number;
+  runsFinished: number;
+}
+
+export class Scheduler {
+  readonly #deps: SchedulerDeps;
+  readonly #clock: Clock;
+  readonly #cache = new SerializedDagCache();
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #lastRecovery = 0;
+  #lastHeartbeat = 0;
+  #jobId: number | null = null;
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? { now: () => new Date() };
+    deps.executor.onEvent(() => this.wake());
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** One pass of the loop. */
+  async runOnce(): Promise<LoopStats> {
+    const { db } = this.#deps.db;
+    const c = this.#deps.config.config;
+    const log = this.#deps.log;
+    const now = this.#clock.now();
+    await handleExecutorEvents(db, this.#cache, this.#deps.executor.drainEvents(), log, now);
+    const runsCreated = await createDueScheduledRuns(db, this.#cache, now, c.scheduler.max_dagruns_to_create_per_loop);
+    const runsStarted = await startQueuedRuns(db, now);
+    const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now);
+    for (const run of finishedRuns) log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
+    const tasksQueued = await queueScheduledTasks(db, this.#cache, this.#deps.executor, {
+      baseLogFolder: c.logging.base_log_folder,
+      now,
+    });
+    const recoveryEvery = Math.min(c.scheduler.task_instance_heartbeat_timeout, c.scheduler.task_queued_timeout) * 500;
+    if (now.getTime() - this.#lastRecovery >= recoveryEvery) {
+      this.#lastRecovery = now.getTime();
+      await failZombies(db, this.#cache, c.scheduler.task_instance_heartbeat_timeout, log, now);
+      await requeueStaleQueued(db, this.#deps.executor, c.scheduler.task_queued_timeout, log, now);
+    }
+    if (this.#jobId !== null && now.getTime() - this.#lastHeartbeat >= c.scheduler.scheduler_heartbeat_sec * 1000) {
+      this.#lastHeartbeat = now.getTime();
+      await heartbeatJob(db, this.#jobId, now);
+    }
+    return { runsCreated, runsStarted, tasksScheduled: scheduled, tasksQueued, runsFinished: finishedRuns.length };
+  }
+
+  /** Loops until the signal aborts, then lets running tries finish up to the grace period. */
+  async run(signal: AbortSignal, options: { shutdownGraceMs?: number } = {}): Promise<void> {
+    const { db } = this.#deps.db;
+    const log = this.#deps.log;
+    this.#jobId = await startJob(db, 'scheduler', this.#clock.now());
+    const idleMs = this.#deps.config.config.scheduler.idle_sleep_time * 1000;
+    const onAbort = () => this.#wake?.();
+    signal.addEventListener('abort', onAbort);
+    log.info({ executor: this.#deps.executor.name }, 'scheduler started');
+    try {
+      while (!signal.aborted) {
+        let stats: LoopStats | null = null;
+        this.#woken = false;
+        try {
+          stats = await this.runOnce();
+        } catch (error) {
+          log.error({ err: error }, 'scheduler loop failed; retrying');
+        }
+        const busy = stats !== null && (stats.runsCreated > 0 || stats.runsStarted > 0 || stats.tasksScheduled > 0 || stats.runsFinished > 0);
+        if (busy || this.#woken || signal.aborted) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, idleMs);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.#wake = done;
+        });
+        this.#wake = null;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      log.info('scheduler stopping');
+      await this.#deps.executor.shutdown(options.shutdownGraceMs ?? 0);
+      await endJob(db, this.#jobId, this.#clock.now());
+    }
+  }
+}

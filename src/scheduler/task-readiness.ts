@@ -1,0 +1,131 @@
+/**
+ * Deciding, for each running DAG run, which task instances may be scheduled (their trigger rule
+ * passes, retries are due), which are skipped or upstream_failed, and whether the run is done.
+ * Works from the serialized DAG only; never runs user code.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, DagRunRow, SerializedDagCache } from '../db/index.js';
+import {
+  countUpstream,
+  evaluateTriggerRule,
+  isFinishedTiState,
+  type SerializedDag,
+  type TaskInstanceState,
+  tiStatesAllowedBefore,
+} from '../models/index.js';
+
+interface DagShape {
+  order: string[];
+  leaves: Set<string>;
+  byId: Map<string, SerializedDag['tasks'][number]>;
+}
+
+const shapes = new WeakMap<SerializedDag, DagShape>();
+
+function shapeOf(dag: SerializedDag): DagShape {
+  let shape = shapes.get(dag);
+  if (shape) return shape;
+  const byId = new Map(dag.tasks.map((t) => [t.taskId, t]));
+  const hasDownstream = new Set(dag.tasks.flatMap((t) => t.upstream));
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const u of byId.get(id)?.upstream ?? []) visit(u);
+    order.push(id);
+  };
+  for (const t of dag.tasks) visit(t.taskId);
+  shape = { order, leaves: new Set(dag.tasks.map((t) => t.taskId).filter((id) => !hasDownstream.has(id))), byId };
+  shapes.set(dag, shape);
+  return shape;
+}
+
+export interface RunDecisions {
+  toState: Map<TaskInstanceState, string[]>;
+  runState: 'success' | 'failed' | null;
+}
+
+/** Pure: what changes in one run given its task instances' states. */
+export function decideRun(
+  dag: SerializedDag,
+  tis: readonly { id: string; task_id: string; state: TaskInstanceState; next_retry_at: string | null }[],
+  now: Date,
+): RunDecisions {
+  const shape = shapeOf(dag);
+  const state = new Map(tis.map((t) => [t.task_id, t]));
+  const current = new Map<string, TaskInstanceState>(tis.map((t) => [t.task_id, t.state]));
+  const toState = new Map<TaskInstanceState, string[]>();
+  const move = (taskId: string, to: TaskInstanceState) => {
+    const ti = state.get(taskId);
+    if (!ti) return;
+    current.set(taskId, to);
+    const list = toState.get(to) ?? [];
+    list.push(ti.id);
+    toState.set(to, list);
+  };
+  for (const taskId of shape.order) {
+    const ti = state.get(taskId);
+    const task = shape.byId.get(taskId);
+    if (!ti || !task) continue;
+    const s = current.get(taskId)!;
+    const retryDue = s === 'up_for_retry' && (!ti.next_retry_at || ti.next_retry_at <= now.toISOString());
+    if (s !== 'none' && !retryDue) continue;
+    const upstream = task.upstream.map((u) => ({ state: current.get(u) ?? 'removed' }));
+    const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
+    if (decision === 'run') move(taskId, 'scheduled');
+    else if (decision === 'skipped' || decision === 'upstream_failed') move(taskId, decision);
+  }
+  let runState: RunDecisions['runState'] = null;
+  const all = [...current.values()];
+  if (all.every(isFinishedTiState)) {
+    const leafStates = [...shape.leaves].map((id) => current.get(id) ?? 'removed');
+    runState = leafStates.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
+  }
+  return { toState, runState };
+}
+
+/** Applies decideRun to every running run. Returns how many task instances became scheduled. */
+export async function scheduleRunningRuns(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  now: Date,
+): Promise<{ scheduled: number; finishedRuns: DagRunRow[] }> {
+  const runs = await db.selectFrom('dag_run').selectAll().where('state', '=', 'running').execute();
+  let scheduled = 0;
+  const finishedRuns: DagRunRow[] = [];
+  for (const run of runs) {
+    const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
+    const tis = await db
+      .selectFrom('task_instance')
+      .select(['id', 'task_id', 'state', 'next_retry_at'])
+      .where('dag_id', '=', run.dag_id)
+      .where('run_id', '=', run.run_id)
+      .execute();
+    const { toState, runState } = decideRun(dag, tis, now);
+    if (toState.size === 0 && !runState) continue;
+    await db.transaction().execute(async (tx) => {
+      for (const [to, ids] of toState) {
+        for (let i = 0; i < ids.length; i += 500) {
+          const result = await tx
+            .updateTable('task_instance')
+            .set({ state: to, updated_at: now.toISOString(), ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}) })
+            .where('id', 'in', ids.slice(i, i + 500))
+            .where('state', 'in', tiStatesAllowedBefore(to))
+            .executeTakeFirst();
+          if (to === 'scheduled') scheduled += Number(result.numUpdatedRows);
+        }
+      }
+      if (runState) {
+        const result = await tx
+          .updateTable('dag_run')
+          .set({ state: runState, end_date: now.toISOString() })
+          .where('id', '=', run.id)
+          .where('state', '=', 'running')
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) finishedRuns.push({ ...run, state: runState });
+      }
+    });
+  }
+  return { scheduled, finishedRuns };
+}

@@ -1,0 +1,43 @@
+/**
+ * Terminology
+ * - DAG: a set of tasks and their dependencies, with a schedule.
+ * - DAG run: one execution of a DAG for one logical date.
+ * - task instance: one task in one DAG run; a try is one attempt to run it (try number 1, 2, ...).
+ * - output (XCom): what a task returns, stored and handed to the tasks that take it as an argument.
+ */
+
+/** A logger whose lines go to the try's log file, with a timestamp and level. */
+export interface TaskLogger {
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  error(message: string, ...args: unknown[]): void;
+}
+
+/** What every task function receives as its first argument. */
+export interface TaskContext {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  /** -1 unless the task is mapped */
+  mapIndex: number;
+  /** 1 for the first try, 2 for the first retry, ... */
+  tryNumber: number;
+  maxTries: number;
+  logicalDate: Date;
+  dataIntervalStart: Date;
+  dataIntervalEnd: Date;
+  /** the logical date as YYYY-MM-DD */
+  ds: string;
+  /** the logical date as YYYYMMDD */
+  dsNodash: string;
+  /** the logical date as an ISO 8601 timestamp */
+  ts: string;
+  /** the DAG's params, overridden by the run's conf where both name a key */
+  params: Record<string, unknown>;
+  /** the conf the run was triggered with ({} for scheduled runs) */
+  conf: Record<string, unknown>;
+  log: TaskLogger;
+  /** aborted when the try is asked to stop (timeout, SIGTERM, marked failed elsewhere) */
+  signal: AbortSignal;
+}

@@ -1,0 +1,389 @@
+/**
+ * dag(), task(), shell() and chain(): how DAG authors define DAGs. A DAG is built by calling its
+ * build function once; tasks called inside it become nodes, and passing one task's result to
+ * another creates a typed data dependency. This module must never do I/O: it runs inside the
+ * DAG processor's parse processes and the task runner.
+ */
+import {
+  type ArgSpec,
+  GaleError,
+  parseSchedule,
+  type SerializedDag,
+  type SerializedTask,
+} from '../models/index.js';
+import type { TaskContext } from './context.js';
+import { type CompiledTaskOptions, compileTaskOptions, type DefaultArgs, type TaskOptions, validateTaskId } from './task-options.js';
+
+export interface DagOptions {
+  /** unique across all DAG files; letters, digits, `_`, `-`, `.` */
+  dagId: string;
+  /** cron expression, preset (@hourly @daily @weekly @monthly @yearly @once), interval ("30m"), or null: manual only (default null) */
+  schedule?: string | null;
+  /** the first logical date a scheduled run may have (required for a schedule other than null) */
+  startDate?: Date | string;
+  /** no scheduled run has a logical date after this */
+  endDate?: Date | string;
+  /** create the runs missed since startDate or since the last run (default scheduler.catchup_by_default: false) */
+  catchup?: boolean;
+  /** give cron runs a data interval between two ticks, logical date at its start (default scheduler.create_cron_data_intervals: false) */
+  dataIntervals?: boolean;
+  /** IANA time zone in which cron expressions are read (default core.default_timezone: UTC) */
+  timezone?: string;
+  tags?: string[];
+  description?: string;
+  doc?: string;
+  /** runs of this DAG active at once (default core.max_active_runs_per_dag: 16) */
+  maxActiveRuns?: number;
+  /** task instances running at once in one run of this DAG, as Airflow 3 (default core.max_active_tasks_per_dag: 16) */
+  maxActiveTasks?: number;
+  /** defaults for every task of the DAG */
+  defaultArgs?: DefaultArgs;
+  /** whether the DAG starts paused when first seen (default core.dags_are_paused_at_creation) */
+  paused?: boolean;
+  /** default values of the params, readable as ctx.params and {{ params.x }}; a run's conf overrides them */
+  params?: Record<string, unknown>;
+}
+
+/** A task's future output, to pass to downstream tasks; it also orders tasks with then(). */
+export interface TaskRef<T = unknown> {
+  readonly taskId: string;
+  /** Makes the given tasks run after this one; returns them, so chains read left to right. */
+  then<N extends TaskRef | readonly TaskRef[]>(next: N): N;
+  /** Makes this task run after the given ones; returns this task. */
+  after(...upstream: (TaskRef | readonly TaskRef[])[]): this;
+  /** phantom, for type inference only */
+  readonly __output?: T;
+}
+
+export type Arg<T> = T | TaskRef<T>;
+export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
+export type TaskFunction<A extends unknown[], R> = (ctx: TaskContext, ...args: A) => R | Promise<R>;
+
+/** A task definition; call it inside dag() to add the task, with its arguments. */
+export interface TaskFactory<A extends unknown[], R> {
+  (...args: Args<A>): TaskRef<R>;
+  readonly taskId: string;
+  /** the same task with other options, such as another taskId for a second use in one DAG */
+  override(options: TaskOptions): TaskFactory<A, R>;
+}
+
+export interface ShellOptions extends TaskOptions {
+  /** the command, run by /bin/sh -c; a template: {{ ds }}, {{ params.x }}, {{ dag_run.conf.y }} ... */
+  command: string;
+  /** environment of the command; replaces the worker's unless appendEnv is true */
+  env?: Record<string, string>;
+  appendEnv?: boolean;
+  cwd?: string;
+}
+
+export interface TaskNode {
+  readonly taskId: string;
+  readonly kind: 'function' | 'shell';
+  readonly options: CompiledTaskOptions;
+  readonly args: ArgSpec[];
+  readonly upstream: Set<string>;
+  readonly fn: TaskFunction<unknown[], unknown> | null;
+  readonly shell: ShellOptions | null;
+}
+
+const DAG_ID = /^[A-Za-z0-9_.-]{1,250}$/;
+
+export class Dag {
+  readonly dagId: string;
+  readonly options: DagOptions;
+  readonly tasks = new Map<string, TaskNode>();
+
+  constructor(options: DagOptions) {
+    if (typeof options?.dagId !== 'string' || !DAG_ID.test(options.dagId)) {
+      throw new GaleError('GALE_ERR_DAG_INVALID', `"${String(options?.dagId)}" is not a valid dag id`, {
+        hint: 'Give dag() a dagId of 1 to 250 letters, digits, "_", "-" or ".".',
+      });
+    }
+    this.dagId = options.dagId;
+    this.options = options;
+  }
+
+  getTask(taskId: string): TaskNode {
+    const node = this.tasks.get(taskId);
+    if (!node) {
+      throw new GaleError('GALE_ERR_TASK_NOT_FOUND', `DAG "${this.dagId}" has no task "${taskId}"`, {
+        hint: `Its tasks are: ${[...this.tasks.keys()].join(', ')}.`,
+      });
+    }
+    return node;
+  }
+
+  addTask(node: TaskNode): void {
+    if (this.tasks.has(node.taskId)) {
+      throw new GaleError(
+        'GALE_ERR_DAG_DUPLICATE_TASK',
+        `DAG "${this.dagId}" defines task "${node.taskId}" twice`,
+        { hint: 'Give each task its own taskId, for example with factory.override({ taskId: "..." }).' },
+      );
+    }
+    this.tasks.set(node.taskId, node);
+  }
+
+  /** A task id not yet used: `id`, then `id__1`, `id__2`, ... as Airflow does for reused @task functions. */
+  uniqueTaskId(taskId: string): string {
+    if (!this.tasks.has(taskId)) return taskId;
+    for (let i = 1; ; i++) if (!this.tasks.has(`${taskId}__${i}`)) return `${taskId}__${i}`;
+  }
+
+  /** Throws naming the cycle when the dependencies go round in a circle. */
+  checkAcyclic(): void {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const path: string[] = [];
+    const visit = (id: string): void => {
+      const s = state.get(id);
+      if (s === 'done') return;
+      if (s === 'visiting') {
+        const cycle = [...path.slice(path.indexOf(id)), id];
+        throw new GaleError(
+          'GALE_ERR_DAG_CYCLE',
+          `DAG "${this.dagId}" has a dependency cycle: ${cycle.join(' -> ')}`,
+          { hint: `Remove one of these dependencies so that task "${id}" does not depend on itself.` },
+        );
+      }
+      state.set(id, 'visiting');
+      path.push(id);
+      for (const up of this.tasks.get(id)?.upstream ?? []) visit(up);
+      path.pop();
+      state.set(id, 'done');
+    };
+    for (const id of this.tasks.keys()) visit(id);
+  }
+
+  /** The JSON form the scheduler works from. Defaults of the installation are applied here. */
+  serialize(fileloc: string, defaults: { catchup: boolean; dataIntervals: boolean; timezone: string; maxActiveRuns: number; maxActiveTasks: number }): SerializedDag {
+    const o = this.options;
+    const timezone = o.timezone ?? defaults.timezone;
+    const schedule = parseScheduleFor(this.dagId, o.schedule ?? null, o.dataIntervals ?? defaults.dataIntervals, timezone);
+    const startDate = toDate(o.startDate, this.dagId, 'startDate');
+    const endDate = toDate(o.endDate, this.dagId, 'endDate');
+    if (startDate && endDate && startDate.getTime() > endDate.getTime()) {
+      throw new GaleError(
+        'GALE_ERR_DAG_DATES',
+        `DAG "${this.dagId}": startDate ${startDate.toISOString()} is after endDate ${endDate.toISOString()}`,
+        { hint: 'Set startDate before endDate, or remove endDate.' },
+      );
+    }
+    if ((schedule.type === 'cron' || schedule.type === 'delta' || schedule.type === 'once') && !startDate) {
+      throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${this.dagId}" has a schedule but no startDate`, {
+        hint: 'Add startDate: the first logical date a scheduled run may have.',
+      });
+    }
+    const tasks: SerializedTask[] = [...this.tasks.values()].map((t) => ({
+      taskId: t.taskId,
+      kind: t.kind,
+      upstream: [...t.upstream].sort(),
+      args: t.args,
+      shell: t.shell
+        ? { command: t.shell.command, env: t.shell.env, appendEnv: t.shell.appendEnv ?? false, cwd: t.shell.cwd }
+        : undefined,
+      ...t.options,
+    }));
+    return {
+      dagId: this.dagId,
+      fileloc,
+      description: o.description ?? null,
+      doc: o.doc ?? null,
+      schedule,
+      scheduleText: o.schedule ?? null,
+      startDate: startDate?.toISOString() ?? null,
+      endDate: endDate?.toISOString() ?? null,
+      catchup: o.catchup ?? defaults.catchup,
+      timezone,
+      tags: [...(o.tags ?? [])],
+      maxActiveRuns: positiveInt(o.maxActiveRuns ?? defaults.maxActiveRuns, this.dagId, 'maxActiveRuns'),
+      maxActiveTasks: positiveInt(o.maxActiveTasks ?? defaults.maxActiveTasks, this.dagId, 'maxActiveTasks'),
+      isPausedUponCreation: o.paused ?? null,
+      params: toJson(o.params ?? {}, `DAG "${this.dagId}": params`) as Record<string, unknown>,
+      tasks,
+    };
+  }
+}
+
+function parseScheduleFor(dagId: string, schedule: string | null, dataIntervals: boolean, timezone: string) {
+  try {
+    return parseSchedule(schedule, { dataIntervals, timezone });
+  } catch (error) {
+    if (error instanceof GaleError) {
+      throw new GaleError(error.code, `DAG "${dagId}": ${error.message}`, { hint: error.hint, cause: error });
+    }
+    throw error;
+  }
+}
+
+function positiveInt(value: number, dagId: string, name: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${dagId}": ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function toDate(value: Date | string | undefined, dagId: string, name: string): Date | null {
+  if (value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${dagId}": ${name} "${String(value)}" is not a date`, {
+      hint: 'Use a Date or an ISO 8601 string such as "2026-01-01" or "2026-01-01T06:00:00Z".',
+    });
+  }
+  return date;
+}
+
+function toJson(value: unknown, where: string): unknown {
+  try {
+    return JSON.parse(JSON.stringify(value ?? null));
+  } catch (error) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where} must be JSON-serializable`, { cause: error });
+  }
+}
+
+// The DAGs a file defines and the one being built. Module state on purpose: it is Airflow's
+// DagContext, and a DAG file is always loaded in a process of its own.
+const defined: Dag[] = [];
+let building: Dag | null = null;
+
+/** Defines a DAG: calls `build` once, where tasks called become the DAG's tasks. */
+export function dag(options: DagOptions, build: () => void): Dag {
+  const d = new Dag(options);
+  if (building) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `dag("${d.dagId}") was called inside dag("${building.dagId}")`, {
+      hint: 'Define each DAG at the top level of the file.',
+    });
+  }
+  building = d;
+  try {
+    build();
+  } finally {
+    building = null;
+  }
+  d.checkAcyclic();
+  defined.push(d);
+  return d;
+}
+
+/** The DAGs defined since the last call; used by the loader after importing a DAG file. */
+export function takeDefinedDags(): Dag[] {
+  return defined.splice(0, defined.length);
+}
+
+function currentDag(what: string): Dag {
+  if (!building) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${what} was called outside of dag()`, {
+      hint: 'Call tasks inside the build function: dag({ dagId: "x" }, () => { myTask(); }).',
+    });
+  }
+  return building;
+}
+
+function isTaskRef(value: unknown): value is TaskRef {
+  return value instanceof Ref;
+}
+
+class Ref<T> implements TaskRef<T> {
+  constructor(
+    readonly dag: Dag,
+    readonly taskId: string,
+  ) {}
+
+  then<N extends TaskRef | readonly TaskRef[]>(next: N): N {
+    const list: readonly TaskRef[] = Array.isArray(next) ? (next as readonly TaskRef[]) : [next as TaskRef];
+    for (const n of list) this.dag.getTask(n.taskId).upstream.add(this.taskId);
+    return next;
+  }
+
+  after(...upstream: (TaskRef | readonly TaskRef[])[]): this {
+    const node = this.dag.getTask(this.taskId);
+    for (const u of upstream.flat()) node.upstream.add(u.taskId);
+    return this;
+  }
+}
+
+function addNode(
+  dag: Dag,
+  taskId: string,
+  kind: 'function' | 'shell',
+  options: TaskOptions,
+  rawArgs: readonly unknown[],
+  fn: TaskFunction<unknown[], unknown> | null,
+  shellOptions: ShellOptions | null,
+): Ref<never> {
+  const where = `DAG "${dag.dagId}", task "${taskId}"`;
+  validateTaskId(taskId, where);
+  const upstream = new Set<string>();
+  const args: ArgSpec[] = rawArgs.map((arg, i) => {
+    if (isTaskRef(arg)) {
+      upstream.add(arg.taskId);
+      return { type: 'output', taskId: arg.taskId, key: 'return_value' };
+    }
+    return { type: 'literal', value: toJson(arg, `${where}: argument ${i + 1}`) };
+  });
+  const compiled = compileTaskOptions(options, dag.options.defaultArgs ?? {}, where);
+  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions });
+  return new Ref(dag, taskId);
+}
+
+function normalizeTaskOptions(idOrOptions: string | TaskOptions): TaskOptions {
+  return typeof idOrOptions === 'string' ? { taskId: idOrOptions } : { ...idOrOptions };
+}
+
+/**
+ * Defines a function task. Its return value (JSON) is its output; pass the task's result to other
+ * tasks to hand it on:  const rows = extract(); load(rows);
+ */
+export function task<A extends unknown[], R>(
+  idOrOptions: string | TaskOptions,
+  fn: TaskFunction<A, R>,
+): TaskFactory<A, Awaited<R>> {
+  const options = normalizeTaskOptions(idOrOptions);
+  const baseId = options.taskId ?? fn.name;
+  if (!baseId) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', 'task() needs a taskId for an anonymous function', {
+      hint: 'Write task("my_task", fn) or task({ taskId: "my_task" }, fn).',
+    });
+  }
+  const factory = (...args: Args<A>): TaskRef<Awaited<R>> => {
+    const d = currentDag(`task "${baseId}"`);
+    return addNode(
+      d,
+      d.uniqueTaskId(baseId),
+      'function',
+      options,
+      args,
+      fn as TaskFunction<unknown[], unknown>,
+      null,
+    );
+  };
+  Object.defineProperty(factory, 'taskId', { value: baseId });
+  Object.defineProperty(factory, 'override', {
+    value: (more: TaskOptions) => task<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn),
+  });
+  return factory as TaskFactory<A, Awaited<R>>;
+}
+
+/** Adds a shell task to the DAG being built. Its output is the last line the command prints. */
+export function shell(idOrOptions: string | TaskOptions, command: string | ShellOptions): TaskRef<string> {
+  const base = normalizeTaskOptions(idOrOptions);
+  const options: ShellOptions = typeof command === 'string' ? { ...base, command } : { ...base, ...command };
+  const taskId = options.taskId;
+  if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', 'shell() needs a taskId');
+  if (typeof options.command !== 'string' || options.command.trim() === '') {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `shell task "${taskId}" has no command`);
+  }
+  const d = currentDag(`shell "${taskId}"`);
+  const { command: _c, env: _e, appendEnv: _a, cwd: _w, ...taskOptions } = options;
+  return addNode(d, taskId, 'shell', taskOptions, [], null, options);
+}
+
+/** chain(a, [b, c], d): a before b and c, both before d. */
+export function chain(...steps: (TaskRef | readonly TaskRef[])[]): void {
+  for (let i = 1; i < steps.length; i++) {
+    const prev = steps[i - 1]!;
+    const next = steps[i]!;
+    const prevList: readonly TaskRef[] = Array.isArray(prev) ? prev : [prev as TaskRef];
+    for (const p of prevList) p.then(next);
+  }
+}

@@ -1,0 +1,19 @@
+/** What DAG authors import: `import { dag, task, shell, chain } from 'gale/sdk'`. */
+export type { TaskContext, TaskLogger } from './context.js';
+export {
+  type Arg,
+  type Args,
+  chain,
+  Dag,
+  type DagOptions,
+  dag,
+  type ShellOptions,
+  shell,
+  type TaskFactory,
+  type TaskFunction,
+  type TaskNode,
+  type TaskRef,
+  task,
+  takeDefinedDags,
+} from './dag.js';
+export type { DefaultArgs, TaskOptions } from './task-options.js';

@@ -1,0 +1,119 @@
+/** The options a DAG author gives a task (or a DAG's defaultArgs), and their compiled form. */
+import {
+  type Duration,
+  GaleError,
+  parseDuration,
+  TRIGGER_RULES,
+  type TriggerRule,
+  WEIGHT_RULES,
+  type WeightRule,
+} from '../models/index.js';
+
+export interface TaskOptions {
+  /** unique within the DAG; letters, digits, `_`, `-`, `.` */
+  taskId?: string;
+  /** how many times a failed try is retried (default 0) */
+  retries?: number;
+  /** wait before a retry (default "5m", as Airflow) */
+  retryDelay?: Duration;
+  /** double the delay after every failed try (default false) */
+  retryExponentialBackoff?: boolean;
+  /** upper bound of the delay with exponential backoff (default none) */
+  maxRetryDelay?: Duration | null;
+  /** a try running longer fails: SIGTERM, then SIGKILL after core.killed_task_cleanup_time */
+  executionTimeout?: Duration | null;
+  /** the pool whose slots the task takes (default "default_pool") */
+  pool?: string;
+  /** how many slots of the pool a try takes (default 1) */
+  poolSlots?: number;
+  /** higher runs first when slots are short (default 1) */
+  priorityWeight?: number;
+  /** how priorityWeight adds up along the graph (default "downstream", as Airflow) */
+  weightRule?: WeightRule;
+  /** the queue of the executor that runs the task (default "default") */
+  queue?: string;
+  /** the executor that runs the task (default: core.executor) */
+  executor?: string | null;
+  /** when the task runs, given its upstream tasks' states (default "all_success") */
+  triggerRule?: TriggerRule;
+  owner?: string;
+  /** documentation shown with the task */
+  doc?: string;
+}
+
+export type DefaultArgs = Omit<TaskOptions, 'taskId'>;
+
+export interface CompiledTaskOptions {
+  retries: number;
+  retryDelayMs: number;
+  retryExponentialBackoff: boolean;
+  maxRetryDelayMs: number | null;
+  executionTimeoutMs: number | null;
+  pool: string;
+  poolSlots: number;
+  priorityWeight: number;
+  weightRule: WeightRule;
+  queue: string;
+  executor: string | null;
+  triggerRule: TriggerRule;
+  owner: string;
+  doc: string | null;
+}
+
+const TASK_ID = /^[A-Za-z0-9_.-]{1,250}$/;
+
+export function validateTaskId(taskId: string, where: string): void {
+  if (!TASK_ID.test(taskId)) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: "${taskId}" is not a valid task id`, {
+      hint: 'Use 1 to 250 letters, digits, "_", "-" or ".".',
+    });
+  }
+}
+
+function intAtLeast(value: number, min: number, name: string, where: string): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/** Task options over the DAG's defaultArgs over Gale's defaults, checked and frozen. */
+export function compileTaskOptions(
+  options: TaskOptions,
+  defaults: DefaultArgs,
+  where: string,
+): CompiledTaskOptions {
+  const o = { ...defaults, ...options };
+  const triggerRule = o.triggerRule ?? 'all_success';
+  if (!TRIGGER_RULES.includes(triggerRule)) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: unknown triggerRule "${String(triggerRule)}"`, {
+      hint: `Use one of: ${TRIGGER_RULES.join(', ')}.`,
+    });
+  }
+  const weightRule = o.weightRule ?? 'downstream';
+  if (!WEIGHT_RULES.includes(weightRule)) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: unknown weightRule "${String(weightRule)}"`, {
+      hint: `Use one of: ${WEIGHT_RULES.join(', ')}.`,
+    });
+  }
+  const timeout = o.executionTimeout == null ? null : parseDuration(o.executionTimeout, `${where}: executionTimeout`);
+  if (timeout === 0) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: executionTimeout must be longer than zero`);
+  }
+  return Object.freeze({
+    retries: intAtLeast(o.retries ?? 0, 0, 'retries', where),
+    retryDelayMs: parseDuration(o.retryDelay ?? 300_000, `${where}: retryDelay`),
+    retryExponentialBackoff: o.retryExponentialBackoff ?? false,
+    maxRetryDelayMs: o.maxRetryDelay == null ? null : parseDuration(o.maxRetryDelay, `${where}: maxRetryDelay`),
+    executionTimeoutMs: timeout,
+    pool: o.pool ?? 'default_pool',
+    poolSlots: intAtLeast(o.poolSlots ?? 1, 1, 'poolSlots', where),
+    priorityWeight: intAtLeast(o.priorityWeight ?? 1, Number.MIN_SAFE_INTEGER, 'priorityWeight', where),
+    weightRule,
+    queue: o.queue ?? 'default',
+    executor: o.executor ?? null,
+    triggerRule,
+    owner: o.owner ?? 'gale',
+    doc: o.doc ?? null,
+  });
+}
