@@ -12,6 +12,7 @@ import {
   finishTry,
   type GaleDb,
   getXcom,
+  heartbeatTry,
   requireDagRun,
   setXcom,
 } from '../db/index.js';
@@ -96,6 +97,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   let watchdog: Worker | null = null;
   let node: TaskNode | null = null;
   let timeoutTimer: NodeJS.Timeout | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   const retryOf = (n: TaskNode | null) =>
     n?.options ?? { retryDelayMs: 0, retryExponentialBackoff: false, maxRetryDelayMs: null };
   try {
@@ -121,7 +123,12 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         if (m.kind === 'timeout') controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', m.error));
         if (m.kind === 'lost') controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
       });
-    } else if (node.options.executionTimeoutMs !== null) {
+    } else {
+      heartbeat = setInterval(() => {
+        heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() }).catch(() => undefined);
+      }, options.heartbeatMs);
+    }
+    if (!options.isIsolated && node.options.executionTimeoutMs !== null) {
       const ms = node.options.executionTimeoutMs;
       timeoutTimer = setTimeout(
         () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', `Task exceeded its executionTimeout of ${ms / 1000}s`)),
@@ -180,6 +187,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     return { kind: 'failed', error: message, recordedState: outcome?.state ?? null };
   } finally {
     clearTimeout(timeoutTimer);
+    clearInterval(heartbeat);
     options.stop?.removeEventListener('abort', onStop);
     if (watchdog) await watchdog.terminate();
   }

@@ -16,6 +16,9 @@ import {
 } from '../db/index.js';
 import { type DagRunInfo, GaleError, manualRunInfo } from '../models/index.js';
 
+/** Runs of `gale dags test` carry this run id prefix; the scheduler leaves them to the test. */
+export const DAG_TEST_RUN_PREFIX = 'dags_test__';
+
 export async function createDueScheduledRuns(
   db: Kysely<Database>,
   cache: SerializedDagCache,

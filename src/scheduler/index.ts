@@ -3,4 +3,5 @@ export { triggerDagRun, createDueScheduledRuns, startQueuedRuns } from './dag-ru
 export { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
 export { type LoopStats, Scheduler, type SchedulerDeps } from './scheduler.js';
 export { queueScheduledTasks, taskLogPath } from './task-queueing.js';
-export { decideRun, scheduleRunningRuns } from './task-readiness.js';
+export { decideRun, scheduleRun, scheduleRunningRuns } from './task-readiness.js';
+export { type DagTestOptions, testDag } from './dag-test.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database, SerializedDagCache } from '../db/index.js';
 import type { Executor, TaskWorkload } from '../executors/index.js';
+import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 
 export function taskLogPath(baseFolder: string, w: { dagId: string; runId: string; taskId: string; mapIndex: number; tryNumber: number }): string {
   const task = w.mapIndex >= 0 ? `task_id=${w.taskId}/map_index=${w.mapIndex}` : `task_id=${w.taskId}`;
@@ -46,6 +47,7 @@ export async function queueScheduledTasks(
     ])
     .where('ti.state', '=', 'scheduled')
     .where('dr.state', '=', 'running')
+    .where('dr.run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
     .orderBy('ti.priority_weight', 'desc')
     .orderBy('dr.logical_date', 'asc')
     .orderBy('ti.task_id', 'asc')

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, DagRunRow, SerializedDagCache } from '../db/index.js';
+import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 import {
   countUpstream,
   evaluateTriggerRule,
@@ -85,47 +86,64 @@ export function decideRun(
   return { toState, runState };
 }
 
-/** Applies decideRun to every running run. Returns how many task instances became scheduled. */
+/** Applies decideRun to one run in one transaction. Returns how many tasks became scheduled and the run's new state. */
+export async function scheduleRun(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  run: DagRunRow,
+  now: Date,
+): Promise<{ scheduled: number; runState: 'success' | 'failed' | null }> {
+  const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
+  const tis = await db
+    .selectFrom('task_instance')
+    .select(['id', 'task_id', 'state', 'next_retry_at'])
+    .where('dag_id', '=', run.dag_id)
+    .where('run_id', '=', run.run_id)
+    .execute();
+  const { toState, runState } = decideRun(dag, tis, now);
+  if (toState.size === 0 && !runState) return { scheduled: 0, runState: null };
+  return db.transaction().execute(async (tx) => {
+    let scheduled = 0;
+    for (const [to, ids] of toState) {
+      for (let i = 0; i < ids.length; i += 500) {
+        const result = await tx
+          .updateTable('task_instance')
+          .set({ state: to, updated_at: now.toISOString(), ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}) })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('state', 'in', tiStatesAllowedBefore(to))
+          .executeTakeFirst();
+        if (to === 'scheduled') scheduled += Number(result.numUpdatedRows);
+      }
+    }
+    if (!runState) return { scheduled, runState: null };
+    const result = await tx
+      .updateTable('dag_run')
+      .set({ state: runState, end_date: now.toISOString() })
+      .where('id', '=', run.id)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return { scheduled, runState: Number(result.numUpdatedRows) === 1 ? runState : null };
+  });
+}
+
+/** Applies decideRun to every running run. */
 export async function scheduleRunningRuns(
   db: Kysely<Database>,
   cache: SerializedDagCache,
   now: Date,
 ): Promise<{ scheduled: number; finishedRuns: DagRunRow[] }> {
-  const runs = await db.selectFrom('dag_run').selectAll().where('state', '=', 'running').execute();
+  const runs = await db
+    .selectFrom('dag_run')
+    .selectAll()
+    .where('state', '=', 'running')
+    .where('run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
+    .execute();
   let scheduled = 0;
   const finishedRuns: DagRunRow[] = [];
   for (const run of runs) {
-    const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
-    const tis = await db
-      .selectFrom('task_instance')
-      .select(['id', 'task_id', 'state', 'next_retry_at'])
-      .where('dag_id', '=', run.dag_id)
-      .where('run_id', '=', run.run_id)
-      .execute();
-    const { toState, runState } = decideRun(dag, tis, now);
-    if (toState.size === 0 && !runState) continue;
-    await db.transaction().execute(async (tx) => {
-      for (const [to, ids] of toState) {
-        for (let i = 0; i < ids.length; i += 500) {
-          const result = await tx
-            .updateTable('task_instance')
-            .set({ state: to, updated_at: now.toISOString(), ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}) })
-            .where('id', 'in', ids.slice(i, i + 500))
-            .where('state', 'in', tiStatesAllowedBefore(to))
-            .executeTakeFirst();
-          if (to === 'scheduled') scheduled += Number(result.numUpdatedRows);
-        }
-      }
-      if (runState) {
-        const result = await tx
-          .updateTable('dag_run')
-          .set({ state: runState, end_date: now.toISOString() })
-          .where('id', '=', run.id)
-          .where('state', '=', 'running')
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) finishedRuns.push({ ...run, state: runState });
-      }
-    });
+    const result = await scheduleRun(db, cache, run, now);
+    scheduled += result.scheduled;
+    if (result.runState) finishedRuns.push({ ...run, state: result.runState });
   }
   return { scheduled, finishedRuns };
 }

@@ -1,0 +1,30 @@
+/** `gale config ...`: list, get. */
+import type { Command } from 'commander';
+import { listSettings, loadConfig } from '../config/index.js';
+import { GaleError } from '../models/index.js';
+import { parseOutputFormat, printRows } from './output.js';
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('Show the configuration');
+  config
+    .command('list')
+    .description('List every setting with its value')
+    .option('--show-source', 'also say where each value comes from (default, file, env)')
+    .option('--show-description', 'also say what each setting means')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((opts: { showSource?: boolean; showDescription?: boolean; output: string }) => {
+      const format = parseOutputFormat(opts.output);
+      const rows = listSettings(loadConfig(process.env));
+      printRows(rows, ['name', 'value', ...(opts.showSource ? ['source'] : []), ...(opts.showDescription ? ['description'] : [])], format);
+    });
+  config
+    .command('get <section.key>')
+    .description('Print one setting, for example core.parallelism')
+    .action((name: string) => {
+      const row = listSettings(loadConfig(process.env)).find((r) => r.name === name);
+      if (!row) {
+        throw new GaleError('GALE_ERR_CONFIG_UNKNOWN_KEY', `Unknown setting ${name}`, { hint: 'Run "gale config list" to see every setting.' });
+      }
+      process.stdout.write(`${typeof row.value === 'object' ? JSON.stringify(row.value) : String(row.value)}\n`);
+    });
+}

@@ -1,0 +1,46 @@
+/** `gale version` and `gale info`. */
+import { readFileSync } from 'node:fs';
+import { arch, cpus, platform, totalmem } from 'node:os';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { dagFolders } from '../dag-processing/index.js';
+import { printObject } from './output.js';
+
+export function galeVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function registerInfoCommands(program: Command): void {
+  program
+    .command('version')
+    .description('Print the version of Gale')
+    .action(() => {
+      process.stdout.write(`${galeVersion()}\n`);
+    });
+  program
+    .command('info')
+    .description('Print what Gale runs with: versions, paths, executor, database')
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action((opts: { output: string }) => {
+      const loaded = loadConfig(process.env);
+      const c = loaded.config;
+      printObject(
+        {
+          gale_version: galeVersion(),
+          node_version: process.version,
+          platform: `${platform()} ${arch()}`,
+          cpus: cpus().length,
+          memory_gb: Math.round(totalmem() / 2 ** 30),
+          gale_home: loaded.home,
+          config_file: loaded.file,
+          dag_folders: dagFolders(loaded).join(', '),
+          logs_folder: c.logging.base_log_folder,
+          executor: c.core.executor,
+          parallelism: c.core.parallelism,
+          database: c.database.url,
+        },
+        opts.output === 'json' ? 'json' : 'table',
+      );
+    });
+}

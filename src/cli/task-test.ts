@@ -1,0 +1,60 @@
+/** `gale tasks test`: one task's code run here with a context, recording nothing. */
+import type { DagRunRow, GaleDb } from '../db/index.js';
+import { getXcom } from '../db/index.js';
+import type { DagRunInfo } from '../models/index.js';
+import type { Dag, TaskNode } from '../sdk/index.js';
+import { executeTask } from '../runner/execute-task.js';
+import { buildTaskContext } from '../runner/task-context.js';
+import type { createTaskLogger } from '../runner/index.js';
+
+export async function executeTaskForTest(input: {
+  gdb: GaleDb;
+  dag: Dag;
+  node: TaskNode;
+  run: DagRunRow | null;
+  info: DagRunInfo;
+  log: ReturnType<typeof createTaskLogger>;
+  killGraceMs: number;
+}): Promise<unknown> {
+  const { run, info, node } = input;
+  const runRow: DagRunRow = run ?? {
+    id: 0,
+    dag_id: input.dag.dagId,
+    run_id: `test__${info.logicalDate.toISOString()}`,
+    run_type: 'manual',
+    state: 'running',
+    logical_date: info.logicalDate.toISOString(),
+    data_interval_start: info.dataIntervalStart.toISOString(),
+    data_interval_end: info.dataIntervalEnd.toISOString(),
+    run_after: info.runAfter.toISOString(),
+    conf: '{}',
+    queued_at: null,
+    start_date: null,
+    end_date: null,
+    dag_version_hash: '',
+    created_at: new Date().toISOString(),
+  };
+  const args: unknown[] = [];
+  for (const spec of node.args) {
+    if (spec.type === 'literal') args.push(spec.value);
+    else {
+      const json = run
+        ? await getXcom(input.gdb.db, { dagId: run.dag_id, runId: run.run_id, taskId: spec.taskId, mapIndex: -1, key: spec.key })
+        : undefined;
+      if (json === undefined) input.log.warn(`No output of upstream task "${spec.taskId}"; passing undefined (use --run-id to take it from a run)`);
+      args.push(json === undefined ? undefined : JSON.parse(json));
+    }
+  }
+  const controller = new AbortController();
+  const ctx = buildTaskContext({
+    run: runRow,
+    taskId: node.taskId,
+    mapIndex: -1,
+    tryNumber: 1,
+    maxTries: node.options.retries,
+    dagParams: input.dag.options.params ?? {},
+    log: input.log,
+    signal: controller.signal,
+  });
+  return executeTask(node, ctx, args, input.log, input.killGraceMs);
+}

@@ -1,0 +1,2 @@
+/** Logs (and, later, metrics). */
+export { createLogger, type Logger } from './logger.js';
