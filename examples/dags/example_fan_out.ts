@@ -5,7 +5,8 @@ const start = task('start', () => 'go');
 
 const branch = task({ taskId: 'branch', retries: 2, retryDelay: '2s' }, (ctx, n: number) => {
   // Fails on its first try now and then, to show retries.
-  if (n === 2 && ctx.tryNumber === 1 && Math.random() < 0.5) throw new Error('flaky upstream service, will retry');
+  if (n === 2 && ctx.tryNumber === 1 && Math.random() < 0.5)
+    throw new Error('flaky upstream service, will retry');
   return n * n;
 });
 

@@ -15,7 +15,16 @@ export function registerConfigCommands(program: Command): void {
     .action((opts: { showSource?: boolean; showDescription?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
       const rows = listSettings(loadConfig(process.env));
-      printRows(rows, ['name', 'value', ...(opts.showSource ? ['source'] : []), ...(opts.showDescription ? ['description'] : [])], format);
+      printRows(
+        rows,
+        [
+          'name',
+          'value',
+          ...(opts.showSource ? ['source'] : []),
+          ...(opts.showDescription ? ['description'] : []),
+        ],
+        format,
+      );
     });
   config
     .command('get <section.key>')
@@ -23,8 +32,12 @@ export function registerConfigCommands(program: Command): void {
     .action((name: string) => {
       const row = listSettings(loadConfig(process.env)).find((r) => r.name === name);
       if (!row) {
-        throw new GaleError('GALE_ERR_CONFIG_UNKNOWN_KEY', `Unknown setting ${name}`, { hint: 'Run "gale config list" to see every setting.' });
+        throw new GaleError('GALE_ERR_CONFIG_UNKNOWN_KEY', `Unknown setting ${name}`, {
+          hint: 'Run "gale config list" to see every setting.',
+        });
       }
-      process.stdout.write(`${typeof row.value === 'object' ? JSON.stringify(row.value) : String(row.value)}\n`);
+      process.stdout.write(
+        `${typeof row.value === 'object' ? JSON.stringify(row.value) : String(row.value)}\n`,
+      );
     });
 }

@@ -1,5 +1,6 @@
 /** `gale dags ...`: list, show, trigger, pause, unpause, test, list-runs, list-import-errors, delete. */
 import type { Command } from 'commander';
+import { DagProcessor } from '../dag-processing/index.js';
 import {
   deleteDag,
   getLatestSerializedDag,
@@ -10,7 +11,6 @@ import {
   SerializedDagCache,
   setPaused,
 } from '../db/index.js';
-import { DagProcessor } from '../dag-processing/index.js';
 import { type DagRunState, GaleError } from '../models/index.js';
 import { testDag, triggerDagRun } from '../scheduler/index.js';
 import { withEnv } from './environment.js';
@@ -29,7 +29,9 @@ export function parseConf(text: string | undefined): Record<string, unknown> | u
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GaleError('GALE_ERR_CONF_INVALID', '--conf must be a JSON object', { hint: 'Wrap values in {}: --conf \'{"key": "value"}\'.' });
+    throw new GaleError('GALE_ERR_CONF_INVALID', '--conf must be a JSON object', {
+      hint: 'Wrap values in {}: --conf \'{"key": "value"}\'.',
+    });
   }
   return value as Record<string, unknown>;
 }
@@ -38,7 +40,9 @@ export function parseDateOption(text: string | undefined, name: string): Date | 
   if (text === undefined) return undefined;
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) {
-    throw new GaleError('GALE_ERR_USAGE', `${name} "${text}" is not a date`, { hint: 'Use ISO 8601, for example 2026-01-31 or 2026-01-31T06:00:00Z.' });
+    throw new GaleError('GALE_ERR_USAGE', `${name} "${text}" is not a date`, {
+      hint: 'Use ISO 8601, for example 2026-01-31 or 2026-01-31T06:00:00Z.',
+    });
   }
   return date;
 }
@@ -68,7 +72,15 @@ export function registerDagCommands(program: Command): void {
             tags: JSON.parse(d.tags),
             next_dagrun: d.next_dagrun,
           })),
-          ['dag_id', 'fileloc', 'owners', 'is_paused', 'schedule', 'next_dagrun', ...(opts.includeInactive ? ['is_active'] : [])],
+          [
+            'dag_id',
+            'fileloc',
+            'owners',
+            'is_paused',
+            'schedule',
+            'next_dagrun',
+            ...(opts.includeInactive ? ['is_active'] : []),
+          ],
           format,
         );
       });
@@ -92,7 +104,15 @@ export function registerDagCommands(program: Command): void {
         }
         const format = parseOutputFormat(opts.output);
         if (format === 'json') {
-          printObject({ ...dag, isPaused: row.is_paused === 1, isActive: row.is_active === 1, nextDagrun: row.next_dagrun }, 'json');
+          printObject(
+            {
+              ...dag,
+              isPaused: row.is_paused === 1,
+              isActive: row.is_active === 1,
+              nextDagrun: row.next_dagrun,
+            },
+            'json',
+          );
           return;
         }
         printObject(
@@ -101,7 +121,12 @@ export function registerDagCommands(program: Command): void {
             description: dag.description,
             fileloc: dag.fileloc,
             schedule: dag.scheduleText,
-            timetable: dag.schedule.type === 'cron' ? (dag.schedule.dataIntervals ? 'cron (data intervals)' : 'cron (trigger)') : dag.schedule.type,
+            timetable:
+              dag.schedule.type === 'cron'
+                ? dag.schedule.dataIntervals
+                  ? 'cron (data intervals)'
+                  : 'cron (trigger)'
+                : dag.schedule.type,
             start_date: dag.startDate,
             end_date: dag.endDate,
             catchup: dag.catchup,
@@ -116,7 +141,14 @@ export function registerDagCommands(program: Command): void {
         );
         process.stdout.write('\n');
         printRows(
-          dag.tasks.map((t) => ({ task_id: t.taskId, kind: t.kind, upstream: t.upstream.join(', '), retries: t.retries, pool: t.pool, trigger_rule: t.triggerRule })),
+          dag.tasks.map((t) => ({
+            task_id: t.taskId,
+            kind: t.kind,
+            upstream: t.upstream.join(', '),
+            retries: t.retries,
+            pool: t.pool,
+            trigger_rule: t.triggerRule,
+          })),
           ['task_id', 'kind', 'upstream', 'retries', 'pool', 'trigger_rule'],
           'table',
         );
@@ -130,15 +162,35 @@ export function registerDagCommands(program: Command): void {
     .option('-l, --logical-date <date>', 'logical date of the run (default: now)')
     .option('-r, --run-id <run_id>', 'run id (default: manual__<logical date>)')
     .option(...OUTPUT)
-    .action(async (dagId: string, opts: { conf?: string; logicalDate?: string; runId?: string; output: string }) => {
-      const conf = parseConf(opts.conf);
-      const logicalDate = parseDateOption(opts.logicalDate, '--logical-date');
-      const format = parseOutputFormat(opts.output);
-      await withEnv('cli', async ({ gdb }) => {
-        const run = await triggerDagRun(gdb.db, new SerializedDagCache(), { dagId, conf, logicalDate, runId: opts.runId, now: new Date() });
-        printObject({ dag_id: run.dag_id, run_id: run.run_id, state: run.state, logical_date: run.logical_date, conf: JSON.parse(run.conf) }, format);
-      });
-    });
+    .action(
+      async (
+        dagId: string,
+        opts: { conf?: string; logicalDate?: string; runId?: string; output: string },
+      ) => {
+        const conf = parseConf(opts.conf);
+        const logicalDate = parseDateOption(opts.logicalDate, '--logical-date');
+        const format = parseOutputFormat(opts.output);
+        await withEnv('cli', async ({ gdb }) => {
+          const run = await triggerDagRun(gdb.db, new SerializedDagCache(), {
+            dagId,
+            conf,
+            logicalDate,
+            runId: opts.runId,
+            now: new Date(),
+          });
+          printObject(
+            {
+              dag_id: run.dag_id,
+              run_id: run.run_id,
+              state: run.state,
+              logical_date: run.logical_date,
+              conf: JSON.parse(run.conf),
+            },
+            format,
+          );
+        });
+      },
+    );
 
   for (const [name, paused] of [
     ['pause', true],
@@ -146,7 +198,11 @@ export function registerDagCommands(program: Command): void {
   ] as const) {
     dags
       .command(`${name} <dag_id>`)
-      .description(paused ? 'Pause a DAG: no new scheduled runs' : 'Unpause a DAG: scheduled runs resume (without catchup, from now)')
+      .description(
+        paused
+          ? 'Pause a DAG: no new scheduled runs'
+          : 'Unpause a DAG: scheduled runs resume (without catchup, from now)',
+      )
       .action(async (dagId: string) => {
         await withEnv('cli', async ({ gdb }) => {
           await setPaused(gdb.db, dagId, paused, new Date());
@@ -177,7 +233,13 @@ export function registerDagCommands(program: Command): void {
           killGraceMs: c.core.killed_task_cleanup_time * 1000,
           echo: (line) => process.stdout.write(line),
         });
-        const tis = await gdb.db.selectFrom('task_instance').select(['task_id', 'state', 'try_number']).where('dag_id', '=', dagId).where('run_id', '=', run.run_id).orderBy('task_id').execute();
+        const tis = await gdb.db
+          .selectFrom('task_instance')
+          .select(['task_id', 'state', 'try_number'])
+          .where('dag_id', '=', dagId)
+          .where('run_id', '=', run.run_id)
+          .orderBy('task_id')
+          .execute();
         process.stdout.write('\n');
         printRows(tis, ['task_id', 'state', 'try_number'], 'table');
         process.stdout.write(`\nDAG run ${run.run_id}: ${run.state}\n`);
@@ -194,16 +256,35 @@ export function registerDagCommands(program: Command): void {
     .action(async (dagId: string, opts: { state?: string; limit: string; output: string }) => {
       const format = parseOutputFormat(opts.output);
       if (opts.state && !RUN_STATES.includes(opts.state)) {
-        throw new GaleError('GALE_ERR_USAGE', `--state must be one of ${RUN_STATES.join(', ')}, not "${opts.state}"`);
+        throw new GaleError(
+          'GALE_ERR_USAGE',
+          `--state must be one of ${RUN_STATES.join(', ')}, not "${opts.state}"`,
+        );
       }
       const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new GaleError('GALE_ERR_USAGE', `--limit must be a positive integer, not "${opts.limit}"`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new GaleError('GALE_ERR_USAGE', `--limit must be a positive integer, not "${opts.limit}"`);
       await withEnv('cli', async ({ gdb }) => {
         await requireDag(gdb.db, dagId);
-        const runs = await listDagRuns(gdb.db, { dagId, state: opts.state as DagRunState | undefined, limit });
+        const runs = await listDagRuns(gdb.db, {
+          dagId,
+          state: opts.state as DagRunState | undefined,
+          limit,
+        });
         printRows(
           runs.map((r) => ({ ...r, conf: JSON.parse(r.conf) })),
-          ['dag_id', 'run_id', 'run_type', 'state', 'logical_date', 'data_interval_start', 'data_interval_end', 'start_date', 'end_date', 'conf'],
+          [
+            'dag_id',
+            'run_id',
+            'run_type',
+            'state',
+            'logical_date',
+            'data_interval_start',
+            'data_interval_end',
+            'start_date',
+            'end_date',
+            'conf',
+          ],
           format,
         );
       });
@@ -225,7 +306,10 @@ export function registerDagCommands(program: Command): void {
     .description('Delete a DAG and all its runs, task instances and outputs (the file is left alone)')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (dagId: string, opts: { yes?: boolean }) => {
-      if (!opts.yes) throw new GaleError('GALE_ERR_USAGE', `Deleting DAG "${dagId}" removes all its history`, { hint: 'Add --yes to confirm.' });
+      if (!opts.yes)
+        throw new GaleError('GALE_ERR_USAGE', `Deleting DAG "${dagId}" removes all its history`, {
+          hint: 'Add --yes to confirm.',
+        });
       await withEnv('cli', async ({ gdb }) => {
         await deleteDag(gdb.db, dagId);
         process.stdout.write(`Deleted DAG ${dagId} and its history\n`);

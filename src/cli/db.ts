@@ -4,7 +4,9 @@ import { loadConfig } from '../config/index.js';
 import { migrate, openDatabase, pendingMigrations, resetDatabase } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 
-async function withDb<T>(fn: (gdb: ReturnType<typeof openDatabase>, slots: number) => Promise<T>): Promise<T> {
+async function withDb<T>(
+  fn: (gdb: ReturnType<typeof openDatabase>, slots: number) => Promise<T>,
+): Promise<T> {
   const { config } = loadConfig(process.env);
   const gdb = openDatabase(config.database.url);
   try {
@@ -21,7 +23,9 @@ export function registerDbCommands(program: Command): void {
     .action(async () => {
       await withDb(async (gdb, slots) => {
         const applied = await migrate(gdb.db, { defaultPoolSlots: slots });
-        process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date\n');
+        process.stdout.write(
+          applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date\n',
+        );
       });
     });
   db.command('check')
@@ -30,7 +34,9 @@ export function registerDbCommands(program: Command): void {
       await withDb(async (gdb) => {
         const pending = await pendingMigrations(gdb.db);
         if (pending.length > 0) {
-          throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Missing migrations: ${pending.join(', ')}`, { hint: 'Run "gale db migrate".' });
+          throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Missing migrations: ${pending.join(', ')}`, {
+            hint: 'Run "gale db migrate".',
+          });
         }
         process.stdout.write('Database is up to date\n');
       });
@@ -39,7 +45,8 @@ export function registerDbCommands(program: Command): void {
     .description('Delete every table and create them again: ALL DATA IS LOST')
     .option('-y, --yes', 'confirm')
     .action(async (opts: { yes?: boolean }) => {
-      if (!opts.yes) throw new GaleError('GALE_ERR_USAGE', 'db reset deletes all data', { hint: 'Add --yes to confirm.' });
+      if (!opts.yes)
+        throw new GaleError('GALE_ERR_USAGE', 'db reset deletes all data', { hint: 'Add --yes to confirm.' });
       await withDb(async (gdb, slots) => {
         await resetDatabase(gdb.db, { defaultPoolSlots: slots });
         process.stdout.write('Database reset\n');

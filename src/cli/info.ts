@@ -7,7 +7,9 @@ import { dagFolders } from '../dag-processing/index.js';
 import { printObject } from './output.js';
 
 export function galeVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

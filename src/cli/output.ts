@@ -14,9 +14,19 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-export function printRows(rows: readonly Record<string, unknown>[], columns: readonly string[], format: OutputFormat): void {
+export function printRows(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+  format: OutputFormat,
+): void {
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]))),
+        null,
+        2,
+      )}\n`,
+    );
     return;
   }
   if (rows.length === 0) {
@@ -24,7 +34,11 @@ export function printRows(rows: readonly Record<string, unknown>[], columns: rea
     return;
   }
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   const out = [line([...columns]), widths.map((w) => '='.repeat(w)).join('=|=')];
   for (const r of rows) out.push(line(columns.map((c) => cell(r[c]))));
   process.stdout.write(`${out.join('\n')}\n`);

@@ -22,7 +22,8 @@ export function registerPoolCommands(program: Command): void {
     .description('Create a pool or change its slots')
     .action(async (pool: string, slotsText: string, description: string | undefined) => {
       const slots = Number(slotsText);
-      if (!/^\d+$/.test(slotsText)) throw new GaleError('GALE_ERR_USAGE', `slots must be a whole number >= 0, not "${slotsText}"`);
+      if (!/^\d+$/.test(slotsText))
+        throw new GaleError('GALE_ERR_USAGE', `slots must be a whole number >= 0, not "${slotsText}"`);
       await withEnv('cli', async ({ gdb }) => {
         await setPool(gdb.db, { pool, slots, description: description ?? '' });
         process.stdout.write(`Pool ${pool}: ${slots} slots\n`);

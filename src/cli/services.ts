@@ -23,18 +23,32 @@ function stopSignal(env: CliEnv): AbortSignal {
 
 function makeScheduler(env: CliEnv): Scheduler {
   const c = env.loaded.config;
-  const executor = new LocalExecutor({ parallelism: c.core.parallelism, killGraceSeconds: c.core.killed_task_cleanup_time });
-  return new Scheduler({ db: env.gdb, config: env.loaded, executor, log: env.log.child({ component: 'scheduler' }) });
+  const executor = new LocalExecutor({
+    parallelism: c.core.parallelism,
+    killGraceSeconds: c.core.killed_task_cleanup_time,
+  });
+  return new Scheduler({
+    db: env.gdb,
+    config: env.loaded,
+    executor,
+    log: env.log.child({ component: 'scheduler' }),
+  });
 }
 
 function makeProcessor(env: CliEnv): DagProcessor {
-  return new DagProcessor({ db: env.gdb, config: env.loaded, log: env.log.child({ component: 'dag-processor' }) });
+  return new DagProcessor({
+    db: env.gdb,
+    config: env.loaded,
+    log: env.log.child({ component: 'dag-processor' }),
+  });
 }
 
 export function registerServiceCommands(program: Command): void {
   program
     .command('standalone')
-    .description('Run Gale on one machine: migrates the database, then runs the DAG processor and the scheduler with the local executor')
+    .description(
+      'Run Gale on one machine: migrates the database, then runs the DAG processor and the scheduler with the local executor',
+    )
     .action(async () => {
       const started = Date.now();
       const env = await openEnv({ name: 'standalone', migrate: true });

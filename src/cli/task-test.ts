@@ -2,10 +2,10 @@
 import type { DagRunRow, GaleDb } from '../db/index.js';
 import { getXcom } from '../db/index.js';
 import type { DagRunInfo } from '../models/index.js';
-import type { Dag, TaskNode } from '../sdk/index.js';
 import { executeTask } from '../runner/execute-task.js';
-import { buildTaskContext } from '../runner/task-context.js';
 import type { createTaskLogger } from '../runner/index.js';
+import { buildTaskContext } from '../runner/task-context.js';
+import type { Dag, TaskNode } from '../sdk/index.js';
 
 export async function executeTaskForTest(input: {
   gdb: GaleDb;
@@ -39,9 +39,18 @@ export async function executeTaskForTest(input: {
     if (spec.type === 'literal') args.push(spec.value);
     else {
       const json = run
-        ? await getXcom(input.gdb.db, { dagId: run.dag_id, runId: run.run_id, taskId: spec.taskId, mapIndex: -1, key: spec.key })
+        ? await getXcom(input.gdb.db, {
+            dagId: run.dag_id,
+            runId: run.run_id,
+            taskId: spec.taskId,
+            mapIndex: -1,
+            key: spec.key,
+          })
         : undefined;
-      if (json === undefined) input.log.warn(`No output of upstream task "${spec.taskId}"; passing undefined (use --run-id to take it from a run)`);
+      if (json === undefined)
+        input.log.warn(
+          `No output of upstream task "${spec.taskId}"; passing undefined (use --run-id to take it from a run)`,
+        );
       args.push(json === undefined ? undefined : JSON.parse(json));
     }
   }

@@ -1,5 +1,6 @@
 /** `gale tasks ...`: list, test, state, clear, states-for-dag-run. */
 import type { Command } from 'commander';
+import { loadDag } from '../dag-processing/index.js';
 import {
   clearTaskInstances,
   getLatestSerializedDag,
@@ -10,13 +11,12 @@ import {
   requireTaskInstance,
   SerializedDagCache,
 } from '../db/index.js';
-import { loadDag } from '../dag-processing/index.js';
 import { GaleError, manualRunInfo } from '../models/index.js';
 import { createTaskLogger } from '../runner/index.js';
-import { executeTaskForTest } from './task-test.js';
-import { withEnv } from './environment.js';
 import { parseDateOption } from './dags.js';
+import { withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
+import { executeTaskForTest } from './task-test.js';
 
 const OUTPUT = ['-o, --output <format>', 'table or json', 'table'] as const;
 
@@ -32,7 +32,15 @@ export function registerTaskCommands(program: Command): void {
       await withEnv('cli', async ({ gdb }) => {
         const dag = await getLatestSerializedDag(gdb.db, dagId);
         printRows(
-          dag.tasks.map((t) => ({ task_id: t.taskId, kind: t.kind, upstream: t.upstream, trigger_rule: t.triggerRule, retries: t.retries, pool: t.pool, owner: t.owner })),
+          dag.tasks.map((t) => ({
+            task_id: t.taskId,
+            kind: t.kind,
+            upstream: t.upstream,
+            trigger_rule: t.triggerRule,
+            retries: t.retries,
+            pool: t.pool,
+            owner: t.owner,
+          })),
           ['task_id', 'kind', 'upstream', 'trigger_rule', 'retries', 'pool', 'owner'],
           format,
         );
@@ -41,29 +49,38 @@ export function registerTaskCommands(program: Command): void {
 
   tasks
     .command('test <dag_id> <task_id> [logical_date]')
-    .description('Run one task in this process, without recording state; upstream outputs come from --run-id if given')
+    .description(
+      'Run one task in this process, without recording state; upstream outputs come from --run-id if given',
+    )
     .option('-r, --run-id <run_id>', 'take the run (conf, dates, upstream outputs) from this existing run')
-    .action(async (dagId: string, taskId: string, logicalDateText: string | undefined, opts: { runId?: string }) => {
-      const logicalDate = parseDateOption(logicalDateText, 'logical_date');
-      await withEnv('cli', async ({ gdb, loaded }) => {
-        const row = await requireDag(gdb.db, dagId);
-        const dag = await loadDag(row.fileloc, dagId);
-        const node = dag.getTask(taskId);
-        const run = opts.runId ? await requireDagRun(gdb.db, dagId, opts.runId) : null;
-        const info = manualRunInfo(logicalDate ?? new Date());
-        const log = createTaskLogger((line) => process.stdout.write(line));
-        const output = await executeTaskForTest({
-          gdb,
-          dag,
-          node,
-          run,
-          info,
-          log,
-          killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+    .action(
+      async (
+        dagId: string,
+        taskId: string,
+        logicalDateText: string | undefined,
+        opts: { runId?: string },
+      ) => {
+        const logicalDate = parseDateOption(logicalDateText, 'logical_date');
+        await withEnv('cli', async ({ gdb, loaded }) => {
+          const row = await requireDag(gdb.db, dagId);
+          const dag = await loadDag(row.fileloc, dagId);
+          const node = dag.getTask(taskId);
+          const run = opts.runId ? await requireDagRun(gdb.db, dagId, opts.runId) : null;
+          const info = manualRunInfo(logicalDate ?? new Date());
+          const log = createTaskLogger((line) => process.stdout.write(line));
+          const output = await executeTaskForTest({
+            gdb,
+            dag,
+            node,
+            run,
+            info,
+            log,
+            killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+          });
+          process.stdout.write(`Output: ${JSON.stringify(output) ?? 'none'}\n`);
         });
-        process.stdout.write(`Output: ${JSON.stringify(output) ?? 'none'}\n`);
-      });
-    });
+      },
+    );
 
   tasks
     .command('state <dag_id> <run_id> <task_id>')
@@ -83,7 +100,11 @@ export function registerTaskCommands(program: Command): void {
       const format = parseOutputFormat(opts.output);
       await withEnv('cli', async ({ gdb }) => {
         await requireDagRun(gdb.db, dagId, runId);
-        printRows(await listTaskInstances(gdb.db, dagId, runId), ['task_id', 'state', 'try_number', 'start_date', 'end_date', 'duration', 'pool', 'hostname', 'pid'], format);
+        printRows(
+          await listTaskInstances(gdb.db, dagId, runId),
+          ['task_id', 'state', 'try_number', 'start_date', 'end_date', 'duration', 'pool', 'hostname', 'pid'],
+          format,
+        );
       });
     });
 
@@ -94,37 +115,50 @@ export function registerTaskCommands(program: Command): void {
     .option('-t, --task-regex <regex>', 'only tasks whose id matches')
     .option('-f, --only-failed', 'only failed and upstream_failed task instances')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (dagId: string, opts: { runId?: string; taskRegex?: string; onlyFailed?: boolean; yes?: boolean }) => {
-      let regex: RegExp | null = null;
-      if (opts.taskRegex) {
-        try {
-          regex = new RegExp(opts.taskRegex);
-        } catch (error) {
-          throw new GaleError('GALE_ERR_USAGE', `--task-regex is not a valid regular expression: ${(error as Error).message}`);
+    .action(
+      async (
+        dagId: string,
+        opts: { runId?: string; taskRegex?: string; onlyFailed?: boolean; yes?: boolean },
+      ) => {
+        let regex: RegExp | null = null;
+        if (opts.taskRegex) {
+          try {
+            regex = new RegExp(opts.taskRegex);
+          } catch (error) {
+            throw new GaleError(
+              'GALE_ERR_USAGE',
+              `--task-regex is not a valid regular expression: ${(error as Error).message}`,
+            );
+          }
         }
-      }
-      if (!opts.yes) throw new GaleError('GALE_ERR_USAGE', 'Clearing makes tasks run again', { hint: 'Add --yes to confirm.' });
-      await withEnv('cli', async ({ gdb }) => {
-        await requireDag(gdb.db, dagId);
-        const runs = opts.runId ? [await requireDagRun(gdb.db, dagId, opts.runId)] : await listDagRuns(gdb.db, { dagId });
-        const cache = new SerializedDagCache();
-        let total = 0;
-        for (const run of runs) {
-          const dag = await cache.get(gdb.db, dagId, run.dag_version_hash);
-          const taskIds = dag.tasks.map((t) => t.taskId).filter((id) => !regex || regex.test(id));
-          if (taskIds.length === 0) continue;
-          const cleared = await clearTaskInstances(gdb.db, {
-            dagId,
-            runId: run.run_id,
-            taskIds,
-            onlyFailed: opts.onlyFailed,
-            retriesByTask: new Map(dag.tasks.map((t) => [t.taskId, t.retries])),
-            now: new Date(),
+        if (!opts.yes)
+          throw new GaleError('GALE_ERR_USAGE', 'Clearing makes tasks run again', {
+            hint: 'Add --yes to confirm.',
           });
-          for (const id of cleared) process.stdout.write(`cleared ${run.run_id} ${id}\n`);
-          total += cleared.length;
-        }
-        process.stdout.write(`${total} task instance(s) cleared\n`);
-      });
-    });
+        await withEnv('cli', async ({ gdb }) => {
+          await requireDag(gdb.db, dagId);
+          const runs = opts.runId
+            ? [await requireDagRun(gdb.db, dagId, opts.runId)]
+            : await listDagRuns(gdb.db, { dagId });
+          const cache = new SerializedDagCache();
+          let total = 0;
+          for (const run of runs) {
+            const dag = await cache.get(gdb.db, dagId, run.dag_version_hash);
+            const taskIds = dag.tasks.map((t) => t.taskId).filter((id) => !regex || regex.test(id));
+            if (taskIds.length === 0) continue;
+            const cleared = await clearTaskInstances(gdb.db, {
+              dagId,
+              runId: run.run_id,
+              taskIds,
+              onlyFailed: opts.onlyFailed,
+              retriesByTask: new Map(dag.tasks.map((t) => [t.taskId, t.retries])),
+              now: new Date(),
+            });
+            for (const id of cleared) process.stdout.write(`cleared ${run.run_id} ${id}\n`);
+            total += cleared.length;
+          }
+          process.stdout.write(`${total} task instance(s) cleared\n`);
+        });
+      },
+    );
 }

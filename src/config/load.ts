@@ -41,10 +41,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new GaleError('GALE_ERR_CONFIG_INVALID', `${file} is not valid YAML: ${(error as Error).message}`, {
-        hint: 'Fix the YAML syntax, or remove the file to use the defaults.',
-        cause: error,
-      });
+      throw new GaleError(
+        'GALE_ERR_CONFIG_INVALID',
+        `${file} is not valid YAML: ${(error as Error).message}`,
+        {
+          hint: 'Fix the YAML syntax, or remove the file to use the defaults.',
+          cause: error,
+        },
+      );
     }
     if (parsed != null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
       throw new GaleError('GALE_ERR_CONFIG_INVALID', `${file} must be a mapping of sections`, {
@@ -85,11 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     for (const [key, d] of Object.entries(defs)) {
       const name = `${section}.${key}`;
       const given = raw[section]?.[key];
-      const value = given === undefined ? (typeof d.default === 'function' ? d.default(home) : d.default) : given;
+      const value =
+        given === undefined ? (typeof d.default === 'function' ? d.default(home) : d.default) : given;
       if (given === undefined) sources.set(name, 'default');
       const result = d.schema.safeParse(value);
       if (!result.success) {
-        const where = sources.get(name) === 'env' ? `GALE__${section.toUpperCase()}__${key.toUpperCase()}` : name;
+        const where =
+          sources.get(name) === 'env' ? `GALE__${section.toUpperCase()}__${key.toUpperCase()}` : name;
         throw new GaleError(
           'GALE_ERR_CONFIG_INVALID',
           `Invalid value ${JSON.stringify(value)} for ${where}: ${result.error.issues[0]?.message ?? 'invalid'}`,
@@ -104,7 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
 }
 
 /** Every setting as `section.key`, its value, where it came from and what it means. */
-export function listSettings(loaded: LoadedConfig): { name: string; value: unknown; source: ConfigSource; description: string }[] {
+export function listSettings(
+  loaded: LoadedConfig,
+): { name: string; value: unknown; source: ConfigSource; description: string }[] {
   const rows = [];
   for (const [section, defs] of Object.entries(SETTINGS)) {
     for (const [key, d] of Object.entries(defs)) {

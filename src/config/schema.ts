@@ -11,7 +11,8 @@ const bool = z.preprocess((v) => {
   if (['false', '0', 'no', 'off'].includes(s)) return false;
   return v;
 }, z.boolean());
-const num = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), schema);
+const num = (schema: z.ZodNumber) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), schema);
 const str = z.string().min(1);
 
 interface SettingDef {
@@ -33,40 +34,120 @@ const def = <T extends z.ZodType>(
 
 export const SETTINGS = {
   core: {
-    dags_folder: def(str, (home: string) => `${home}/dags`, 'Folder of DAG files (.ts .mts .js .mjs), searched recursively.'),
+    dags_folder: def(
+      str,
+      (home: string) => `${home}/dags`,
+      'Folder of DAG files (.ts .mts .js .mjs), searched recursively.',
+    ),
     load_examples: def(bool, true, "Load Gale's example DAGs too."),
-    executor: def(z.enum(['local']), 'local', 'Executor that runs task tries: local (a process per try on this machine).'),
-    parallelism: def(num(z.number().int().min(1)), 32, 'Task tries running at once across the installation (per scheduler).'),
+    executor: def(
+      z.enum(['local']),
+      'local',
+      'Executor that runs task tries: local (a process per try on this machine).',
+    ),
+    parallelism: def(
+      num(z.number().int().min(1)),
+      32,
+      'Task tries running at once across the installation (per scheduler).',
+    ),
     max_active_tasks_per_dag: def(num(z.number().int().min(1)), 16, 'Default maxActiveTasks of a DAG.'),
     max_active_runs_per_dag: def(num(z.number().int().min(1)), 16, 'Default maxActiveRuns of a DAG.'),
-    dags_are_paused_at_creation: def(bool, false, 'Whether a DAG seen for the first time starts paused (a DAG can say with `paused`).'),
+    dags_are_paused_at_creation: def(
+      bool,
+      false,
+      'Whether a DAG seen for the first time starts paused (a DAG can say with `paused`).',
+    ),
     default_timezone: def(str, 'UTC', 'Time zone for cron schedules of DAGs that do not name one.'),
-    max_output_size: def(num(z.number().int().min(1)), 1_048_576, 'Largest task output (JSON bytes) stored in the database.'),
-    killed_task_cleanup_time: def(num(z.number().min(0)), 10, 'Seconds between SIGTERM and SIGKILL when a try is stopped.'),
-    default_pool_slots: def(num(z.number().int().min(0)), 128, 'Slots of default_pool when the database is created.'),
+    max_output_size: def(
+      num(z.number().int().min(1)),
+      1_048_576,
+      'Largest task output (JSON bytes) stored in the database.',
+    ),
+    killed_task_cleanup_time: def(
+      num(z.number().min(0)),
+      10,
+      'Seconds between SIGTERM and SIGKILL when a try is stopped.',
+    ),
+    default_pool_slots: def(
+      num(z.number().int().min(0)),
+      128,
+      'Slots of default_pool when the database is created.',
+    ),
   },
   database: {
-    url: def(str, (home: string) => `sqlite://${home}/gale.db`, 'Metadata database: sqlite://<path> (PostgreSQL comes later).'),
+    url: def(
+      str,
+      (home: string) => `sqlite://${home}/gale.db`,
+      'Metadata database: sqlite://<path> (PostgreSQL comes later).',
+    ),
   },
   scheduler: {
-    idle_sleep_time: def(num(z.number().min(0.01)), 1, 'Seconds the scheduler sleeps when it has nothing to do (events wake it earlier).'),
-    scheduler_heartbeat_sec: def(num(z.number().min(0.1)), 5, "Seconds between the scheduler's own heartbeats."),
-    task_instance_heartbeat_sec: def(num(z.number().min(0.1)), 5, 'Seconds between heartbeats of a running try.'),
-    task_instance_heartbeat_timeout: def(num(z.number().min(0.5)), 300, 'Seconds without a heartbeat after which a running try is failed (or retried).'),
-    task_queued_timeout: def(num(z.number().min(0.5)), 120, 'Seconds a try may stay queued with no process claiming it before it is queued again.'),
+    idle_sleep_time: def(
+      num(z.number().min(0.01)),
+      1,
+      'Seconds the scheduler sleeps when it has nothing to do (events wake it earlier).',
+    ),
+    scheduler_heartbeat_sec: def(
+      num(z.number().min(0.1)),
+      5,
+      "Seconds between the scheduler's own heartbeats.",
+    ),
+    task_instance_heartbeat_sec: def(
+      num(z.number().min(0.1)),
+      5,
+      'Seconds between heartbeats of a running try.',
+    ),
+    task_instance_heartbeat_timeout: def(
+      num(z.number().min(0.5)),
+      300,
+      'Seconds without a heartbeat after which a running try is failed (or retried).',
+    ),
+    task_queued_timeout: def(
+      num(z.number().min(0.5)),
+      120,
+      'Seconds a try may stay queued with no process claiming it before it is queued again.',
+    ),
     catchup_by_default: def(bool, false, 'Default catchup of a DAG.'),
-    create_cron_data_intervals: def(bool, false, 'Cron schedules use data intervals between ticks (Airflow 2) rather than trigger ticks (Airflow 3).'),
-    max_dagruns_to_create_per_loop: def(num(z.number().int().min(1)), 10, 'Scheduled runs created per DAG per loop while catching up.'),
+    create_cron_data_intervals: def(
+      bool,
+      false,
+      'Cron schedules use data intervals between ticks (Airflow 2) rather than trigger ticks (Airflow 3).',
+    ),
+    max_dagruns_to_create_per_loop: def(
+      num(z.number().int().min(1)),
+      10,
+      'Scheduled runs created per DAG per loop while catching up.',
+    ),
   },
   dag_processor: {
-    refresh_interval: def(num(z.number().min(1)), 300, 'Seconds between re-parsing every DAG file, changed or not.'),
-    file_check_interval: def(num(z.number().min(0.05)), 2, 'Seconds between looks for new, changed and deleted DAG files.'),
-    file_parsing_timeout: def(num(z.number().min(0.1)), 30, 'Seconds a DAG file may take to load before its parse is killed.'),
-    parsing_processes: def(num(z.number().int().min(1)), 2, 'DAG files parsed at once, each in its own process.'),
+    refresh_interval: def(
+      num(z.number().min(1)),
+      300,
+      'Seconds between re-parsing every DAG file, changed or not.',
+    ),
+    file_check_interval: def(
+      num(z.number().min(0.05)),
+      2,
+      'Seconds between looks for new, changed and deleted DAG files.',
+    ),
+    file_parsing_timeout: def(
+      num(z.number().min(0.1)),
+      30,
+      'Seconds a DAG file may take to load before its parse is killed.',
+    ),
+    parsing_processes: def(
+      num(z.number().int().min(1)),
+      2,
+      'DAG files parsed at once, each in its own process.',
+    ),
   },
   logging: {
     base_log_folder: def(str, (home: string) => `${home}/logs`, 'Folder of task logs.'),
-    level: def(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info', 'Level of service logs.'),
+    level: def(
+      z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+      'info',
+      'Level of service logs.',
+    ),
   },
 } as const;
 
@@ -74,6 +155,8 @@ type Settings = typeof SETTINGS;
 export type SectionName = keyof Settings;
 export type GaleConfig = {
   readonly [S in SectionName]: {
-    readonly [K in keyof Settings[S]]: Settings[S][K] extends { schema: infer T extends z.ZodType } ? z.output<T> : never;
+    readonly [K in keyof Settings[S]]: Settings[S][K] extends { schema: infer T extends z.ZodType }
+      ? z.output<T>
+      : never;
   };
 };

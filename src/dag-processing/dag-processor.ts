@@ -11,12 +11,12 @@ import {
   clearImportError,
   clearImportErrorsExcept,
   deactivateMissingFiles,
+  endJob,
   type GaleDb,
   heartbeatJob,
   poolNames,
   recordImportError,
   startJob,
-  endJob,
   syncFileDags,
   upsertDagCode,
 } from '../db/index.js';
@@ -162,7 +162,12 @@ export class DagProcessor {
     const log = this.#deps.log;
     if (result.error) {
       log.warn({ file, error: result.error.message }, 'DAG file failed to import');
-      await recordImportError(db, { filename: file, message: result.error.message, stacktrace: result.error.stack, now });
+      await recordImportError(db, {
+        filename: file,
+        message: result.error.message,
+        stacktrace: result.error.stack,
+        now,
+      });
       return;
     }
     const unknownPool = await this.#unknownPool(result.dags);

@@ -1,4 +1,12 @@
 /** Finding, loading and parsing DAG files in isolated processes, and storing what they define. */
-export { DagProcessor, dagFolders, EXAMPLES_FOLDER, listDagFiles, sleep, systemClock, type Clock } from './dag-processor.js';
+export {
+  type Clock,
+  DagProcessor,
+  dagFolders,
+  EXAMPLES_FOLDER,
+  listDagFiles,
+  sleep,
+  systemClock,
+} from './dag-processor.js';
 export { loadDag, loadDagModule } from './load-dag-module.js';
 export { parseDagFile } from './parse-file.js';

@@ -2,8 +2,11 @@
  * Imports a DAG file in this process and returns the DAGs it defined. Only parse processes and
  * task runners call this: it runs user code.
  */
+import { stat } from 'node:fs/promises';
 import { register } from 'node:module';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { resolveGaleHome } from '../config/index.js';
 import { GaleError } from '../models/index.js';
 import { type Dag, takeDefinedDags } from '../sdk/index.js';
 
@@ -14,16 +17,25 @@ function registerHooks(): void {
   registered = true;
   process.setSourceMapsEnabled(true);
   register(new URL('./module-hooks.js', import.meta.url), {
-    data: { sdkUrl: new URL('../sdk/index.js', import.meta.url).href },
+    data: {
+      sdkUrl: new URL('../sdk/index.js', import.meta.url).href,
+      cacheDir: join(resolveGaleHome(process.env), 'cache', 'compiled'),
+    },
   });
 }
 
 export const DAG_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
+// A module is evaluated once per process; a changed file is imported again under a new URL.
+const loaded = new Map<string, { mtimeMs: number; dags: Dag[] }>();
+
 export async function loadDagModule(file: string): Promise<Dag[]> {
   registerHooks();
+  const { mtimeMs } = await stat(file);
+  const known = loaded.get(file);
+  if (known && known.mtimeMs === mtimeMs) return known.dags;
   takeDefinedDags();
-  await import(pathToFileURL(file).href);
+  await import(`${pathToFileURL(file).href}${known ? `?v=${mtimeMs}` : ''}`);
   const dags = takeDefinedDags();
   const seen = new Set<string>();
   for (const d of dags) {
@@ -34,6 +46,7 @@ export async function loadDagModule(file: string): Promise<Dag[]> {
     }
     seen.add(d.dagId);
   }
+  loaded.set(file, { mtimeMs, dags });
   return dags;
 }
 

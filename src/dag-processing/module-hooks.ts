@@ -4,12 +4,16 @@
  * and .js files in DAG folders load as ES modules. Registered by loadDagModule(); runs in Node's
  * hooks thread, so it must stay small and free of Gale's other modules.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 
 interface HookData {
   sdkUrl: string;
+  /** where compiled files are kept by content hash, so each version is compiled once */
+  cacheDir: string | null;
 }
 
 interface ResolveContext {
@@ -31,9 +35,41 @@ interface LoadResult {
 }
 
 let sdkUrl = '';
+let cacheDir: string | null = null;
 
 export function initialize(data: HookData): void {
   sdkUrl = data.sdkUrl;
+  cacheDir = data.cacheDir;
+}
+
+async function compile(path: string, source: string, isTs: boolean): Promise<string> {
+  const key = createHash('sha256').update(path).update('\0').update(source).digest('hex').slice(0, 40);
+  const cached = cacheDir ? join(cacheDir, `${key}.mjs`) : null;
+  if (cached) {
+    try {
+      return await readFile(cached, 'utf8');
+    } catch {
+      // not compiled yet
+    }
+  }
+  const result = await transform(source, {
+    loader: isTs ? 'ts' : 'js',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'inline',
+    sourcefile: path,
+  });
+  if (cached && cacheDir) {
+    try {
+      await mkdir(cacheDir, { recursive: true });
+      const tmp = `${cached}.${process.pid}.tmp`;
+      await writeFile(tmp, result.code);
+      await rename(tmp, cached);
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+  return result.code;
 }
 
 const TS = /\.(ts|mts|cts)$/;
@@ -70,18 +106,12 @@ export async function load(
   next: (url: string, context: LoadContext) => Promise<LoadResult>,
 ): Promise<LoadResult> {
   if (!url.startsWith('file:') || url.includes('/node_modules/')) return next(url, context);
-  const isTs = TS.test(url);
-  const isJs = /\.(js|mjs)$/.test(url);
+  const bare = url.replace(/[?#].*$/, '');
+  const isTs = TS.test(bare);
+  const isJs = /\.(js|mjs)$/.test(bare);
   if (!isTs && !isJs) return next(url, context);
-  const path = fileURLToPath(url);
+  const path = fileURLToPath(bare);
   const source = await readFile(path, 'utf8');
   if (isJs && !source.includes('import') && !source.includes('export')) return next(url, context);
-  const result = await transform(source, {
-    loader: isTs ? 'ts' : 'js',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'inline',
-    sourcefile: path,
-  });
-  return { format: 'module', source: result.code, shortCircuit: true };
+  return { format: 'module', source: await compile(path, source, isTs), shortCircuit: true };
 }

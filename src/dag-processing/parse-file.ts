@@ -29,10 +29,16 @@ export async function parseDagFile(request: ParseRequest, timeoutMs: number): Pr
       const parsed = parseResultSchema.safeParse(message);
       result = parsed.success
         ? parsed.data
-        : { dags: [], error: { message: 'The parse process sent an invalid result', stack: parsed.error.message } };
+        : {
+            dags: [],
+            error: { message: 'The parse process sent an invalid result', stack: parsed.error.message },
+          };
     });
     const fail = (message: string) =>
-      resolve({ dags: [], error: { message, stack: output.trim() ? `${message}\n${output.trim()}` : message } });
+      resolve({
+        dags: [],
+        error: { message, stack: output.trim() ? `${message}\n${output.trim()}` : message },
+      });
     child.on('error', (error) => {
       clearTimeout(timer);
       fail(`Could not start a parse process: ${error.message}`);
@@ -45,7 +51,9 @@ export async function parseDagFile(request: ParseRequest, timeoutMs: number): Pr
           `${request.file} took longer than ${timeoutMs / 1000}s to import and was killed (dag_processor.file_parsing_timeout)`,
         );
       }
-      fail(`${request.file} ended its process during import (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      fail(
+        `${request.file} ended its process during import (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+      );
     });
   });
 }

@@ -8,7 +8,7 @@ import {
   type SerializedDag,
   serializedDagSchema,
 } from '../models/index.js';
-import type { Database, DagRow } from './schema.js';
+import type { DagRow, Database } from './schema.js';
 import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -50,7 +50,8 @@ export class SerializedDagCache {
       .where('dag_id', '=', dagId)
       .where('version_hash', '=', hash)
       .executeTakeFirst();
-    if (!row) throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `DAG "${dagId}" has no serialized version ${hash}`);
+    if (!row)
+      throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `DAG "${dagId}" has no serialized version ${hash}`);
     const dag = serializedDagSchema.parse(JSON.parse(row.data));
     this.#cache.set(key, dag);
     return dag;
@@ -191,7 +192,11 @@ export async function syncFileDags(
 
 /** DAGs whose files are gone become inactive; their history stays. */
 export async function deactivateMissingFiles(db: Db, presentFiles: readonly string[]): Promise<number> {
-  const active = await db.selectFrom('dag').select(['dag_id', 'fileloc']).where('is_active', '=', 1).execute();
+  const active = await db
+    .selectFrom('dag')
+    .select(['dag_id', 'fileloc'])
+    .where('is_active', '=', 1)
+    .execute();
   const present = new Set(presentFiles);
   const gone = active.filter((d) => !present.has(d.fileloc)).map((d) => d.dag_id);
   if (gone.length === 0) return 0;
@@ -199,13 +204,26 @@ export async function deactivateMissingFiles(db: Db, presentFiles: readonly stri
   return gone.length;
 }
 
-export async function setPaused(db: Kysely<Database>, dagId: string, isPaused: boolean, now: Date): Promise<void> {
+export async function setPaused(
+  db: Kysely<Database>,
+  dagId: string,
+  isPaused: boolean,
+  now: Date,
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
     const dag = await requireDag(tx, dagId);
-    await tx.updateTable('dag').set({ is_paused: isPaused ? 1 : 0 }).where('dag_id', '=', dagId).execute();
+    await tx
+      .updateTable('dag')
+      .set({ is_paused: isPaused ? 1 : 0 })
+      .where('dag_id', '=', dagId)
+      .execute();
     if (!isPaused && dag.is_paused === 1) {
       // On unpause the timetable continues from now: without catchup, missed runs are not created.
-      await refreshNextDagRun(tx, await new SerializedDagCache().get(tx, dagId, dag.latest_version_hash), now);
+      await refreshNextDagRun(
+        tx,
+        await new SerializedDagCache().get(tx, dagId, dag.latest_version_hash),
+        now,
+      );
     }
   });
 }
@@ -223,7 +241,13 @@ export async function upsertDagCode(db: Db, fileloc: string, source: string, now
 export async function deleteDag(db: Kysely<Database>, dagId: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await requireDag(tx, dagId);
-    for (const table of ['xcom', 'task_instance_history', 'task_instance', 'dag_run', 'serialized_dag'] as const) {
+    for (const table of [
+      'xcom',
+      'task_instance_history',
+      'task_instance',
+      'dag_run',
+      'serialized_dag',
+    ] as const) {
       await tx.deleteFrom(table).where('dag_id', '=', dagId).execute();
     }
     await tx.deleteFrom('dag').where('dag_id', '=', dagId).execute();

@@ -10,7 +10,7 @@ import {
   makeRunId,
   type SerializedDag,
 } from '../models/index.js';
-import type { Database, DagRunRow } from './schema.js';
+import type { DagRunRow, Database } from './schema.js';
 import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -83,7 +83,10 @@ export async function insertDagRun(tx: Db, input: CreateDagRunInput): Promise<Da
   }));
   // SQLite allows 32766 bound parameters per statement; 20 columns a row.
   for (let i = 0; i < tis.length; i += 500) {
-    await tx.insertInto('task_instance').values(tis.slice(i, i + 500)).execute();
+    await tx
+      .insertInto('task_instance')
+      .values(tis.slice(i, i + 500))
+      .execute();
   }
   return row;
 }

@@ -19,7 +19,10 @@ export async function clearImportError(db: Kysely<Database>, filename: string): 
   await db.deleteFrom('import_error').where('filename', '=', filename).execute();
 }
 
-export async function clearImportErrorsExcept(db: Kysely<Database>, presentFiles: readonly string[]): Promise<void> {
+export async function clearImportErrorsExcept(
+  db: Kysely<Database>,
+  presentFiles: readonly string[],
+): Promise<void> {
   let q = db.deleteFrom('import_error');
   if (presentFiles.length > 0) q = q.where('filename', 'not in', presentFiles);
   await q.execute();

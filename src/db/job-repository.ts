@@ -24,11 +24,19 @@ export async function startJob(db: Kysely<Database>, jobType: JobType, now: Date
 }
 
 export async function heartbeatJob(db: Kysely<Database>, id: number, now: Date): Promise<void> {
-  await db.updateTable('job').set({ latest_heartbeat: iso(now) }).where('id', '=', id).execute();
+  await db
+    .updateTable('job')
+    .set({ latest_heartbeat: iso(now) })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function endJob(db: Kysely<Database>, id: number, now: Date): Promise<void> {
-  await db.updateTable('job').set({ state: 'success', end_date: iso(now) }).where('id', '=', id).execute();
+  await db
+    .updateTable('job')
+    .set({ state: 'success', end_date: iso(now) })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function listRunningJobs(db: Kysely<Database>): Promise<JobRow[]> {

@@ -15,14 +15,24 @@ function migrator(db: Kysely<Database>): Migrator {
 }
 
 /** Applies every pending migration and makes sure default_pool exists. Returns the names applied. */
-export async function migrate(db: Kysely<Database>, options: { defaultPoolSlots: number }): Promise<string[]> {
+export async function migrate(
+  db: Kysely<Database>,
+  options: { defaultPoolSlots: number },
+): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
-    throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Database migration failed: ${String(error)}`, { cause: error });
+    throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Database migration failed: ${String(error)}`, {
+      cause: error,
+    });
   }
   await db
     .insertInto('slot_pool')
-    .values({ pool: 'default_pool', slots: options.defaultPoolSlots, description: 'Default pool', include_deferred: 0 })
+    .values({
+      pool: 'default_pool',
+      slots: options.defaultPoolSlots,
+      description: 'Default pool',
+      include_deferred: 0,
+    })
     .onConflict((oc) => oc.column('pool').doNothing())
     .execute();
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -37,13 +47,20 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
 export async function assertMigrated(db: Kysely<Database>): Promise<void> {
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
-    throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `The metadata database lacks ${pending.length} migration(s): ${pending.join(', ')}`, {
-      hint: 'Run "gale db migrate" first.',
-    });
+    throw new GaleError(
+      'GALE_ERR_DB_NOT_MIGRATED',
+      `The metadata database lacks ${pending.length} migration(s): ${pending.join(', ')}`,
+      {
+        hint: 'Run "gale db migrate" first.',
+      },
+    );
   }
 }
 
-export async function resetDatabase(db: Kysely<Database>, options: { defaultPoolSlots: number }): Promise<void> {
+export async function resetDatabase(
+  db: Kysely<Database>,
+  options: { defaultPoolSlots: number },
+): Promise<void> {
   await m0001.down(db as Kysely<unknown>);
   await db.schema.dropTable('kysely_migration').ifExists().execute();
   await db.schema.dropTable('kysely_migration_lock').ifExists().execute();

@@ -35,9 +35,13 @@ export async function requireTaskInstance(
 ): Promise<TaskInstanceRow> {
   const ti = await getTaskInstance(db, key);
   if (!ti) {
-    throw new GaleError('GALE_ERR_TASK_NOT_FOUND', `Run "${key.runId}" of DAG "${key.dagId}" has no task "${key.taskId}"`, {
-      hint: `Run "gale tasks states-for-dag-run ${key.dagId} ${key.runId}" to see its tasks.`,
-    });
+    throw new GaleError(
+      'GALE_ERR_TASK_NOT_FOUND',
+      `Run "${key.runId}" of DAG "${key.dagId}" has no task "${key.taskId}"`,
+      {
+        hint: `Run "gale tasks states-for-dag-run ${key.dagId} ${key.runId}" to see its tasks.`,
+      },
+    );
   }
   return ti;
 }
@@ -157,7 +161,10 @@ export async function finishTry(
   return true;
 }
 
-export type RetryPolicy = Pick<SerializedTask, 'retryDelayMs' | 'retryExponentialBackoff' | 'maxRetryDelayMs'>;
+export type RetryPolicy = Pick<
+  SerializedTask,
+  'retryDelayMs' | 'retryExponentialBackoff' | 'maxRetryDelayMs'
+>;
 
 /**
  * Records a failed try: up_for_retry while tries are left (try_number <= max_tries), else failed.

@@ -17,7 +17,14 @@ export async function setXcom(db: Db, key: XcomKey, json: string, now: Date): Pr
   const values = { value: json, created_at: iso(now) };
   await db
     .insertInto('xcom')
-    .values({ dag_id: key.dagId, run_id: key.runId, task_id: key.taskId, map_index: key.mapIndex, key: key.key, ...values })
+    .values({
+      dag_id: key.dagId,
+      run_id: key.runId,
+      task_id: key.taskId,
+      map_index: key.mapIndex,
+      key: key.key,
+      ...values,
+    })
     .onConflict((oc) => oc.columns(['dag_id', 'run_id', 'task_id', 'map_index', 'key']).doUpdateSet(values))
     .execute();
 }

@@ -113,7 +113,12 @@ export function nextDagRunInfo(input: TimetableInput): DagRunInfo | null {
       return null;
     case 'once':
       if (lastRun || !startDate) return null;
-      info = { logicalDate: startDate, dataIntervalStart: startDate, dataIntervalEnd: startDate, runAfter: startDate };
+      info = {
+        logicalDate: startDate,
+        dataIntervalStart: startDate,
+        dataIntervalEnd: startDate,
+        runAfter: startDate,
+      };
       break;
     case 'cron': {
       const cron = cronOf(schedule.expression, input.timezone);

@@ -13,6 +13,13 @@ export function createLogger(options: { level: string; name: string; format?: 'j
   if (format === 'json') return pino(base, pino.destination({ fd: 2, sync: true }));
   return pino(
     base,
-    pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }),
+    pretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+      singleLine: true,
+    }),
   );
 }

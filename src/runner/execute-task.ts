@@ -1,9 +1,9 @@
 /** Runs the code of one try: a function task's function, or a shell task's command. */
 import { spawn } from 'node:child_process';
 import type { TaskContext, TaskNode } from '../sdk/index.js';
-import { renderTemplate } from './templates.js';
 import { templateContext } from './task-context.js';
 import type { createTaskLogger } from './task-log.js';
+import { renderTemplate } from './templates.js';
 
 export async function executeTask(
   node: TaskNode,
@@ -32,7 +32,11 @@ export async function executeTask(
       : { PATH: process.env.PATH ?? '/usr/bin:/bin', ...shell.env, ...gale }
     : { ...process.env, ...gale };
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd: shell.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: shell.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let lastLine = '';
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {

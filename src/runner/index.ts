@@ -1,3 +1,3 @@
 /** The task runner: runs one try, in a process of its own or in-process for `dags test`. */
-export { runTry, type RunTryOptions, serializeOutput, type TryResult } from './run-try.js';
+export { type RunTryOptions, runTry, serializeOutput, type TryResult } from './run-try.js';
 export { createTaskLogger, type LogSink, stdoutSink } from './task-log.js';

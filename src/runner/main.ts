@@ -34,7 +34,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`[${new Date().toISOString()}] ERROR Task process failed: ${describeError(error)}\n`);
+    process.stderr.write(
+      `[${new Date().toISOString()}] ERROR Task process failed: ${describeError(error)}\n`,
+    );
     process.exit(2);
   },
 );

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { loadDag } from '../dag-processing/index.js';
 import {
   claimTry,
   deleteXcomsOfTry,
@@ -16,7 +17,6 @@ import {
   requireDagRun,
   setXcom,
 } from '../db/index.js';
-import { loadDag } from '../dag-processing/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, GaleError } from '../models/index.js';
 import type { TaskNode } from '../sdk/index.js';
@@ -48,10 +48,14 @@ export function serializeOutput(value: unknown, maxBytes: number, where: string)
   try {
     json = JSON.stringify(value);
   } catch (error) {
-    throw new GaleError('GALE_ERR_OUTPUT_NOT_JSON', `${where}: the return value cannot be stored as JSON: ${(error as Error).message}`, {
-      hint: 'Return plain data (objects, arrays, strings, numbers, booleans, null).',
-      cause: error,
-    });
+    throw new GaleError(
+      'GALE_ERR_OUTPUT_NOT_JSON',
+      `${where}: the return value cannot be stored as JSON: ${(error as Error).message}`,
+      {
+        hint: 'Return plain data (objects, arrays, strings, numbers, booleans, null).',
+        cause: error,
+      },
+    );
   }
   if (json === undefined) return undefined;
   const size = Buffer.byteLength(json);
@@ -59,7 +63,9 @@ export function serializeOutput(value: unknown, maxBytes: number, where: string)
     throw new GaleError(
       'GALE_ERR_OUTPUT_TOO_LARGE',
       `${where}: the return value is ${size} bytes of JSON, more than core.max_output_size (${maxBytes})`,
-      { hint: 'Return a reference (a path or URL) to large data instead of the data, or raise core.max_output_size.' },
+      {
+        hint: 'Return a reference (a path or URL) to large data instead of the data, or raise core.max_output_size.',
+      },
     );
   }
   return json;
@@ -72,7 +78,13 @@ async function gatherArgs(gdb: GaleDb, node: TaskNode, w: TaskWorkload): Promise
       args.push(spec.value);
       continue;
     }
-    const json = await getXcom(gdb.db, { dagId: w.dagId, runId: w.runId, taskId: spec.taskId, mapIndex: -1, key: spec.key });
+    const json = await getXcom(gdb.db, {
+      dagId: w.dagId,
+      runId: w.runId,
+      taskId: spec.taskId,
+      mapIndex: -1,
+      key: spec.key,
+    });
     args.push(json === undefined ? undefined : JSON.parse(json));
   }
   return args;
@@ -101,9 +113,15 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   const retryOf = (n: TaskNode | null) =>
     n?.options ?? { retryDelayMs: 0, retryExponentialBackoff: false, maxRetryDelayMs: null };
   try {
-    log.info(`Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`);
+    log.info(
+      `Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`,
+    );
     const run = await requireDagRun(gdb.db, w.dagId, w.runId);
-    const ti = await gdb.db.selectFrom('task_instance').select('max_tries').where('id', '=', w.tiId).executeTakeFirstOrThrow();
+    const ti = await gdb.db
+      .selectFrom('task_instance')
+      .select('max_tries')
+      .where('id', '=', w.tiId)
+      .executeTakeFirstOrThrow();
     const dag = await loadDag(w.fileloc, w.dagId);
     node = dag.getTask(w.taskId);
     const watchdogData: WatchdogData = {
@@ -121,21 +139,32 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       watchdog.unref();
       watchdog.on('message', (m: WatchdogMessage) => {
         if (m.kind === 'timeout') controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', m.error));
-        if (m.kind === 'lost') controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
+        if (m.kind === 'lost')
+          controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
       });
     } else {
       heartbeat = setInterval(() => {
-        heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() }).catch(() => undefined);
+        heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() }).catch(
+          () => undefined,
+        );
       }, options.heartbeatMs);
     }
     if (!options.isIsolated && node.options.executionTimeoutMs !== null) {
       const ms = node.options.executionTimeoutMs;
       timeoutTimer = setTimeout(
-        () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', `Task exceeded its executionTimeout of ${ms / 1000}s`)),
+        () =>
+          controller.abort(
+            new GaleError('GALE_ERR_TASK_TIMEOUT', `Task exceeded its executionTimeout of ${ms / 1000}s`),
+          ),
         ms,
       );
     }
-    await deleteXcomsOfTry(gdb.db, { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex });
+    await deleteXcomsOfTry(gdb.db, {
+      dagId: w.dagId,
+      runId: w.runId,
+      taskId: w.taskId,
+      mapIndex: w.mapIndex,
+    });
     const args = await gatherArgs(gdb, node, w);
     const ctx = buildTaskContext({
       run,
@@ -161,9 +190,19 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     }
     const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
     const done = await gdb.db.transaction().execute(async (tx) => {
-      const finished = await finishTry(tx, { tiId: w.tiId, tryNumber: w.tryNumber, outcome: { state: 'success' }, now: new Date() });
+      const finished = await finishTry(tx, {
+        tiId: w.tiId,
+        tryNumber: w.tryNumber,
+        outcome: { state: 'success' },
+        now: new Date(),
+      });
       if (finished && json !== undefined) {
-        await setXcom(tx, { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key: 'return_value' }, json, new Date());
+        await setXcom(
+          tx,
+          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key: 'return_value' },
+          json,
+          new Date(),
+        );
       }
       return finished;
     });
@@ -171,7 +210,9 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       log.warn('The try was ended elsewhere before it finished; its result is not recorded');
       return { kind: 'failed', error: 'ended elsewhere', recordedState: null };
     }
-    log.info(`Task succeeded${json === undefined ? '' : `; output: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`}`);
+    log.info(
+      `Task succeeded${json === undefined ? '' : `; output: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`}`,
+    );
     return { kind: 'success', output };
   } catch (error) {
     const message = describeError(error);
@@ -183,7 +224,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       retry: retryOf(node),
       now: new Date(),
     });
-    if (outcome) log.info(`Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`);
+    if (outcome)
+      log.info(
+        `Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`,
+      );
     return { kind: 'failed', error: message, recordedState: outcome?.state ?? null };
   } finally {
     clearTimeout(timeoutTimer);

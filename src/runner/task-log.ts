@@ -28,7 +28,13 @@ export function createTaskLogger(sink: LogSink): TaskLogger & { write(level: str
 
 /** Sends console.* of the task's code to the try's log, with timestamps. Returns the undo. */
 export function captureConsole(logger: ReturnType<typeof createTaskLogger>): () => void {
-  const original = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const original = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   console.log = (...a: unknown[]) => logger.write('info', format(...a));
   console.info = (...a: unknown[]) => logger.write('info', format(...a));
   console.warn = (...a: unknown[]) => logger.write('warn', format(...a));

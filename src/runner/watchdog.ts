@@ -37,15 +37,24 @@ async function main(data: WatchdogData): Promise<void> {
   };
   if (data.timeoutMs !== null) {
     const timeoutMs = data.timeoutMs;
-    setTimeout(() => {
-      void (async () => {
-        const error = `Task exceeded its executionTimeout of ${timeoutMs / 1000}s and was stopped (GALE_ERR_TASK_TIMEOUT)`;
-        await failTry(gdb.db, { tiId: data.tiId, tryNumber: data.tryNumber, error, retry: data.retry, now: new Date() });
-        post({ kind: 'timeout', error });
-        killTree('SIGTERM', data.isGroupLeader);
-        stopAfterGrace();
-      })();
-    }, Math.max(0, timeoutMs - (Date.now() - started)));
+    setTimeout(
+      () => {
+        void (async () => {
+          const error = `Task exceeded its executionTimeout of ${timeoutMs / 1000}s and was stopped (GALE_ERR_TASK_TIMEOUT)`;
+          await failTry(gdb.db, {
+            tiId: data.tiId,
+            tryNumber: data.tryNumber,
+            error,
+            retry: data.retry,
+            now: new Date(),
+          });
+          post({ kind: 'timeout', error });
+          killTree('SIGTERM', data.isGroupLeader);
+          stopAfterGrace();
+        })();
+      },
+      Math.max(0, timeoutMs - (Date.now() - started)),
+    );
   }
   const beat = async (): Promise<void> => {
     let alive = true;

@@ -6,10 +6,10 @@
 import type { Kysely } from 'kysely';
 import {
   computeNextDagRun,
+  type DagRunRow,
+  type Database,
   getDag,
   insertDagRun,
-  type Database,
-  type DagRunRow,
   refreshNextDagRun,
   requireDag,
   type SerializedDagCache,
@@ -66,7 +66,13 @@ export async function createDueScheduledRuns(
           .executeTakeFirst();
         // A manual run may already hold this logical date: then the timetable just moves past it.
         if (!clash) {
-          await insertDagRun(tx, { dag: serialized, versionHash: dag.latest_version_hash, info, runType: 'scheduled', now });
+          await insertDagRun(tx, {
+            dag: serialized,
+            versionHash: dag.latest_version_hash,
+            info,
+            runType: 'scheduled',
+            now,
+          });
         }
         await refreshNextDagRun(tx, serialized, now, info);
         return true;
@@ -87,8 +93,15 @@ export interface TriggerInput {
 }
 
 /** A manual run, as `gale dags trigger`: queued now, started by the scheduler. */
-export async function triggerDagRun(db: Kysely<Database>, cache: SerializedDagCache, input: TriggerInput): Promise<DagRunRow> {
-  if (input.conf !== undefined && (typeof input.conf !== 'object' || input.conf === null || Array.isArray(input.conf))) {
+export async function triggerDagRun(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  input: TriggerInput,
+): Promise<DagRunRow> {
+  if (
+    input.conf !== undefined &&
+    (typeof input.conf !== 'object' || input.conf === null || Array.isArray(input.conf))
+  ) {
     throw new GaleError('GALE_ERR_CONF_INVALID', 'A run conf must be a JSON object', {
       hint: 'Pass --conf \'{"key": "value"}\'.',
     });
@@ -96,9 +109,13 @@ export async function triggerDagRun(db: Kysely<Database>, cache: SerializedDagCa
   return db.transaction().execute(async (tx) => {
     const dag = await requireDag(tx, input.dagId);
     if (!dag.is_active) {
-      throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `DAG "${input.dagId}" is inactive: its file no longer defines it`, {
-        hint: 'Restore the DAG file, or delete the DAG with "gale dags delete".',
-      });
+      throw new GaleError(
+        'GALE_ERR_DAG_NOT_FOUND',
+        `DAG "${input.dagId}" is inactive: its file no longer defines it`,
+        {
+          hint: 'Restore the DAG file, or delete the DAG with "gale dags delete".',
+        },
+      );
     }
     const serialized = await cache.get(tx, input.dagId, dag.latest_version_hash);
     const info: DagRunInfo = manualRunInfo(input.logicalDate ?? input.now);

@@ -4,10 +4,10 @@
  * Retries run at once, without waiting for their delay.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type Database, type DagRunRow, type GaleDb, SerializedDagCache } from '../db/index.js';
+import { type DagRunRow, type Database, type GaleDb, SerializedDagCache } from '../db/index.js';
 import { runTry } from '../runner/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
 import { taskLogPath } from './task-queueing.js';
@@ -48,7 +48,11 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
     runId: `${DAG_TEST_RUN_PREFIX}${(options.logicalDate ?? new Date()).toISOString()}`,
     now: new Date(),
   });
-  await db.updateTable('dag_run').set({ state: 'running', start_date: new Date().toISOString() }).where('id', '=', created.id).execute();
+  await db
+    .updateTable('dag_run')
+    .set({ state: 'running', start_date: new Date().toISOString() })
+    .where('id', '=', created.id)
+    .execute();
   const run: DagRunRow = { ...created, state: 'running' };
   const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
   for (;;) {
@@ -62,11 +66,23 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
       const tryNumber = ti.try_number + 1;
       await db
         .updateTable('task_instance')
-        .set({ state: 'queued', try_number: tryNumber, external_executor_id: token, queued_at: new Date().toISOString(), executor: 'dags-test' })
+        .set({
+          state: 'queued',
+          try_number: tryNumber,
+          external_executor_id: token,
+          queued_at: new Date().toISOString(),
+          executor: 'dags-test',
+        })
         .where('id', '=', ti.id)
         .where('state', '=', 'scheduled')
         .execute();
-      const logPath = taskLogPath(options.baseLogFolder, { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, tryNumber });
+      const logPath = taskLogPath(options.baseLogFolder, {
+        dagId: ti.dag_id,
+        runId: ti.run_id,
+        taskId: ti.task_id,
+        mapIndex: ti.map_index,
+        tryNumber,
+      });
       mkdirSync(dirname(logPath), { recursive: true });
       const task = dag.tasks.find((t) => t.taskId === ti.task_id);
       await runTry(
@@ -97,5 +113,9 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
       );
     }
   }
-  return (await db.selectFrom('dag_run').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow()) as DagRunRow;
+  return (await db
+    .selectFrom('dag_run')
+    .selectAll()
+    .where('id', '=', run.id)
+    .executeTakeFirstOrThrow()) as DagRunRow;
 }

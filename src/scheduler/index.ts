@@ -1,7 +1,7 @@
 /** The scheduler: the loop, run creation, task readiness, queueing and recovery. */
-export { triggerDagRun, createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
+export { createDueScheduledRuns, startQueuedRuns, triggerDagRun } from './dag-run-creation.js';
+export { type DagTestOptions, testDag } from './dag-test.js';
 export { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
 export { type LoopStats, Scheduler, type SchedulerDeps } from './scheduler.js';
 export { queueScheduledTasks, taskLogPath } from './task-queueing.js';
 export { decideRun, scheduleRun, scheduleRunningRuns } from './task-readiness.js';
-export { type DagTestOptions, testDag } from './dag-test.js';

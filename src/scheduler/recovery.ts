@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { type Database, failTry, findStaleQueued, findStaleRunning, type SerializedDagCache } from '../db/index.js';
+import {
+  type Database,
+  failTry,
+  findStaleQueued,
+  findStaleRunning,
+  type SerializedDagCache,
+} from '../db/index.js';
 import { type Executor, type ExecutorEvent, killGroup } from '../executors/index.js';
 import type { SerializedTask } from '../models/index.js';
 
@@ -58,7 +64,10 @@ export async function handleExecutorEvents(
     });
     if (outcome) {
       handled++;
-      log.warn({ dagId: w.dagId, runId: w.runId, taskId: w.taskId, tryNumber: w.tryNumber, state: outcome.state }, `task process ${how}`);
+      log.warn(
+        { dagId: w.dagId, runId: w.runId, taskId: w.taskId, tryNumber: w.tryNumber, state: outcome.state },
+        `task process ${how}`,
+      );
     }
   }
   return handled;
@@ -94,7 +103,16 @@ export async function failZombies(
     });
     if (outcome) {
       failed++;
-      log.warn({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, tryNumber: ti.try_number, state: outcome.state }, 'zombie task instance');
+      log.warn(
+        {
+          dagId: ti.dag_id,
+          runId: ti.run_id,
+          taskId: ti.task_id,
+          tryNumber: ti.try_number,
+          state: outcome.state,
+        },
+        'zombie task instance',
+      );
     }
   }
   return failed;
@@ -117,14 +135,23 @@ export async function requeueStaleQueued(
     if (executor.isRunning(ti.id)) continue;
     const result = await db
       .updateTable('task_instance')
-      .set({ state: 'scheduled', try_number: ti.try_number - 1, external_executor_id: null, queued_at: null, updated_at: now.toISOString() })
+      .set({
+        state: 'scheduled',
+        try_number: ti.try_number - 1,
+        external_executor_id: null,
+        queued_at: null,
+        updated_at: now.toISOString(),
+      })
       .where('id', '=', ti.id)
       .where('state', '=', 'queued')
       .where('external_executor_id', '=', ti.external_executor_id)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 1) {
       requeued++;
-      log.warn({ dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id }, 'queued task instance was never started; scheduling it again');
+      log.warn(
+        { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id },
+        'queued task instance was never started; scheduling it again',
+      );
     }
   }
   return requeued;

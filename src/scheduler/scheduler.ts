@@ -60,25 +60,41 @@ export class Scheduler {
     const log = this.#deps.log;
     const now = this.#clock.now();
     await handleExecutorEvents(db, this.#cache, this.#deps.executor.drainEvents(), log, now);
-    const runsCreated = await createDueScheduledRuns(db, this.#cache, now, c.scheduler.max_dagruns_to_create_per_loop);
+    const runsCreated = await createDueScheduledRuns(
+      db,
+      this.#cache,
+      now,
+      c.scheduler.max_dagruns_to_create_per_loop,
+    );
     const runsStarted = await startQueuedRuns(db, now);
     const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now);
-    for (const run of finishedRuns) log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
+    for (const run of finishedRuns)
+      log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
     const tasksQueued = await queueScheduledTasks(db, this.#cache, this.#deps.executor, {
       baseLogFolder: c.logging.base_log_folder,
       now,
     });
-    const recoveryEvery = Math.min(c.scheduler.task_instance_heartbeat_timeout, c.scheduler.task_queued_timeout) * 500;
+    const recoveryEvery =
+      Math.min(c.scheduler.task_instance_heartbeat_timeout, c.scheduler.task_queued_timeout) * 500;
     if (now.getTime() - this.#lastRecovery >= recoveryEvery) {
       this.#lastRecovery = now.getTime();
       await failZombies(db, this.#cache, c.scheduler.task_instance_heartbeat_timeout, log, now);
       await requeueStaleQueued(db, this.#deps.executor, c.scheduler.task_queued_timeout, log, now);
     }
-    if (this.#jobId !== null && now.getTime() - this.#lastHeartbeat >= c.scheduler.scheduler_heartbeat_sec * 1000) {
+    if (
+      this.#jobId !== null &&
+      now.getTime() - this.#lastHeartbeat >= c.scheduler.scheduler_heartbeat_sec * 1000
+    ) {
       this.#lastHeartbeat = now.getTime();
       await heartbeatJob(db, this.#jobId, now);
     }
-    return { runsCreated, runsStarted, tasksScheduled: scheduled, tasksQueued, runsFinished: finishedRuns.length };
+    return {
+      runsCreated,
+      runsStarted,
+      tasksScheduled: scheduled,
+      tasksQueued,
+      runsFinished: finishedRuns.length,
+    };
   }
 
   /** Loops until the signal aborts, then lets running tries finish up to the grace period. */
@@ -99,7 +115,12 @@ export class Scheduler {
         } catch (error) {
           log.error({ err: error }, 'scheduler loop failed; retrying');
         }
-        const busy = stats !== null && (stats.runsCreated > 0 || stats.runsStarted > 0 || stats.tasksScheduled > 0 || stats.runsFinished > 0);
+        const busy =
+          stats !== null &&
+          (stats.runsCreated > 0 ||
+            stats.runsStarted > 0 ||
+            stats.tasksScheduled > 0 ||
+            stats.runsFinished > 0);
         if (busy || this.#woken || signal.aborted) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, idleMs);

@@ -10,7 +10,10 @@ import type { Database, SerializedDagCache } from '../db/index.js';
 import type { Executor, TaskWorkload } from '../executors/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 
-export function taskLogPath(baseFolder: string, w: { dagId: string; runId: string; taskId: string; mapIndex: number; tryNumber: number }): string {
+export function taskLogPath(
+  baseFolder: string,
+  w: { dagId: string; runId: string; taskId: string; mapIndex: number; tryNumber: number },
+): string {
   const task = w.mapIndex >= 0 ? `task_id=${w.taskId}/map_index=${w.mapIndex}` : `task_id=${w.taskId}`;
   return join(baseFolder, `dag_id=${w.dagId}`, `run_id=${w.runId}`, task, `attempt=${w.tryNumber}.log`);
 }
@@ -30,7 +33,9 @@ export async function queueScheduledTasks(
   if (open <= 0) return 0;
   const candidates = await db
     .selectFrom('task_instance as ti')
-    .innerJoin('dag_run as dr', (j) => j.onRef('dr.dag_id', '=', 'ti.dag_id').onRef('dr.run_id', '=', 'ti.run_id'))
+    .innerJoin('dag_run as dr', (j) =>
+      j.onRef('dr.dag_id', '=', 'ti.dag_id').onRef('dr.run_id', '=', 'ti.run_id'),
+    )
     .innerJoin('dag as d', 'd.dag_id', 'ti.dag_id')
     .select([
       'ti.id',
@@ -57,7 +62,13 @@ export async function queueScheduledTasks(
 
   const activeRows = await db
     .selectFrom('task_instance')
-    .select(['dag_id', 'run_id', 'pool', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('pool_slots').as('slots')])
+    .select([
+      'dag_id',
+      'run_id',
+      'pool',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      (eb) => eb.fn.sum<number>('pool_slots').as('slots'),
+    ])
     .where('state', 'in', ['queued', 'running'])
     .groupBy(['dag_id', 'run_id', 'pool'])
     .execute();
@@ -68,7 +79,9 @@ export async function queueScheduledTasks(
     perRun.set(key, (perRun.get(key) ?? 0) + Number(r.n));
     perPool.set(r.pool, (perPool.get(r.pool) ?? 0) + Number(r.slots));
   }
-  const pools = new Map((await db.selectFrom('slot_pool').select(['pool', 'slots']).execute()).map((p) => [p.pool, p.slots]));
+  const pools = new Map(
+    (await db.selectFrom('slot_pool').select(['pool', 'slots']).execute()).map((p) => [p.pool, p.slots]),
+  );
 
   const chosen: typeof candidates = [];
   for (const c of candidates) {
@@ -112,7 +125,13 @@ export async function queueScheduledTasks(
       if (Number(result.numUpdatedRows) !== 1) continue;
       const dag = await cache.get(tx, c.dag_id, c.dag_version_hash);
       const task = dag.tasks.find((t) => t.taskId === c.task_id);
-      const w = { dagId: c.dag_id, runId: c.run_id, taskId: c.task_id, mapIndex: c.map_index, tryNumber: c.try_number + 1 };
+      const w = {
+        dagId: c.dag_id,
+        runId: c.run_id,
+        taskId: c.task_id,
+        mapIndex: c.map_index,
+        tryNumber: c.try_number + 1,
+      };
       workloads.push({
         ...w,
         tiId: c.id,

@@ -4,8 +4,7 @@
  * Works from the serialized DAG only; never runs user code.
  */
 import type { Kysely } from 'kysely';
-import type { Database, DagRunRow, SerializedDagCache } from '../db/index.js';
-import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import type { DagRunRow, Database, SerializedDagCache } from '../db/index.js';
 import {
   countUpstream,
   evaluateTriggerRule,
@@ -14,6 +13,7 @@ import {
   type TaskInstanceState,
   tiStatesAllowedBefore,
 } from '../models/index.js';
+import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 
 interface DagShape {
   order: string[];
@@ -37,7 +37,11 @@ function shapeOf(dag: SerializedDag): DagShape {
     order.push(id);
   };
   for (const t of dag.tasks) visit(t.taskId);
-  shape = { order, leaves: new Set(dag.tasks.map((t) => t.taskId).filter((id) => !hasDownstream.has(id))), byId };
+  shape = {
+    order,
+    leaves: new Set(dag.tasks.map((t) => t.taskId).filter((id) => !hasDownstream.has(id))),
+    byId,
+  };
   shapes.set(dag, shape);
   return shape;
 }
@@ -108,7 +112,11 @@ export async function scheduleRun(
       for (let i = 0; i < ids.length; i += 500) {
         const result = await tx
           .updateTable('task_instance')
-          .set({ state: to, updated_at: now.toISOString(), ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}) })
+          .set({
+            state: to,
+            updated_at: now.toISOString(),
+            ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}),
+          })
           .where('id', 'in', ids.slice(i, i + 500))
           .where('state', 'in', tiStatesAllowedBefore(to))
           .executeTakeFirst();

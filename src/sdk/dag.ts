@@ -12,7 +12,13 @@ import {
   type SerializedTask,
 } from '../models/index.js';
 import type { TaskContext } from './context.js';
-import { type CompiledTaskOptions, compileTaskOptions, type DefaultArgs, type TaskOptions, validateTaskId } from './task-options.js';
+import {
+  type CompiledTaskOptions,
+  compileTaskOptions,
+  type DefaultArgs,
+  type TaskOptions,
+  validateTaskId,
+} from './task-options.js';
 
 export interface DagOptions {
   /** unique across all DAG files; letters, digits, `_`, `-`, `.` */
@@ -155,10 +161,24 @@ export class Dag {
   }
 
   /** The JSON form the scheduler works from. Defaults of the installation are applied here. */
-  serialize(fileloc: string, defaults: { catchup: boolean; dataIntervals: boolean; timezone: string; maxActiveRuns: number; maxActiveTasks: number }): SerializedDag {
+  serialize(
+    fileloc: string,
+    defaults: {
+      catchup: boolean;
+      dataIntervals: boolean;
+      timezone: string;
+      maxActiveRuns: number;
+      maxActiveTasks: number;
+    },
+  ): SerializedDag {
     const o = this.options;
     const timezone = o.timezone ?? defaults.timezone;
-    const schedule = parseScheduleFor(this.dagId, o.schedule ?? null, o.dataIntervals ?? defaults.dataIntervals, timezone);
+    const schedule = parseScheduleFor(
+      this.dagId,
+      o.schedule ?? null,
+      o.dataIntervals ?? defaults.dataIntervals,
+      timezone,
+    );
     const startDate = toDate(o.startDate, this.dagId, 'startDate');
     const endDate = toDate(o.endDate, this.dagId, 'endDate');
     if (startDate && endDate && startDate.getTime() > endDate.getTime()) {
@@ -179,7 +199,12 @@ export class Dag {
       upstream: [...t.upstream].sort(),
       args: t.args,
       shell: t.shell
-        ? { command: t.shell.command, env: t.shell.env, appendEnv: t.shell.appendEnv ?? false, cwd: t.shell.cwd }
+        ? {
+            command: t.shell.command,
+            env: t.shell.env,
+            appendEnv: t.shell.appendEnv ?? false,
+            cwd: t.shell.cwd,
+          }
         : undefined,
       ...t.options,
     }));
@@ -217,7 +242,10 @@ function parseScheduleFor(dagId: string, schedule: string | null, dataIntervals:
 
 function positiveInt(value: number, dagId: string, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
-    throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${dagId}": ${name} must be a positive integer, got ${value}`);
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `DAG "${dagId}": ${name} must be a positive integer, got ${value}`,
+    );
   }
   return value;
 }
@@ -250,9 +278,13 @@ let building: Dag | null = null;
 export function dag(options: DagOptions, build: () => void): Dag {
   const d = new Dag(options);
   if (building) {
-    throw new GaleError('GALE_ERR_DAG_INVALID', `dag("${d.dagId}") was called inside dag("${building.dagId}")`, {
-      hint: 'Define each DAG at the top level of the file.',
-    });
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `dag("${d.dagId}") was called inside dag("${building.dagId}")`,
+      {
+        hint: 'Define each DAG at the top level of the file.',
+      },
+    );
   }
   building = d;
   try {

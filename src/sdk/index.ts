@@ -13,7 +13,7 @@ export {
   type TaskFunction,
   type TaskNode,
   type TaskRef,
-  task,
   takeDefinedDags,
+  task,
 } from './dag.js';
 export type { DefaultArgs, TaskOptions } from './task-options.js';

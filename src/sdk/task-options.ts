@@ -72,7 +72,10 @@ export function validateTaskId(taskId: string, where: string): void {
 
 function intAtLeast(value: number, min: number, name: string, where: string): number {
   if (!Number.isInteger(value) || value < min) {
-    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: ${name} must be an integer >= ${min}, got ${value}`);
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${where}: ${name} must be an integer >= ${min}, got ${value}`,
+    );
   }
   return value;
 }
@@ -96,7 +99,8 @@ export function compileTaskOptions(
       hint: `Use one of: ${WEIGHT_RULES.join(', ')}.`,
     });
   }
-  const timeout = o.executionTimeout == null ? null : parseDuration(o.executionTimeout, `${where}: executionTimeout`);
+  const timeout =
+    o.executionTimeout == null ? null : parseDuration(o.executionTimeout, `${where}: executionTimeout`);
   if (timeout === 0) {
     throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: executionTimeout must be longer than zero`);
   }
@@ -104,7 +108,8 @@ export function compileTaskOptions(
     retries: intAtLeast(o.retries ?? 0, 0, 'retries', where),
     retryDelayMs: parseDuration(o.retryDelay ?? 300_000, `${where}: retryDelay`),
     retryExponentialBackoff: o.retryExponentialBackoff ?? false,
-    maxRetryDelayMs: o.maxRetryDelay == null ? null : parseDuration(o.maxRetryDelay, `${where}: maxRetryDelay`),
+    maxRetryDelayMs:
+      o.maxRetryDelay == null ? null : parseDuration(o.maxRetryDelay, `${where}: maxRetryDelay`),
     executionTimeoutMs: timeout,
     pool: o.pool ?? 'default_pool',
     poolSlots: intAtLeast(o.poolSlots ?? 1, 1, 'poolSlots', where),

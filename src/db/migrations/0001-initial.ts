@@ -100,11 +100,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('uq_task_instance_key', ['dag_id', 'run_id', 'task_id', 'map_index'])
     .execute();
   await db.schema.createIndex('idx_ti_state_pool').on('task_instance').columns(['state', 'pool']).execute();
-  await db.schema
-    .createIndex('idx_ti_dag_state')
-    .on('task_instance')
-    .columns(['dag_id', 'state'])
-    .execute();
+  await db.schema.createIndex('idx_ti_dag_state').on('task_instance').columns(['dag_id', 'state']).execute();
 
   await db.schema
     .createTable('task_instance_history')

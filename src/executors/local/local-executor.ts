@@ -3,7 +3,7 @@
  * at once. A task process is a process-group leader with its log file as stdout and stderr, so
  * it records its own result even if the scheduler dies, and its whole group can be killed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
@@ -85,11 +85,16 @@ export class LocalExecutor implements Executor {
     if (workload.executionTimeoutMs !== null && child.pid !== undefined) {
       const pid = child.pid;
       entry.timers.push(
-        setTimeout(() => {
-          entry.timedOut = true;
-          killGroup(pid, 'SIGTERM');
-          entry.timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), this.#options.killGraceSeconds * 1000));
-        }, workload.executionTimeoutMs + TIMEOUT_BACKSTOP_MS + this.#options.killGraceSeconds * 1000),
+        setTimeout(
+          () => {
+            entry.timedOut = true;
+            killGroup(pid, 'SIGTERM');
+            entry.timers.push(
+              setTimeout(() => killGroup(pid, 'SIGKILL'), this.#options.killGraceSeconds * 1000),
+            );
+          },
+          workload.executionTimeoutMs + TIMEOUT_BACKSTOP_MS + this.#options.killGraceSeconds * 1000,
+        ),
       );
     }
     const finish = (exitCode: number | null, signal: string | null) => {

@@ -1,0 +1,179 @@
+/**
+ * Test support: a fresh GALE_HOME per test with fast timings, the built `gale` CLI run as a real
+ * child process, long-running services started and killed, and polling with a deadline.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+export interface GaleHome {
+  home: string;
+  dags: string;
+  env: NodeJS.ProcessEnv;
+  writeDag(name: string, source: string): string;
+  gale(args: string[], extraEnv?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string };
+  start(args: string[], extraEnv?: NodeJS.ProcessEnv): Service;
+  db(): Database.Database;
+  cleanup(): void;
+}
+
+export interface Service {
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait for exit */
+  stop(): Promise<void>;
+  /** SIGKILL (kill -9) and wait for exit */
+  kill9(): Promise<void>;
+}
+
+/** Settings that make a test run fast: quick loops, short heartbeats and timeouts. */
+export const FAST_ENV: NodeJS.ProcessEnv = {
+  GALE__CORE__LOAD_EXAMPLES: 'false',
+  GALE__SCHEDULER__IDLE_SLEEP_TIME: '0.2',
+  GALE__SCHEDULER__TASK_INSTANCE_HEARTBEAT_SEC: '0.5',
+  GALE__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '5',
+  GALE__SCHEDULER__TASK_QUEUED_TIMEOUT: '5',
+  GALE__DAG_PROCESSOR__FILE_CHECK_INTERVAL: '0.3',
+  GALE__DAG_PROCESSOR__FILE_PARSING_TIMEOUT: '10',
+  GALE__CORE__KILLED_TASK_CLEANUP_TIME: '1',
+  GALE_LOG_FORMAT: 'text',
+};
+
+export function makeGaleHome(extraEnv: NodeJS.ProcessEnv = {}): GaleHome {
+  const home = mkdtempSync(join(tmpdir(), 'gale-test-'));
+  const dags = join(home, 'dags');
+  mkdirSync(dags, { recursive: true });
+  const baseEnv: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GALE')) baseEnv[k] = v;
+  const env: NodeJS.ProcessEnv = { ...baseEnv, GALE_HOME: home, ...FAST_ENV, ...extraEnv };
+  const services: Service[] = [];
+  let database: Database.Database | null = null;
+  return {
+    home,
+    dags,
+    env,
+    writeDag(name, source) {
+      const path = join(dags, name);
+      writeFileSync(path, source);
+      return path;
+    },
+    gale(args, more = {}) {
+      const r = spawnSync(process.execPath, [CLI, ...args], {
+        env: { ...env, ...more },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    start(args, more = {}) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...env, ...more },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      const service: Service = {
+        child,
+        output: () => out,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+        async kill9() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          await exited;
+        },
+      };
+      services.push(service);
+      return service;
+    },
+    db() {
+      database ??= new Database(join(home, 'gale.db'), { readonly: true, timeout: 10_000 });
+      return database;
+    },
+    cleanup() {
+      for (const s of services)
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      database?.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value; fails with what was last seen. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  options: { timeoutMs?: number; intervalMs?: number; what: string; seen?: () => unknown },
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      last = options.seen ? options.seen() : value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out waiting for ${options.what}; last seen: ${typeof last === 'string' ? last : JSON.stringify(last, null, 1)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+  }
+}
+
+export interface TiRow {
+  task_id: string;
+  state: string;
+  try_number: number;
+  start_date: string | null;
+  end_date: string | null;
+  pid: number | null;
+  pool: string;
+}
+
+export function taskStates(db: Database.Database, dagId: string, runId?: string): Record<string, string> {
+  const rows = (
+    runId
+      ? db
+          .prepare('select task_id, state from task_instance where dag_id = ? and run_id = ?')
+          .all(dagId, runId)
+      : db.prepare('select task_id, state from task_instance where dag_id = ?').all(dagId)
+  ) as { task_id: string; state: string }[];
+  return Object.fromEntries(rows.map((r) => [r.task_id, r.state]));
+}
+
+export function runsOf(
+  db: Database.Database,
+  dagId: string,
+): {
+  run_id: string;
+  state: string;
+  logical_date: string;
+  data_interval_start: string;
+  data_interval_end: string;
+  conf: string;
+}[] {
+  return db.prepare('select * from dag_run where dag_id = ? order by logical_date').all(dagId) as never;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
