@@ -321,7 +321,17 @@ class Ref<T> implements TaskRef<T> {
     readonly taskId: string,
   ) {}
 
+  // biome-ignore lint/suspicious/noThenProperty: a.then(b) is the dependency syntax DAG authors expect; awaiting a TaskRef is caught below
   then<N extends TaskRef | readonly TaskRef[]>(next: N): N {
+    if (typeof next === 'function') {
+      throw new GaleError(
+        'GALE_ERR_DAG_INVALID',
+        `The result of task "${this.taskId}" was awaited or used as a promise`,
+        {
+          hint: 'Inside dag() a task call returns a reference, not a value: pass it to other tasks instead of awaiting it.',
+        },
+      );
+    }
     const list: readonly TaskRef[] = Array.isArray(next) ? (next as readonly TaskRef[]) : [next as TaskRef];
     for (const n of list) this.dag.getTask(n.taskId).upstream.add(this.taskId);
     return next;
