@@ -12,3 +12,8 @@ export function retryDelayMs(
   const factor = 2 ** Math.max(0, tryNumber - 1);
   return Math.min(task.retryDelayMs * factor, cap);
 }
+
+/** The error recorded for a try stopped by its executionTimeout. */
+export function executionTimeoutMessage(timeoutMs: number): string {
+  return `Task exceeded its executionTimeout of ${timeoutMs / 1000}s and was stopped (GALE_ERR_TASK_TIMEOUT)`;
+}

@@ -18,7 +18,7 @@ import {
   setXcom,
 } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
-import { describeError, GaleError } from '../models/index.js';
+import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
 import type { TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
@@ -92,13 +92,14 @@ async function gatherArgs(gdb: GaleDb, node: TaskNode, w: TaskWorkload): Promise
 
 export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
   const { gdb } = options;
+  const startedAt = new Date();
   const claimed = await claimTry(gdb.db, {
     tiId: w.tiId,
     tryNumber: w.tryNumber,
     token: w.token,
     hostname: hostname(),
     pid: process.pid,
-    now: new Date(),
+    now: startedAt,
   });
   if (!claimed) return { kind: 'not_claimed' };
 
@@ -130,6 +131,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       tryNumber: w.tryNumber,
       heartbeatMs: options.heartbeatMs,
       timeoutMs: node.options.executionTimeoutMs,
+      startedAt: startedAt.getTime(),
       killGraceMs: options.killGraceMs,
       retry: retryOf(node),
       isGroupLeader: options.isIsolated,
@@ -152,10 +154,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     if (!options.isIsolated && node.options.executionTimeoutMs !== null) {
       const ms = node.options.executionTimeoutMs;
       timeoutTimer = setTimeout(
-        () =>
-          controller.abort(
-            new GaleError('GALE_ERR_TASK_TIMEOUT', `Task exceeded its executionTimeout of ${ms / 1000}s`),
-          ),
+        () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', executionTimeoutMessage(ms))),
         ms,
       );
     }
@@ -215,7 +214,12 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     );
     return { kind: 'success', output };
   } catch (error) {
-    const message = describeError(error);
+    const timeoutMs = node?.options.executionTimeoutMs ?? null;
+    const overran = timeoutMs !== null && Date.now() - startedAt.getTime() >= timeoutMs;
+    const message =
+      overran && controller.signal.aborted && !(controller.signal.reason instanceof GaleError)
+        ? executionTimeoutMessage(timeoutMs)
+        : describeError(error);
     log.error(`Task failed: ${message}`);
     const outcome = await failTry(gdb.db, {
       tiId: w.tiId,

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { failTry, heartbeatTry, openDatabase, type RetryPolicy } from '../db/index.js';
+import { executionTimeoutMessage } from '../models/index.js';
 
 export interface WatchdogData {
   dbUrl: string;
@@ -12,6 +13,8 @@ export interface WatchdogData {
   tryNumber: number;
   heartbeatMs: number;
   timeoutMs: number | null;
+  /** when the try was claimed (ms since epoch): executionTimeout counts from here */
+  startedAt: number;
   killGraceMs: number;
   retry: RetryPolicy;
   /** whether this process leads its own process group (then the whole group is killed) */
@@ -30,7 +33,6 @@ function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
 
 async function main(data: WatchdogData): Promise<void> {
   const gdb = openDatabase(data.dbUrl);
-  const started = Date.now();
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
   const stopAfterGrace = () => {
     setTimeout(() => killTree('SIGKILL', data.isGroupLeader), data.killGraceMs);
@@ -40,7 +42,7 @@ async function main(data: WatchdogData): Promise<void> {
     setTimeout(
       () => {
         void (async () => {
-          const error = `Task exceeded its executionTimeout of ${timeoutMs / 1000}s and was stopped (GALE_ERR_TASK_TIMEOUT)`;
+          const error = executionTimeoutMessage(timeoutMs);
           await failTry(gdb.db, {
             tiId: data.tiId,
             tryNumber: data.tryNumber,
@@ -53,7 +55,7 @@ async function main(data: WatchdogData): Promise<void> {
           stopAfterGrace();
         })();
       },
-      Math.max(0, timeoutMs - (Date.now() - started)),
+      Math.max(0, timeoutMs - (Date.now() - data.startedAt)),
     );
   }
   const beat = async (): Promise<void> => {

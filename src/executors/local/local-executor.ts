@@ -25,8 +25,11 @@ interface Running {
   timedOut: boolean;
 }
 
-/** The runner enforces executionTimeout itself; this is the backstop for when it cannot. */
-const TIMEOUT_BACKSTOP_MS = 5_000;
+/**
+ * The task process enforces executionTimeout itself from the moment it claims the try; this is the
+ * backstop for when it cannot, counted from the spawn, with room for a slow start on a busy machine.
+ */
+const TIMEOUT_BACKSTOP_MS = 30_000;
 
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
