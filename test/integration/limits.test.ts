@@ -27,13 +27,21 @@ function maxOverlap(intervals: readonly Interval[]): number {
 }
 
 function intervals(g: GaleHome, dagId: string): Interval[] {
-  const rows = g.db().prepare('select task_id, pool, start_date, end_date from task_instance where dag_id = ?').all(dagId) as {
+  const rows = g
+    .db()
+    .prepare('select task_id, pool, start_date, end_date from task_instance where dag_id = ?')
+    .all(dagId) as {
     task_id: string;
     pool: string;
     start_date: string;
     end_date: string;
   }[];
-  return rows.map((r) => ({ task_id: r.task_id, pool: r.pool, start: Date.parse(r.start_date), end: Date.parse(r.end_date) }));
+  return rows.map((r) => ({
+    task_id: r.task_id,
+    pool: r.pool,
+    start: Date.parse(r.start_date),
+    end: Date.parse(r.end_date),
+  }));
 }
 
 describe('limits', () => {
@@ -54,7 +62,10 @@ describe('limits', () => {
        });`,
     );
     const s = g.start(['standalone']);
-    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"wide"'), { what: 'the DAG to be parsed', seen: () => s.output() });
+    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"wide"'), {
+      what: 'the DAG to be parsed',
+      seen: () => s.output(),
+    });
     expect(g.gale(['dags', 'trigger', 'wide']).code).toBe(0);
     await waitFor(() => runsOf(g.db(), 'wide')[0]?.state === 'success', {
       what: 'the run to succeed',
@@ -79,9 +90,14 @@ describe('limits', () => {
        });`,
     );
     const s = g.start(['standalone']);
-    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"narrow"'), { what: 'the DAG to be parsed' });
+    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"narrow"'), {
+      what: 'the DAG to be parsed',
+    });
     expect(g.gale(['dags', 'trigger', 'narrow']).code).toBe(0);
-    await waitFor(() => runsOf(g.db(), 'narrow')[0]?.state === 'success', { what: 'the run to succeed', timeoutMs: 60_000 });
+    await waitFor(() => runsOf(g.db(), 'narrow')[0]?.state === 'success', {
+      what: 'the run to succeed',
+      timeoutMs: 60_000,
+    });
     expect(maxOverlap(intervals(g, 'narrow'))).toBeLessThanOrEqual(2);
     await s.stop();
   });
