@@ -7,6 +7,7 @@ import {
   listDagRuns,
   listDags,
   listImportErrors,
+  recordAudit,
   requireDag,
   SerializedDagCache,
   setPaused,
@@ -206,6 +207,7 @@ export function registerDagCommands(program: Command): void {
       .action(async (dagId: string) => {
         await withEnv('cli', async ({ gdb }) => {
           await setPaused(gdb.db, dagId, paused, new Date());
+          await recordAudit(gdb.db, { event: name, dagId });
           process.stdout.write(`Dag: ${dagId}, paused: ${paused}\n`);
         });
       });
@@ -312,6 +314,7 @@ export function registerDagCommands(program: Command): void {
         });
       await withEnv('cli', async ({ gdb }) => {
         await deleteDag(gdb.db, dagId);
+        await recordAudit(gdb.db, { event: 'delete_dag', dagId });
         process.stdout.write(`Deleted DAG ${dagId} and its history\n`);
       });
     });

@@ -1,6 +1,6 @@
 /** `gale pools ...`: list, set, delete. */
 import type { Command } from 'commander';
-import { deletePool, listPools, setPool } from '../db/index.js';
+import { deletePool, listPools, recordAudit, setPool } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
@@ -26,6 +26,7 @@ export function registerPoolCommands(program: Command): void {
         throw new GaleError('GALE_ERR_USAGE', `slots must be a whole number >= 0, not "${slotsText}"`);
       await withEnv('cli', async ({ gdb }) => {
         await setPool(gdb.db, { pool, slots, description: description ?? '' });
+        await recordAudit(gdb.db, { event: 'set_pool', extra: { pool, slots } });
         process.stdout.write(`Pool ${pool}: ${slots} slots\n`);
       });
     });
@@ -35,6 +36,7 @@ export function registerPoolCommands(program: Command): void {
     .action(async (pool: string) => {
       await withEnv('cli', async ({ gdb }) => {
         await deletePool(gdb.db, pool);
+        await recordAudit(gdb.db, { event: 'delete_pool', extra: { pool } });
         process.stdout.write(`Deleted pool ${pool}\n`);
       });
     });

@@ -6,6 +6,7 @@ import {
   getLatestSerializedDag,
   listDagRuns,
   listTaskInstances,
+  recordAudit,
   requireDag,
   requireDagRun,
   requireTaskInstance,
@@ -155,6 +156,13 @@ export function registerTaskCommands(program: Command): void {
               now: new Date(),
             });
             for (const id of cleared) process.stdout.write(`cleared ${run.run_id} ${id}\n`);
+            if (cleared.length > 0)
+              await recordAudit(gdb.db, {
+                event: 'clear',
+                dagId,
+                runId: run.run_id,
+                extra: { taskIds: cleared },
+              });
             total += cleared.length;
           }
           process.stdout.write(`${total} task instance(s) cleared\n`);

@@ -1,4 +1,5 @@
 /** The metadata database: connection, migrations, and one repository module per table group. */
+export * from './audit-repository.js';
 export * from './connection.js';
 export * from './dag-repository.js';
 export * from './dag-run-repository.js';

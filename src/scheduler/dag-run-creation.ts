@@ -138,6 +138,7 @@ export async function startQueuedRuns(db: Kysely<Database>, now: Date): Promise<
     .innerJoin('dag', 'dag.dag_id', 'dag_run.dag_id')
     .select(['dag_run.id', 'dag_run.dag_id', 'dag.max_active_runs'])
     .where('dag_run.state', '=', 'queued')
+    .where('dag.is_paused', '=', 0)
     .orderBy('dag_run.logical_date')
     .execute();
   if (queued.length === 0) return 0;

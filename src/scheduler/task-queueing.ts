@@ -53,6 +53,7 @@ export async function queueScheduledTasks(
     .where('ti.state', '=', 'scheduled')
     .where('dr.state', '=', 'running')
     .where('dr.run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
+    .where('d.is_paused', '=', 0)
     .orderBy('ti.priority_weight', 'desc')
     .orderBy('dr.logical_date', 'asc')
     .orderBy('ti.task_id', 'asc')

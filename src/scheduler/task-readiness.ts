@@ -140,11 +140,14 @@ export async function scheduleRunningRuns(
   cache: SerializedDagCache,
   now: Date,
 ): Promise<{ scheduled: number; finishedRuns: DagRunRow[] }> {
+  // As Airflow: runs of paused DAGs wait (their running tries finish) until the DAG is unpaused.
   const runs = await db
     .selectFrom('dag_run')
-    .selectAll()
-    .where('state', '=', 'running')
-    .where('run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
+    .innerJoin('dag', 'dag.dag_id', 'dag_run.dag_id')
+    .selectAll('dag_run')
+    .where('dag_run.state', '=', 'running')
+    .where('dag.is_paused', '=', 0)
+    .where('dag_run.run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
     .execute();
   let scheduled = 0;
   const finishedRuns: DagRunRow[] = [];

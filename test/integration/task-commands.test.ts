@@ -63,6 +63,13 @@ describe('task commands', () => {
     const clear = g.gale(['tasks', 'clear', 'cmds', '--run-id', runId, '--only-failed', '--yes']);
     expect(clear.code, clear.stderr).toBe(0);
     expect(clear.stdout).toContain('1 task instance(s) cleared');
+    const audit = g.db().prepare('select event, dag_id, owner from log order by id').all() as {
+      event: string;
+      dag_id: string;
+      owner: string;
+    }[];
+    expect(audit.map((a) => a.event)).toEqual(['trigger', 'clear']);
+    expect(audit[1]?.owner).toMatch(/^cli:/);
     await waitFor(() => runsOf(g.db(), 'cmds')[0]?.state === 'success', {
       what: 'the cleared run to succeed',
       seen: () => taskStates(g.db(), 'cmds'),

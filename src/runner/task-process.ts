@@ -1,0 +1,42 @@
+/**
+ * The task process, started by the local executor with GALE_TASK_WORKLOAD (through main.ts). Runs one try
+ * and exits: 0 when it succeeded, 1 when it failed (and recorded so), 0 when it was not claimed.
+ */
+import { loadConfig } from '../config/index.js';
+import { openDatabase } from '../db/index.js';
+import { taskWorkloadSchema } from '../executors/index.js';
+import { describeError } from '../models/index.js';
+import { runTry } from './run-try.js';
+import { stdoutSink } from './task-log.js';
+
+async function main(): Promise<number> {
+  const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
+  const { config } = loadConfig(process.env);
+  const gdb = openDatabase(config.database.url);
+  const stop = new AbortController();
+  process.on('SIGTERM', () => stop.abort());
+  try {
+    const result = await runTry(workload, {
+      gdb,
+      sink: stdoutSink,
+      maxOutputSize: config.core.max_output_size,
+      heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
+      killGraceMs: config.core.killed_task_cleanup_time * 1000,
+      isIsolated: true,
+      stop: stop.signal,
+    });
+    return result.kind === 'failed' ? 1 : 0;
+  } finally {
+    await gdb.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `[${new Date().toISOString()}] ERROR Task process failed: ${describeError(error)}\n`,
+    );
+    process.exit(2);
+  },
+);
