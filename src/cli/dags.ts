@@ -92,10 +92,11 @@ export function registerDagCommands(program: Command): void {
     .description('Show a DAG: its details and tasks, or its graph in Graphviz DOT (--output dot)')
     .option('-o, --output <format>', 'table, json or dot', 'table')
     .action(async (dagId: string, opts: { output: string }) => {
+      const output = parseOutputFormat(opts.output, ['table', 'json', 'dot'] as const);
       await withEnv('cli', async ({ gdb }) => {
         const row = await requireDag(gdb.db, dagId);
         const dag = await getLatestSerializedDag(gdb.db, dagId);
-        if (opts.output === 'dot') {
+        if (output === 'dot') {
           const lines = [`digraph "${dagId}" {`, '  rankdir=LR;'];
           for (const t of dag.tasks) lines.push(`  "${t.taskId}";`);
           for (const t of dag.tasks) for (const u of t.upstream) lines.push(`  "${u}" -> "${t.taskId}";`);
@@ -103,8 +104,7 @@ export function registerDagCommands(program: Command): void {
           process.stdout.write(`${lines.join('\n')}\n`);
           return;
         }
-        const format = parseOutputFormat(opts.output);
-        if (format === 'json') {
+        if (output === 'json') {
           printObject(
             {
               ...dag,
@@ -178,6 +178,12 @@ export function registerDagCommands(program: Command): void {
             logicalDate,
             runId: opts.runId,
             now: new Date(),
+          });
+          await recordAudit(gdb.db, {
+            event: 'trigger',
+            dagId,
+            runId: run.run_id,
+            extra: { conf: conf ?? {} },
           });
           printObject(
             {

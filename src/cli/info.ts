@@ -4,7 +4,7 @@ import { arch, cpus, platform, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { dagFolders } from '../dag-processing/index.js';
-import { printObject } from './output.js';
+import { parseOutputFormat, printObject } from './output.js';
 
 export function galeVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -25,6 +25,7 @@ export function registerInfoCommands(program: Command): void {
     .description('Print what Gale runs with: versions, paths, executor, database')
     .option('-o, --output <format>', 'table or json', 'table')
     .action((opts: { output: string }) => {
+      const format = parseOutputFormat(opts.output);
       const loaded = loadConfig(process.env);
       const c = loaded.config;
       printObject(
@@ -42,7 +43,7 @@ export function registerInfoCommands(program: Command): void {
           parallelism: c.core.parallelism,
           database: c.database.url,
         },
-        opts.output === 'json' ? 'json' : 'table',
+        format,
       );
     });
 }

@@ -3,9 +3,15 @@ import { GaleError } from '../models/index.js';
 
 export type OutputFormat = 'table' | 'json';
 
-export function parseOutputFormat(value: string): OutputFormat {
-  if (value === 'table' || value === 'json') return value;
-  throw new GaleError('GALE_ERR_USAGE', `--output must be table or json, not "${value}"`);
+export function parseOutputFormat<F extends string = OutputFormat>(
+  value: string,
+  allowed: readonly F[] = ['table', 'json'] as unknown as F[],
+): F {
+  if ((allowed as readonly string[]).includes(value)) return value as F;
+  throw new GaleError(
+    'GALE_ERR_USAGE',
+    `--output must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, not "${value}"`,
+  );
 }
 
 function cell(value: unknown): string {

@@ -5,6 +5,8 @@ import type { ParseRequest } from './parse-worker.js';
 
 const WORKER = new URL('./parse-worker.js', import.meta.url);
 const MAX_CAPTURE = 8 * 1024;
+/** How long a parse process may take to start before it begins importing the file. */
+const STARTUP_TIMEOUT_MS = 60_000;
 
 export async function parseDagFile(request: ParseRequest, timeoutMs: number): Promise<ParseResult> {
   return new Promise((resolve) => {
@@ -21,11 +23,18 @@ export async function parseDagFile(request: ParseRequest, timeoutMs: number): Pr
     child.stderr?.on('data', capture);
     let result: ParseResult | null = null;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
+    const arm = (ms: number) =>
+      setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, ms);
+    let timer = arm(STARTUP_TIMEOUT_MS + timeoutMs);
     child.on('message', (message) => {
+      if (typeof message === 'object' && message !== null && 'importing' in message) {
+        clearTimeout(timer);
+        timer = arm(timeoutMs);
+        return;
+      }
       const parsed = parseResultSchema.safeParse(message);
       result = parsed.success
         ? parsed.data

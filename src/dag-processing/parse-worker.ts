@@ -21,6 +21,8 @@ export type ParseRequest = z.infer<typeof parseRequestSchema>;
 async function main(): Promise<void> {
   const request = parseRequestSchema.parse(JSON.parse(process.env.GALE_PARSE_REQUEST ?? 'null'));
   let result: ParseResult;
+  // The import timeout starts now: the process's own start-up does not count, as Airflow's.
+  process.send?.({ importing: true });
   try {
     const dags = await loadDagModule(request.file);
     result = { dags: dags.map((d) => d.serialize(request.file, request.defaults)), error: null };

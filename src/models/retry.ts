@@ -7,8 +7,9 @@ export function retryDelayMs(
   task: Pick<SerializedTask, 'retryDelayMs' | 'retryExponentialBackoff' | 'maxRetryDelayMs'>,
   tryNumber: number,
 ): number {
+  // As Airflow, maxRetryDelay bounds only exponential backoff.
+  if (!task.retryExponentialBackoff) return task.retryDelayMs;
   const cap = task.maxRetryDelayMs ?? MAX_DELAY_MS;
-  if (!task.retryExponentialBackoff) return Math.min(task.retryDelayMs, cap);
   const factor = 2 ** Math.max(0, tryNumber - 1);
   return Math.min(task.retryDelayMs * factor, cap);
 }

@@ -92,7 +92,13 @@ export const DagRunType = {
 } as const;
 export type DagRunType = (typeof DagRunType)[keyof typeof DagRunType];
 
-/** Airflow's run id form: `scheduled__2026-01-01T00:00:00+00:00`. */
+/**
+ * Airflow's run id form: `scheduled__2026-01-01T00:00:00+00:00`; fractions of a second are kept
+ * when there are any (`manual__2026-01-01T12:00:00.250+00:00`), as Python's isoformat() does.
+ */
 export function makeRunId(runType: DagRunType, logicalDate: Date): string {
-  return `${runType}__${logicalDate.toISOString().replace(/\.\d{3}Z$/, '+00:00')}`;
+  return `${runType}__${logicalDate
+    .toISOString()
+    .replace(/\.000Z$/, 'Z')
+    .replace(/Z$/, '+00:00')}`;
 }

@@ -71,11 +71,26 @@ function invalidSchedule(schedule: string, reason: string, cause?: unknown): Gal
   });
 }
 
+/** Throws unless `timezone` is an IANA time zone name this runtime knows. */
+export function validateTimezone(timezone: string, where: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch (error) {
+    throw new GaleError('GALE_ERR_SCHEDULE_INVALID', `${where}: unknown time zone "${timezone}"`, {
+      hint: 'Use an IANA time zone name such as "UTC", "Europe/Berlin" or "America/New_York".',
+      cause: error,
+    });
+  }
+}
+
 function validateCron(expression: string, timezone: string, original: string): void {
   const fields = expression.split(/\s+/).length;
   if (fields !== 5) throw invalidSchedule(original, `a cron expression has 5 fields, this one has ${fields}`);
+  validateTimezone(timezone, `Schedule "${original}"`);
   try {
-    new Cron(expression, { timezone, paused: true }).stop();
+    const cron = new Cron(expression, { timezone, paused: true });
+    cron.nextRun();
+    cron.stop();
   } catch (error) {
     throw invalidSchedule(original, error instanceof Error ? error.message : String(error), error);
   }

@@ -34,6 +34,7 @@ export interface UpstreamCounts {
   /** setup tasks among the upstream: how many there are and how many succeeded */
   setupTotal: number;
   setupSuccess: number;
+  setupSkipped: number;
   setupDone: number;
 }
 
@@ -52,6 +53,7 @@ export function countUpstream(
     done: 0,
     setupTotal: 0,
     setupSuccess: 0,
+    setupSkipped: 0,
     setupDone: 0,
   };
   for (const u of upstream) {
@@ -65,6 +67,7 @@ export function countUpstream(
     if (u.isSetup) {
       c.setupTotal++;
       if (u.state === 'success') c.setupSuccess++;
+      if (u.state === 'skipped') c.setupSkipped++;
       if (finished) c.setupDone++;
     }
   }
@@ -89,11 +92,16 @@ export function evaluateTriggerRule(rule: TriggerRule, c: UpstreamCounts): Trigg
       return allDone ? 'run' : 'wait';
     case 'all_done_min_one_success':
       if (!allDone) return 'wait';
-      return c.success > 0 ? 'run' : 'upstream_failed';
+      if (c.success > 0) return 'run';
+      // Nothing failed when everything was skipped: skip, as Airflow's code does.
+      return c.skipped >= total ? 'skipped' : 'upstream_failed';
     case 'all_done_setup_success':
-      if (c.setupTotal > 0 && c.setupDone >= c.setupTotal && c.setupSuccess === 0) return 'skipped';
+      // As Airflow: once all upstream tasks are done, run if at least one upstream setup succeeded
+      // (or there is none); skip when every setup was skipped; otherwise upstream_failed.
       if (!allDone) return 'wait';
-      return c.setupSuccess < c.setupTotal ? 'skipped' : 'run';
+      if (c.setupTotal > 0 && c.setupSkipped >= c.setupTotal) return 'skipped';
+      if (c.setupTotal > 0 && c.setupSuccess === 0) return 'upstream_failed';
+      return 'run';
     case 'all_skipped':
       if (c.success > 0 || failures > 0) return 'skipped';
       return c.skipped >= total ? 'run' : 'wait';

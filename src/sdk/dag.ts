@@ -10,6 +10,7 @@ import {
   parseSchedule,
   type SerializedDag,
   type SerializedTask,
+  validateTimezone,
 } from '../models/index.js';
 import type { TaskContext } from './context.js';
 import {
@@ -173,6 +174,7 @@ export class Dag {
   ): SerializedDag {
     const o = this.options;
     const timezone = o.timezone ?? defaults.timezone;
+    validateTimezone(timezone, `DAG "${this.dagId}"`);
     const schedule = parseScheduleFor(
       this.dagId,
       o.schedule ?? null,
@@ -315,6 +317,22 @@ function isTaskRef(value: unknown): value is TaskRef {
   return value instanceof Ref;
 }
 
+/** The DAG being built, after checking that `ref` belongs to it. */
+function sameDag(ref: TaskRef, what: string): Dag {
+  const dag = currentDag(what);
+  if (!(ref instanceof Ref) || ref.dag !== dag) {
+    const owner = ref instanceof Ref ? `DAG "${ref.dag.dagId}"` : 'no DAG';
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${what}: task "${ref.taskId}" belongs to ${owner}, not to DAG "${dag.dagId}"`,
+      {
+        hint: "Tasks depend only on tasks of their own DAG; call the task inside this DAG's build function instead.",
+      },
+    );
+  }
+  return dag;
+}
+
 class Ref<T> implements TaskRef<T> {
   constructor(
     readonly dag: Dag,
@@ -332,14 +350,22 @@ class Ref<T> implements TaskRef<T> {
         },
       );
     }
+    const dag = sameDag(this, `${this.taskId}.then()`);
     const list: readonly TaskRef[] = Array.isArray(next) ? (next as readonly TaskRef[]) : [next as TaskRef];
-    for (const n of list) this.dag.getTask(n.taskId).upstream.add(this.taskId);
+    for (const n of list) {
+      sameDag(n, `${this.taskId}.then()`);
+      dag.getTask(n.taskId).upstream.add(this.taskId);
+    }
     return next;
   }
 
   after(...upstream: (TaskRef | readonly TaskRef[])[]): this {
-    const node = this.dag.getTask(this.taskId);
-    for (const u of upstream.flat()) node.upstream.add(u.taskId);
+    const dag = sameDag(this, `${this.taskId}.after()`);
+    const node = dag.getTask(this.taskId);
+    for (const u of upstream.flat()) {
+      sameDag(u, `${this.taskId}.after()`);
+      node.upstream.add(u.taskId);
+    }
     return this;
   }
 }
@@ -358,6 +384,7 @@ function addNode(
   const upstream = new Set<string>();
   const args: ArgSpec[] = rawArgs.map((arg, i) => {
     if (isTaskRef(arg)) {
+      sameDag(arg, `${where}: argument ${i + 1}`);
       upstream.add(arg.taskId);
       return { type: 'output', taskId: arg.taskId, key: 'return_value' };
     }
@@ -420,11 +447,29 @@ export function shell(idOrOptions: string | TaskOptions, command: string | Shell
   return addNode(d, taskId, 'shell', taskOptions, [], null, options);
 }
 
-/** chain(a, [b, c], d): a before b and c, both before d. */
+/**
+ * chain(a, [b, c], d): a before b and c, both before d. Two adjacent lists are paired element by
+ * element (chain([a, b], [c, d]): a before c, b before d) and must be as long, as Airflow's chain.
+ */
 export function chain(...steps: (TaskRef | readonly TaskRef[])[]): void {
   for (let i = 1; i < steps.length; i++) {
     const prev = steps[i - 1]!;
     const next = steps[i]!;
+    if (Array.isArray(prev) && Array.isArray(next)) {
+      const a = prev as readonly TaskRef[];
+      const b = next as readonly TaskRef[];
+      if (a.length !== b.length) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `chain(): adjacent lists have ${a.length} and ${b.length} tasks`,
+          {
+            hint: 'Adjacent lists are paired element by element and must be as long; to link every task to every task, use a.then([...]) for each.',
+          },
+        );
+      }
+      for (const [j, t] of a.entries()) t.then(b[j]!);
+      continue;
+    }
     const prevList: readonly TaskRef[] = Array.isArray(prev) ? prev : [prev as TaskRef];
     for (const p of prevList) p.then(next);
   }

@@ -8,7 +8,8 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 describe('README', () => {
   it('documents every setting', () => {
     for (const [section, keys] of Object.entries(SETTINGS)) {
-      for (const key of Object.keys(keys)) expect(readme, `${section}.${key}`).toContain(`\`${section}.${key}\``);
+      for (const key of Object.keys(keys))
+        expect(readme, `${section}.${key}`).toContain(`\`${section}.${key}\``);
     }
   });
 
