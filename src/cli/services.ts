@@ -26,6 +26,9 @@ function makeScheduler(env: CliEnv): Scheduler {
   const executor = new LocalExecutor({
     parallelism: c.core.parallelism,
     killGraceSeconds: c.core.killed_task_cleanup_time,
+    warmProcesses: c.local_executor.warm_processes,
+    prewarmProcesses: c.local_executor.prewarm_processes,
+    idleProcessTtlSeconds: c.local_executor.idle_process_ttl,
   });
   return new Scheduler({
     db: env.gdb,

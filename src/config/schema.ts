@@ -74,6 +74,33 @@ export const SETTINGS = {
       'Slots of default_pool when the database is created.',
     ),
   },
+  local_executor: {
+    warm_processes: def(
+      bool,
+      true,
+      'Run tries in a pool of warm task processes (one try at a time each) instead of a new process per try.',
+    ),
+    prewarm_processes: def(
+      num(z.number().int().min(0)),
+      1,
+      'Warm task processes started ahead of work and kept while idle.',
+    ),
+    max_tries_per_process: def(
+      num(z.number().int().min(1)),
+      100,
+      'A warm task process is replaced after this many tries.',
+    ),
+    max_process_memory_mb: def(
+      num(z.number().int().min(64)),
+      512,
+      'A warm task process using more memory (RSS) after a try is replaced.',
+    ),
+    idle_process_ttl: def(
+      num(z.number().min(1)),
+      60,
+      'Seconds an idle warm task process beyond prewarm_processes is kept before it exits.',
+    ),
+  },
   database: {
     url: def(
       str,

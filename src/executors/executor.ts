@@ -20,10 +20,21 @@ export const taskWorkloadSchema = z.object({
   queue: z.string(),
   executionTimeoutMs: z.number().int().positive().nullable(),
   logPath: z.string(),
+  /** run this try in a new process of its own, not in a warm one */
+  freshProcess: z.boolean(),
 });
 export type TaskWorkload = z.infer<typeof taskWorkloadSchema>;
 
-export interface ExecutorEvent {
+export type ExecutorEvent =
+  | {
+      /** the try ended and its process recorded the result */
+      kind: 'finished';
+      workload: TaskWorkload;
+    }
+  | ExitedEvent;
+
+/** The process of a try ended before it reported the try's end: the scheduler records a failure. */
+export interface ExitedEvent {
   kind: 'exited';
   workload: TaskWorkload;
   exitCode: number | null;
@@ -34,6 +45,8 @@ export interface ExecutorEvent {
 
 export interface Executor {
   readonly name: string;
+  /** Starts what the executor keeps ready (warm processes, connections). */
+  start(): void;
   /** How many more tries it can take now. */
   openSlots(): number;
   /** Starts a try; returns at once. */

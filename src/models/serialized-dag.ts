@@ -49,6 +49,7 @@ export const serializedTaskSchema = z.object({
   weightRule: z.enum(WEIGHT_RULES),
   queue: z.string(),
   executor: z.string().nullable(),
+  freshProcess: z.boolean().default(false),
   owner: z.string(),
   doc: z.string().nullable(),
 });

@@ -4,7 +4,6 @@
  * process (runner/main.ts) and in-process by `gale dags test` and `gale tasks test`.
  */
 import { hostname } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { loadDag } from '../dag-processing/index.js';
 import {
   claimTry,
@@ -23,7 +22,8 @@ import type { TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
-import type { WatchdogData, WatchdogMessage } from './watchdog.js';
+import type { WatchdogMessage } from './watchdog.js';
+import type { WatchdogHandle } from './watchdog-handle.js';
 
 export interface RunTryOptions {
   gdb: GaleDb;
@@ -31,8 +31,8 @@ export interface RunTryOptions {
   maxOutputSize: number;
   heartbeatMs: number;
   killGraceMs: number;
-  /** true in a task process of its own (watchdog thread, whole process group killed on timeout) */
-  isIsolated: boolean;
+  /** the task process's watchdog thread; null in-process (`dags test`), where a timer heartbeats */
+  watchdog: WatchdogHandle | null;
   /** aborted when the process is asked to stop (SIGTERM) */
   stop?: AbortSignal;
 }
@@ -107,12 +107,30 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   const controller = new AbortController();
   const onStop = () => controller.abort(new Error('Task process received SIGTERM'));
   options.stop?.addEventListener('abort', onStop, { once: true });
-  let watchdog: Worker | null = null;
   let node: TaskNode | null = null;
   let timeoutTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const retryOf = (n: TaskNode | null) =>
     n?.options ?? { retryDelayMs: 0, retryExponentialBackoff: false, maxRetryDelayMs: null };
+  const onWatchdog = (m: WatchdogMessage) => {
+    if (m.kind === 'timeout') controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', m.error));
+    if (m.kind === 'lost')
+      controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
+  };
+  const watch = (timeoutMs: number | null) =>
+    options.watchdog?.watch(
+      {
+        kind: 'watch',
+        tiId: w.tiId,
+        tryNumber: w.tryNumber,
+        startedAt: startedAt.getTime(),
+        timeoutMs,
+        retry: retryOf(node),
+      },
+      onWatchdog,
+    );
+  // Heartbeat from the claim on; the timeout is known once the DAG is loaded.
+  watch(null);
   try {
     log.info(
       `Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`,
@@ -125,25 +143,9 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       .executeTakeFirstOrThrow();
     const dag = await loadDag(w.fileloc, w.dagId);
     node = dag.getTask(w.taskId);
-    const watchdogData: WatchdogData = {
-      dbUrl: gdb.url,
-      tiId: w.tiId,
-      tryNumber: w.tryNumber,
-      heartbeatMs: options.heartbeatMs,
-      timeoutMs: node.options.executionTimeoutMs,
-      startedAt: startedAt.getTime(),
-      killGraceMs: options.killGraceMs,
-      retry: retryOf(node),
-      isGroupLeader: options.isIsolated,
-    };
-    if (options.isIsolated) {
-      watchdog = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: watchdogData });
-      watchdog.unref();
-      watchdog.on('message', (m: WatchdogMessage) => {
-        if (m.kind === 'timeout') controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', m.error));
-        if (m.kind === 'lost')
-          controller.abort(new Error('The try was ended elsewhere (no longer running in the database)'));
-      });
+    const { watchdog } = options;
+    if (watchdog) {
+      watch(node.options.executionTimeoutMs);
     } else {
       heartbeat = setInterval(() => {
         heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() }).catch(
@@ -151,7 +153,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         );
       }, options.heartbeatMs);
     }
-    if (!options.isIsolated && node.options.executionTimeoutMs !== null) {
+    if (!watchdog && node.options.executionTimeoutMs !== null) {
       const ms = node.options.executionTimeoutMs;
       timeoutTimer = setTimeout(
         () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', executionTimeoutMessage(ms))),
@@ -237,6 +239,6 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     clearTimeout(timeoutTimer);
     clearInterval(heartbeat);
     options.stop?.removeEventListener('abort', onStop);
-    if (watchdog) await watchdog.terminate();
+    options.watchdog?.unwatch();
   }
 }

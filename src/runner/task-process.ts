@@ -8,12 +8,20 @@ import { taskWorkloadSchema } from '../executors/index.js';
 import { describeError } from '../models/index.js';
 import { runTry } from './run-try.js';
 import { stdoutSink } from './task-log.js';
+import { WatchdogHandle } from './watchdog-handle.js';
 
 async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
   const { config } = loadConfig(process.env);
   const gdb = openDatabase(config.database.url);
   const stop = new AbortController();
+  // Spawned detached by the local executor, this process leads its process group.
+  const watchdog = new WatchdogHandle({
+    dbUrl: config.database.url,
+    heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
+    killGraceMs: config.core.killed_task_cleanup_time * 1000,
+    isGroupLeader: true,
+  });
   process.on('SIGTERM', () => stop.abort());
   try {
     const result = await runTry(workload, {
@@ -22,11 +30,12 @@ async function main(): Promise<number> {
       maxOutputSize: config.core.max_output_size,
       heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
       killGraceMs: config.core.killed_task_cleanup_time * 1000,
-      isIsolated: true,
+      watchdog,
       stop: stop.signal,
     });
     return result.kind === 'failed' ? 1 : 0;
   } finally {
+    await watchdog.close();
     await gdb.close();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The watchdog thread of a task process: heartbeats the try and enforces executionTimeout from
- * its own event loop, so a task that blocks the main thread (a busy loop) still gets stopped, and
- * a try that was failed elsewhere (no heartbeat, marked failed) stops running.
+ * The watchdog thread of a task process: heartbeats the try that runs and enforces its
+ * executionTimeout from its own event loop, so a task that blocks the main thread (a busy loop)
+ * still gets stopped, and a try that was ended elsewhere (no heartbeat, marked failed) stops.
+ * One thread serves every try of a (warm) task process, one try at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { failTry, heartbeatTry, openDatabase, type RetryPolicy } from '../db/index.js';
@@ -9,17 +10,23 @@ import { executionTimeoutMessage } from '../models/index.js';
 
 export interface WatchdogData {
   dbUrl: string;
-  tiId: string;
-  tryNumber: number;
   heartbeatMs: number;
-  timeoutMs: number | null;
-  /** when the try was claimed (ms since epoch): executionTimeout counts from here */
-  startedAt: number;
   killGraceMs: number;
-  retry: RetryPolicy;
   /** whether this process leads its own process group (then the whole group is killed) */
   isGroupLeader: boolean;
 }
+
+export type WatchdogCommand =
+  | {
+      kind: 'watch';
+      tiId: string;
+      tryNumber: number;
+      /** when the try was claimed (ms since epoch): executionTimeout counts from here */
+      startedAt: number;
+      timeoutMs: number | null;
+      retry: RetryPolicy;
+    }
+  | { kind: 'unwatch' };
 
 export type WatchdogMessage = { kind: 'timeout'; error: string } | { kind: 'lost' };
 
@@ -31,49 +38,71 @@ function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
   }
 }
 
-async function main(data: WatchdogData): Promise<void> {
+function main(data: WatchdogData): void {
   const gdb = openDatabase(data.dbUrl);
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
-  const stopAfterGrace = () => {
+  let timers: NodeJS.Timeout[] = [];
+  let terminating = false;
+  let watching: Extract<WatchdogCommand, { kind: 'watch' }> | null = null;
+  const stop = () => {
+    for (const t of timers) clearTimeout(t);
+    timers = [];
+    watching = null;
+  };
+  // Once the watchdog stops a try, the process ends: SIGTERM now, SIGKILL after the grace period,
+  // whatever the main thread says meanwhile.
+  const terminate = () => {
+    if (terminating) return;
+    terminating = true;
+    killTree('SIGTERM', data.isGroupLeader);
     setTimeout(() => killTree('SIGKILL', data.isGroupLeader), data.killGraceMs);
   };
-  if (data.timeoutMs !== null) {
-    const timeoutMs = data.timeoutMs;
-    setTimeout(
-      () => {
-        void (async () => {
-          const error = executionTimeoutMessage(timeoutMs);
-          await failTry(gdb.db, {
-            tiId: data.tiId,
-            tryNumber: data.tryNumber,
-            error,
-            retry: data.retry,
-            now: new Date(),
-          });
-          post({ kind: 'timeout', error });
-          killTree('SIGTERM', data.isGroupLeader);
-          stopAfterGrace();
-        })();
-      },
-      Math.max(0, timeoutMs - (Date.now() - data.startedAt)),
-    );
-  }
-  const beat = async (): Promise<void> => {
+  const beat = async (w: NonNullable<typeof watching>): Promise<void> => {
+    if (watching !== w) return;
     let alive = true;
     try {
-      alive = await heartbeatTry(gdb.db, { tiId: data.tiId, tryNumber: data.tryNumber, now: new Date() });
+      alive = await heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() });
     } catch {
       // a busy database is not a lost try; the next beat tries again
     }
+    if (watching !== w) return;
     if (!alive) {
       post({ kind: 'lost' });
-      killTree('SIGTERM', data.isGroupLeader);
-      stopAfterGrace();
+      terminate();
       return;
     }
-    setTimeout(() => void beat(), data.heartbeatMs);
+    timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
   };
-  setTimeout(() => void beat(), data.heartbeatMs);
+  parentPort?.on('message', (command: WatchdogCommand) => {
+    stop();
+    if (command.kind !== 'watch') return;
+    const w = command;
+    watching = w;
+    timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
+    if (w.timeoutMs !== null) {
+      const timeoutMs = w.timeoutMs;
+      timers.push(
+        setTimeout(
+          () => {
+            void (async () => {
+              if (watching !== w) return;
+              const error = executionTimeoutMessage(timeoutMs);
+              await failTry(gdb.db, {
+                tiId: w.tiId,
+                tryNumber: w.tryNumber,
+                error,
+                retry: w.retry,
+                now: new Date(),
+              });
+              post({ kind: 'timeout', error });
+              terminate();
+            })();
+          },
+          Math.max(0, timeoutMs - (Date.now() - w.startedAt)),
+        ),
+      );
+    }
+  });
 }
 
-if (parentPort) void main(workerData as WatchdogData);
+if (parentPort) main(workerData as WatchdogData);

@@ -97,6 +97,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
           fileloc: dag.fileloc,
           queue: ti.queue,
           executionTimeoutMs: task?.executionTimeoutMs ?? null,
+          freshProcess: false,
           logPath,
         },
         {
@@ -108,7 +109,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
           maxOutputSize: options.maxOutputSize,
           heartbeatMs: 5_000,
           killGraceMs: options.killGraceMs,
-          isIsolated: false,
+          watchdog: null,
         },
       );
     }

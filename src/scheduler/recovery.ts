@@ -46,6 +46,7 @@ export async function handleExecutorEvents(
 ): Promise<number> {
   let handled = 0;
   for (const e of events) {
+    if (e.kind !== 'exited') continue;
     const w = e.workload;
     const how = e.timedOut
       ? `was killed after exceeding its executionTimeout of ${(w.executionTimeoutMs ?? 0) / 1000}s`
@@ -75,7 +76,7 @@ export async function handleExecutorEvents(
 
 function isOurTaskProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('runner/main.js');
+    return /runner\/(main|pool-worker)\.js/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
   } catch {
     return false;
   }

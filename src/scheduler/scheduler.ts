@@ -105,6 +105,7 @@ export class Scheduler {
     const idleMs = this.#deps.config.config.scheduler.idle_sleep_time * 1000;
     const onAbort = () => this.#wake?.();
     signal.addEventListener('abort', onAbort);
+    this.#deps.executor.start();
     log.info({ executor: this.#deps.executor.name }, 'scheduler started');
     try {
       while (!signal.aborted) {

@@ -140,6 +140,7 @@ export async function queueScheduledTasks(
         fileloc: dag.fileloc,
         queue: c.queue,
         executionTimeoutMs: task?.executionTimeoutMs ?? null,
+        freshProcess: task?.freshProcess ?? false,
         logPath: taskLogPath(options.baseLogFolder, w),
       });
     }

@@ -34,6 +34,8 @@ export interface TaskOptions {
   queue?: string;
   /** the executor that runs the task (default: core.executor) */
   executor?: string | null;
+  /** run each try in a new process rather than a warm one (local executor; default false) */
+  freshProcess?: boolean;
   /** when the task runs, given its upstream tasks' states (default "all_success") */
   triggerRule?: TriggerRule;
   owner?: string;
@@ -55,6 +57,7 @@ export interface CompiledTaskOptions {
   weightRule: WeightRule;
   queue: string;
   executor: string | null;
+  freshProcess: boolean;
   triggerRule: TriggerRule;
   owner: string;
   doc: string | null;
@@ -117,6 +120,7 @@ export function compileTaskOptions(
     weightRule,
     queue: o.queue ?? 'default',
     executor: o.executor ?? null,
+    freshProcess: o.freshProcess ?? false,
     triggerRule,
     owner: o.owner ?? 'gale',
     doc: o.doc ?? null,

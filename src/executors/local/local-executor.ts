@@ -1,33 +1,51 @@
 /**
- * The local executor: each try runs in its own process on this machine, at most `parallelism`
- * at once. A task process is a process-group leader with its log file as stdout and stderr, so
- * it records its own result even if the scheduler dies, and its whole group can be killed.
+ * The local executor: runs tries on this machine, at most `parallelism` at once, each in a task
+ * process that leads its own process group and records its own result (so it outlives a
+ * scheduler crash, and a timeout can kill everything it started). By default tries run in a pool
+ * of warm task processes, one try at a time each, replaced when they crash, after
+ * max_tries_per_process tries or above max_process_memory_mb; a task with freshProcess (or
+ * warm_processes: false) gets a new process per try, whose stdout and stderr are its log file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
 
 const RUNNER = new URL('../../runner/main.js', import.meta.url);
+const POOL_WORKER = new URL('../../runner/pool-worker.js', import.meta.url);
 
 export interface LocalExecutorOptions {
   parallelism: number;
   /** seconds between SIGTERM and SIGKILL */
   killGraceSeconds: number;
+  warmProcesses: boolean;
+  prewarmProcesses: number;
+  idleProcessTtlSeconds: number;
   /** extra environment for task processes */
   env?: NodeJS.ProcessEnv;
 }
 
 interface Running {
-  child: ChildProcess;
   workload: TaskWorkload;
+  pid: number | undefined;
   timers: NodeJS.Timeout[];
   timedOut: boolean;
 }
 
+interface WarmProcess {
+  child: ChildProcess;
+  isReady: boolean;
+  /** no more tries: it said it will recycle, or it is being stopped */
+  isLeaving: boolean;
+  running: Running | null;
+  /** a try sent before the process said it was ready */
+  pending: TaskWorkload | null;
+  idleTimer: NodeJS.Timeout | null;
+}
+
 /**
  * The task process enforces executionTimeout itself from the moment it claims the try; this is the
- * backstop for when it cannot, counted from the spawn, with room for a slow start on a busy machine.
+ * backstop for when it cannot, counted from the hand-over, with room for a slow start.
  */
 const TIMEOUT_BACKSTOP_MS = 30_000;
 
@@ -43,12 +61,19 @@ export class LocalExecutor implements Executor {
   readonly name = 'local';
   readonly #options: LocalExecutorOptions;
   readonly #running = new Map<string, Running>();
+  readonly #warm = new Set<WarmProcess>();
   #events: ExecutorEvent[] = [];
   readonly #listeners: (() => void)[] = [];
   #accepting = true;
 
   constructor(options: LocalExecutorOptions) {
     this.#options = options;
+  }
+
+  start(): void {
+    if (!this.#options.warmProcesses) return;
+    const n = Math.min(this.#options.prewarmProcesses, this.#options.parallelism);
+    for (let i = this.#warm.size; i < n; i++) this.#spawnWarm();
   }
 
   openSlots(): number {
@@ -69,8 +94,55 @@ export class LocalExecutor implements Executor {
     return events;
   }
 
+  #emit(event: ExecutorEvent): void {
+    this.#events.push(event);
+    for (const l of this.#listeners) l();
+  }
+
   queue(workload: TaskWorkload): void {
     mkdirSync(dirname(workload.logPath), { recursive: true });
+    if (!this.#options.warmProcesses || workload.freshProcess) {
+      this.#runFresh(workload);
+      return;
+    }
+    let target: WarmProcess | null = null;
+    for (const p of this.#warm) {
+      if (!p.isLeaving && !p.running && !p.pending) {
+        target = p;
+        break;
+      }
+    }
+    target ??= this.#spawnWarm();
+    this.#assign(target, workload);
+  }
+
+  #track(workload: TaskWorkload, pid: number | undefined): Running {
+    const entry: Running = { workload, pid, timers: [], timedOut: false };
+    this.#running.set(workload.tiId, entry);
+    if (workload.executionTimeoutMs !== null && pid !== undefined) {
+      const grace = this.#options.killGraceSeconds * 1000;
+      entry.timers.push(
+        setTimeout(
+          () => {
+            entry.timedOut = true;
+            killGroup(pid, 'SIGTERM');
+            entry.timers.push(setTimeout(() => killGroup(pid, 'SIGKILL'), grace));
+          },
+          workload.executionTimeoutMs + TIMEOUT_BACKSTOP_MS + grace,
+        ),
+      );
+    }
+    return entry;
+  }
+
+  #untrack(entry: Running): boolean {
+    if (this.#running.get(entry.workload.tiId) !== entry) return false;
+    for (const t of entry.timers) clearTimeout(t);
+    this.#running.delete(entry.workload.tiId);
+    return true;
+  }
+
+  #runFresh(workload: TaskWorkload): void {
     const fd = openSync(workload.logPath, 'a');
     let child: ChildProcess;
     try {
@@ -83,40 +155,118 @@ export class LocalExecutor implements Executor {
       closeSync(fd);
     }
     child.unref();
-    const entry: Running = { child, workload, timers: [], timedOut: false };
-    this.#running.set(workload.tiId, entry);
-    if (workload.executionTimeoutMs !== null && child.pid !== undefined) {
-      const pid = child.pid;
-      entry.timers.push(
-        setTimeout(
-          () => {
-            entry.timedOut = true;
-            killGroup(pid, 'SIGTERM');
-            entry.timers.push(
-              setTimeout(() => killGroup(pid, 'SIGKILL'), this.#options.killGraceSeconds * 1000),
-            );
-          },
-          workload.executionTimeoutMs + TIMEOUT_BACKSTOP_MS + this.#options.killGraceSeconds * 1000,
-        ),
-      );
-    }
+    const entry = this.#track(workload, child.pid);
     const finish = (exitCode: number | null, signal: string | null) => {
-      if (this.#running.get(workload.tiId) !== entry) return;
-      for (const t of entry.timers) clearTimeout(t);
-      this.#running.delete(workload.tiId);
-      this.#events.push({ kind: 'exited', workload, exitCode, signal, timedOut: entry.timedOut });
-      for (const l of this.#listeners) l();
+      if (!this.#untrack(entry)) return;
+      this.#emit({ kind: 'exited', workload, exitCode, signal, timedOut: entry.timedOut });
     };
     child.on('exit', (code, signal) => finish(code, signal));
     child.on('error', () => finish(null, null));
   }
 
+  #spawnWarm(): WarmProcess {
+    const child = spawn(process.execPath, [POOL_WORKER.pathname], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...this.#options.env },
+    });
+    child.unref();
+    child.channel?.unref();
+    const p: WarmProcess = {
+      child,
+      isReady: false,
+      isLeaving: false,
+      running: null,
+      pending: null,
+      idleTimer: null,
+    };
+    this.#warm.add(p);
+    // What the process prints outside the task log (a crash, raw writes) goes to the try it runs.
+    const relay = (chunk: Buffer) => {
+      if (p.running) {
+        try {
+          appendFileSync(p.running.workload.logPath, chunk);
+        } catch {
+          // the log folder went away; nothing to keep
+        }
+      }
+    };
+    child.stdout?.on('data', relay);
+    child.stderr?.on('data', relay);
+    child.on('message', (message: { type?: string; recycle?: boolean }) => {
+      if (message.type === 'ready') {
+        p.isReady = true;
+        const pending = p.pending;
+        p.pending = null;
+        if (pending) this.#send(p, pending);
+        else this.#idle(p);
+      } else if (message.type === 'done' && p.running) {
+        const entry = p.running;
+        p.running = null;
+        if (message.recycle) p.isLeaving = true;
+        if (this.#untrack(entry)) this.#emit({ kind: 'finished', workload: entry.workload });
+        if (!p.isLeaving) this.#idle(p);
+      }
+    });
+    const gone = (exitCode: number | null, signal: string | null) => {
+      if (!this.#warm.delete(p)) return;
+      if (p.idleTimer) clearTimeout(p.idleTimer);
+      const lost = p.running ?? (p.pending ? this.#running.get(p.pending.tiId) : undefined);
+      if (lost && this.#untrack(lost)) {
+        this.#emit({ kind: 'exited', workload: lost.workload, exitCode, signal, timedOut: lost.timedOut });
+      }
+      if (this.#accepting) this.start();
+    };
+    child.on('exit', (code, signal) => gone(code, signal));
+    child.on('error', () => gone(null, null));
+    return p;
+  }
+
+  #assign(p: WarmProcess, workload: TaskWorkload): void {
+    if (p.idleTimer) clearTimeout(p.idleTimer);
+    p.idleTimer = null;
+    if (!p.isReady) {
+      p.pending = workload;
+      this.#track(workload, p.child.pid);
+      return;
+    }
+    this.#track(workload, p.child.pid);
+    this.#send(p, workload);
+  }
+
+  #send(p: WarmProcess, workload: TaskWorkload): void {
+    const entry = this.#running.get(workload.tiId);
+    if (!entry) return;
+    p.running = entry;
+    p.child.send({ type: 'run', workload }, (error) => {
+      // The process died before it got the try: its exit reports the try as lost.
+      if (error) p.child.kill('SIGKILL');
+    });
+  }
+
+  #idle(p: WarmProcess): void {
+    if (p.idleTimer) clearTimeout(p.idleTimer);
+    p.idleTimer = setTimeout(() => {
+      const idle = [...this.#warm].filter((w) => !w.running && !w.pending && !w.isLeaving);
+      if (idle.length > this.#options.prewarmProcesses && !p.running && !p.pending) this.#retire(p);
+    }, this.#options.idleProcessTtlSeconds * 1000);
+    p.idleTimer.unref();
+  }
+
+  #retire(p: WarmProcess): void {
+    p.isLeaving = true;
+    if (p.child.connected) p.child.disconnect();
+  }
+
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false;
+    for (const p of this.#warm) if (!p.running && !p.pending) this.#retire(p);
     const deadline = Date.now() + graceMs;
     while (this.#running.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Warm processes still running a try finish it on their own and exit (IPC disconnect).
+    for (const p of this.#warm) this.#retire(p);
     for (const entry of this.#running.values()) for (const t of entry.timers) clearTimeout(t);
   }
 }

@@ -28,6 +28,7 @@ function makeTask(
     weightRule,
     queue: 'default',
     executor: null,
+    freshProcess: false,
     owner: 'gale',
     doc: null,
   };

@@ -1,0 +1,86 @@
+/**
+ * A warm task process: started by the local executor, it runs one try at a time, as many as it is
+ * sent, each try's log going to its own file. It leads its process group, so a try that overruns
+ * its executionTimeout takes the process down with it (and the executor starts another). When its
+ * executor goes away (IPC disconnect) it finishes the try it has, records it, and exits.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import module from 'node:module';
+import { z } from 'zod';
+import { loadConfig } from '../config/index.js';
+import { openDatabase } from '../db/index.js';
+import { taskWorkloadSchema } from '../executors/executor.js';
+import { runTry } from './run-try.js';
+import { WatchdogHandle } from './watchdog-handle.js';
+
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+export const poolRequestSchema = z.object({ type: z.literal('run'), workload: taskWorkloadSchema });
+export type PoolReply = { type: 'ready' } | { type: 'done'; tiId: string; recycle: boolean };
+
+const { config } = loadConfig(process.env);
+const gdb = openDatabase(config.database.url);
+const watchdog = new WatchdogHandle({
+  dbUrl: config.database.url,
+  heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
+  killGraceMs: config.core.killed_task_cleanup_time * 1000,
+  isGroupLeader: true,
+});
+const stop = new AbortController();
+const maxRss = config.local_executor.max_process_memory_mb * 1024 * 1024;
+let tries = 0;
+let busy = false;
+let leaving = false;
+
+// The executor may be gone: writes to its pipes must not crash the try that runs.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+
+async function leave(): Promise<never> {
+  await watchdog.close();
+  await gdb.close();
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => {
+  leaving = true;
+  stop.abort();
+  if (!busy) void leave();
+});
+process.on('disconnect', () => {
+  leaving = true;
+  if (!busy) void leave();
+});
+
+process.on('message', (message) => {
+  const request = poolRequestSchema.safeParse(message);
+  if (!request.success || busy || leaving) return;
+  const w = request.data.workload;
+  busy = true;
+  void (async () => {
+    const fd = openSync(w.logPath, 'a');
+    try {
+      await runTry(w, {
+        gdb,
+        sink: (line) => writeSync(fd, line),
+        maxOutputSize: config.core.max_output_size,
+        heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
+        killGraceMs: config.core.killed_task_cleanup_time * 1000,
+        watchdog,
+        stop: stop.signal,
+      });
+    } catch (error) {
+      writeSync(fd, `[${new Date().toISOString()}] ERROR Task process failed: ${String(error)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    tries++;
+    busy = false;
+    const recycle =
+      leaving || tries >= config.local_executor.max_tries_per_process || process.memoryUsage().rss > maxRss;
+    if (process.connected) process.send?.({ type: 'done', tiId: w.tiId, recycle } satisfies PoolReply);
+    if (recycle) await leave();
+  })();
+});
+
+process.send?.({ type: 'ready' } satisfies PoolReply);

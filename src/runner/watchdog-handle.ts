@@ -1,0 +1,28 @@
+/** The main thread's side of the watchdog thread: start it once, then watch one try at a time. */
+import { Worker } from 'node:worker_threads';
+import type { WatchdogCommand, WatchdogData, WatchdogMessage } from './watchdog.js';
+
+export class WatchdogHandle {
+  readonly #worker: Worker;
+  #listener: ((m: WatchdogMessage) => void) | null = null;
+
+  constructor(data: WatchdogData) {
+    this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: data });
+    this.#worker.unref();
+    this.#worker.on('message', (m: WatchdogMessage) => this.#listener?.(m));
+  }
+
+  watch(command: Extract<WatchdogCommand, { kind: 'watch' }>, listener: (m: WatchdogMessage) => void): void {
+    this.#listener = listener;
+    this.#worker.postMessage(command);
+  }
+
+  unwatch(): void {
+    this.#listener = null;
+    this.#worker.postMessage({ kind: 'unwatch' } satisfies WatchdogCommand);
+  }
+
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
