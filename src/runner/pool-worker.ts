@@ -16,7 +16,11 @@ import { WatchdogHandle } from './watchdog-handle.js';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 export const poolRequestSchema = z.object({ type: z.literal('run'), workload: taskWorkloadSchema });
-export type PoolReply = { type: 'ready' } | { type: 'done'; tiId: string; recycle: boolean };
+export type PoolReply =
+  | { type: 'ready' }
+  | { type: 'done'; tiId: string; recycle: boolean }
+  /** a try sent while this process was busy or leaving: the executor gives it to another */
+  | { type: 'rejected'; tiId: string };
 
 const { config } = loadConfig(process.env);
 const gdb = openDatabase(config.database.url);
@@ -37,6 +41,12 @@ process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 
 async function leave(): Promise<never> {
+  leaving = true;
+  // Messages are ordered: once this one is sent, every reply before it has reached the executor.
+  await new Promise<void>((resolve) => {
+    if (!process.connected) return resolve();
+    process.send?.({ type: 'bye' }, () => resolve());
+  });
   await watchdog.close();
   await gdb.close();
   process.exit(0);
@@ -54,8 +64,12 @@ process.on('disconnect', () => {
 
 process.on('message', (message) => {
   const request = poolRequestSchema.safeParse(message);
-  if (!request.success || busy || leaving) return;
+  if (!request.success) return;
   const w = request.data.workload;
+  if (busy || leaving) {
+    if (process.connected) process.send?.({ type: 'rejected', tiId: w.tiId } satisfies PoolReply);
+    return;
+  }
   busy = true;
   void (async () => {
     const fd = openSync(w.logPath, 'a');
@@ -77,7 +91,10 @@ process.on('message', (message) => {
     tries++;
     busy = false;
     const recycle =
-      leaving || tries >= config.local_executor.max_tries_per_process || process.memoryUsage().rss > maxRss;
+      leaving ||
+      watchdog.hasStopped ||
+      tries >= config.local_executor.max_tries_per_process ||
+      process.memoryUsage().rss > maxRss;
     if (process.connected) process.send?.({ type: 'done', tiId: w.tiId, recycle } satisfies PoolReply);
     if (recycle) await leave();
   })();

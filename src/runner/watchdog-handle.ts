@@ -5,11 +5,20 @@ import type { WatchdogCommand, WatchdogData, WatchdogMessage } from './watchdog.
 export class WatchdogHandle {
   readonly #worker: Worker;
   #listener: ((m: WatchdogMessage) => void) | null = null;
+  #hasStopped = false;
 
   constructor(data: WatchdogData) {
     this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: data });
     this.#worker.unref();
-    this.#worker.on('message', (m: WatchdogMessage) => this.#listener?.(m));
+    this.#worker.on('message', (m: WatchdogMessage) => {
+      this.#hasStopped = true;
+      this.#listener?.(m);
+    });
+  }
+
+  /** Whether the watchdog stopped a try (timeout, or ended elsewhere): the process is going down. */
+  get hasStopped(): boolean {
+    return this.#hasStopped;
   }
 
   watch(command: Extract<WatchdogCommand, { kind: 'watch' }>, listener: (m: WatchdogMessage) => void): void {

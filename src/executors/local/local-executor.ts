@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
 
@@ -38,10 +39,11 @@ interface WarmProcess {
   /** no more tries: it said it will recycle, or it is being stopped */
   isLeaving: boolean;
   running: Running | null;
-  /** a try sent before the process said it was ready */
-  pending: TaskWorkload | null;
   idleTimer: NodeJS.Timeout | null;
 }
+
+/** Warm processes starting at once: more only fight for the CPU and start later. */
+const MAX_STARTING = Math.max(1, availableParallelism());
 
 /**
  * The task process enforces executionTimeout itself from the moment it claims the try; this is the
@@ -62,6 +64,8 @@ export class LocalExecutor implements Executor {
   readonly #options: LocalExecutorOptions;
   readonly #running = new Map<string, Running>();
   readonly #warm = new Set<WarmProcess>();
+  /** tries handed over, waiting for a warm process to be free or ready */
+  readonly #waiting: Running[] = [];
   #events: ExecutorEvent[] = [];
   readonly #listeners: (() => void)[] = [];
   #accepting = true;
@@ -105,21 +109,40 @@ export class LocalExecutor implements Executor {
       this.#runFresh(workload);
       return;
     }
-    let target: WarmProcess | null = null;
+    this.#waiting.push(this.#track(workload, undefined));
+    this.#dispatch();
+  }
+
+  /** Hands waiting tries to free warm processes, and starts more processes while tries wait. */
+  #dispatch(): void {
     for (const p of this.#warm) {
-      if (!p.isLeaving && !p.running && !p.pending) {
-        target = p;
-        break;
-      }
+      if (this.#waiting.length === 0) break;
+      if (p.isReady && !p.isLeaving && !p.running) this.#send(p, this.#waiting.shift()!);
     }
-    target ??= this.#spawnWarm();
-    this.#assign(target, workload);
+    let starting = [...this.#warm].filter((p) => !p.isReady).length;
+    while (
+      this.#accepting &&
+      this.#waiting.length > starting &&
+      starting < MAX_STARTING &&
+      this.#warm.size < this.#options.parallelism
+    ) {
+      this.#spawnWarm();
+      starting++;
+    }
   }
 
   #track(workload: TaskWorkload, pid: number | undefined): Running {
-    const entry: Running = { workload, pid, timers: [], timedOut: false };
+    const entry: Running = { workload, pid: undefined, timers: [], timedOut: false };
     this.#running.set(workload.tiId, entry);
-    if (workload.executionTimeoutMs !== null && pid !== undefined) {
+    if (pid !== undefined) this.#started(entry, pid);
+    return entry;
+  }
+
+  /** The try is in a process now: arm the timeout backstop. */
+  #started(entry: Running, pid: number): void {
+    entry.pid = pid;
+    const { workload } = entry;
+    if (workload.executionTimeoutMs !== null) {
       const grace = this.#options.killGraceSeconds * 1000;
       entry.timers.push(
         setTimeout(
@@ -132,7 +155,6 @@ export class LocalExecutor implements Executor {
         ),
       );
     }
-    return entry;
   }
 
   #untrack(entry: Running): boolean {
@@ -177,7 +199,6 @@ export class LocalExecutor implements Executor {
       isReady: false,
       isLeaving: false,
       running: null,
-      pending: null,
       idleTimer: null,
     };
     this.#warm.add(p);
@@ -193,52 +214,56 @@ export class LocalExecutor implements Executor {
     };
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
-    child.on('message', (message: { type?: string; recycle?: boolean }) => {
+    child.on('message', (message: { type?: string; recycle?: boolean; tiId?: string }) => {
       if (message.type === 'ready') {
         p.isReady = true;
-        const pending = p.pending;
-        p.pending = null;
-        if (pending) this.#send(p, pending);
-        else this.#idle(p);
+        this.#idle(p);
+        this.#dispatch();
       } else if (message.type === 'done' && p.running) {
         const entry = p.running;
         p.running = null;
         if (message.recycle) p.isLeaving = true;
         if (this.#untrack(entry)) this.#emit({ kind: 'finished', workload: entry.workload });
         if (!p.isLeaving) this.#idle(p);
+        this.#dispatch();
+      } else if (message.type === 'rejected' && p.running && p.running.workload.tiId === message.tiId) {
+        // It was going away when the try arrived: the try waits for another process.
+        const entry: Running = p.running;
+        p.running = null;
+        p.isLeaving = true;
+        for (const t of entry.timers) clearTimeout(t);
+        entry.timers = [];
+        entry.pid = undefined;
+        this.#waiting.unshift(entry);
+        this.#dispatch();
+      } else if (message.type === 'bye') {
+        p.isLeaving = true;
       }
     });
     const gone = (exitCode: number | null, signal: string | null) => {
       if (!this.#warm.delete(p)) return;
       if (p.idleTimer) clearTimeout(p.idleTimer);
-      const lost = p.running ?? (p.pending ? this.#running.get(p.pending.tiId) : undefined);
+      const lost = p.running;
       if (lost && this.#untrack(lost)) {
         this.#emit({ kind: 'exited', workload: lost.workload, exitCode, signal, timedOut: lost.timedOut });
       }
-      if (this.#accepting) this.start();
+      if (this.#accepting) {
+        this.start();
+        this.#dispatch();
+      }
     };
-    child.on('exit', (code, signal) => gone(code, signal));
+    // 'close' comes after the last IPC message has been read, unlike 'exit'.
+    child.on('close', (code, signal) => gone(code, signal));
     child.on('error', () => gone(null, null));
     return p;
   }
 
-  #assign(p: WarmProcess, workload: TaskWorkload): void {
+  #send(p: WarmProcess, entry: Running): void {
     if (p.idleTimer) clearTimeout(p.idleTimer);
     p.idleTimer = null;
-    if (!p.isReady) {
-      p.pending = workload;
-      this.#track(workload, p.child.pid);
-      return;
-    }
-    this.#track(workload, p.child.pid);
-    this.#send(p, workload);
-  }
-
-  #send(p: WarmProcess, workload: TaskWorkload): void {
-    const entry = this.#running.get(workload.tiId);
-    if (!entry) return;
     p.running = entry;
-    p.child.send({ type: 'run', workload }, (error) => {
+    if (p.child.pid !== undefined) this.#started(entry, p.child.pid);
+    p.child.send({ type: 'run', workload: entry.workload }, (error) => {
       // The process died before it got the try: its exit reports the try as lost.
       if (error) p.child.kill('SIGKILL');
     });
@@ -247,8 +272,8 @@ export class LocalExecutor implements Executor {
   #idle(p: WarmProcess): void {
     if (p.idleTimer) clearTimeout(p.idleTimer);
     p.idleTimer = setTimeout(() => {
-      const idle = [...this.#warm].filter((w) => !w.running && !w.pending && !w.isLeaving);
-      if (idle.length > this.#options.prewarmProcesses && !p.running && !p.pending) this.#retire(p);
+      const idle = [...this.#warm].filter((w) => !w.running && !w.isLeaving);
+      if (idle.length > this.#options.prewarmProcesses && !p.running) this.#retire(p);
     }, this.#options.idleProcessTtlSeconds * 1000);
     p.idleTimer.unref();
   }
@@ -260,7 +285,8 @@ export class LocalExecutor implements Executor {
 
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false;
-    for (const p of this.#warm) if (!p.running && !p.pending) this.#retire(p);
+    for (const entry of this.#waiting.splice(0)) this.#untrack(entry);
+    for (const p of this.#warm) if (!p.running) this.#retire(p);
     const deadline = Date.now() + graceMs;
     while (this.#running.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
