@@ -2,7 +2,8 @@
  * `npm run bench`: starts Gale standalone on a fresh GALE_HOME (SQLite, local executor) and measures
  * what users compare orchestrators on: time to ready, idle memory, the gap from one task's end to
  * the next one's start along a chain, and no-op tasks completed per second. Prints a table and
- * writes bench-results/<timestamp>.json. `--quick` uses small sizes (for the smoke test).
+ * writes bench-results/<timestamp>.json (or into `--out <dir>`). `--quick` uses small sizes (for
+ * the smoke test).
  * Never asserts a timing: it reports them.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -189,7 +190,11 @@ async function main(): Promise<void> {
     executor: 'local',
     figures,
   };
-  const dir = join(ROOT, 'bench-results');
+  const outIndex = process.argv.indexOf('--out');
+  const dir =
+    outIndex > 0 && process.argv[outIndex + 1]
+      ? resolve(process.argv[outIndex + 1]!)
+      : join(ROOT, 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.createdAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
