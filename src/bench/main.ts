@@ -96,25 +96,23 @@ async function main(): Promise<void> {
     });
 
     const runToEnd = async (dagId: string, sample?: () => void) => {
-      gale('dags', 'trigger', dagId);
+      const runId = (JSON.parse(gale('dags', 'trigger', dagId, '-o', 'json')) as { run_id: string }).run_id;
       await until(
         () => {
           sample?.();
-          return (
-            db
-              .prepare("select state from dag_run where dag_id = ? and state in ('success','failed')")
-              .get(dagId) as { state: string } | undefined
-          )?.state;
+          const run = db
+            .prepare('select state from dag_run where dag_id = ? and run_id = ?')
+            .get(dagId, runId) as { state: string } | undefined;
+          return run && ['success', 'failed'].includes(run.state);
         },
         600_000,
         `${dagId} to finish`,
       );
       return db
-        .prepare('select start_date, end_date from task_instance where dag_id = ? order by start_date')
-        .all(dagId) as {
-        start_date: string;
-        end_date: string;
-      }[];
+        .prepare(
+          'select start_date, end_date from task_instance where dag_id = ? and run_id = ? order by start_date',
+        )
+        .all(dagId, runId) as { start_date: string; end_date: string }[];
     };
 
     const chainRows = await runToEnd('bench_chain');
@@ -147,24 +145,28 @@ async function main(): Promise<void> {
       repetitions: 1,
     });
 
-    let peak = 0;
-    const wideRows = await runToEnd('bench_wide', () => {
-      peak = Math.max(peak, treeRssMb(standalone!.pid!));
-    });
-    const first = Math.min(...wideRows.map((r) => Date.parse(r.start_date)));
-    const last = Math.max(...wideRows.map((r) => Date.parse(r.end_date)));
-    figures.push({
-      name: `${wide} parallel no-op tasks: tasks per second`,
-      value: Math.round((wide / ((last - first) / 1000)) * 10) / 10,
-      unit: 'tasks/s',
-      repetitions: 1,
-    });
-    figures.push({
-      name: `${wide} parallel no-op tasks: peak RSS, process tree`,
-      value: peak,
-      unit: 'MB',
-      repetitions: 1,
-    });
+    // The first wide run starts the warm task processes it needs; the second finds them started.
+    for (const pool of ['cold', 'warm']) {
+      let peak = 0;
+      const wideRows = await runToEnd('bench_wide', () => {
+        peak = Math.max(peak, treeRssMb(standalone!.pid!));
+      });
+      const first = Math.min(...wideRows.map((r) => Date.parse(r.start_date)));
+      const last = Math.max(...wideRows.map((r) => Date.parse(r.end_date)));
+      const perSecond = Math.round((wide / ((last - first) / 1000)) * 10) / 10;
+      figures.push({
+        name: `${wide} parallel no-op tasks (${pool} pool): tasks per second`,
+        value: perSecond,
+        unit: 'tasks/s',
+        repetitions: 1,
+      });
+      figures.push({
+        name: `${wide} parallel no-op tasks (${pool} pool): peak RSS, process tree`,
+        value: peak,
+        unit: 'MB',
+        repetitions: 1,
+      });
+    }
     db.close();
   } finally {
     standalone?.kill('SIGTERM');
