@@ -169,9 +169,18 @@ async function main(): Promise<void> {
     }
     db.close();
   } finally {
-    standalone?.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(home, { recursive: true, force: true });
+    if (standalone && standalone.exitCode === null) {
+      const exited = new Promise((r) => standalone!.once('exit', r));
+      standalone.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    }
+    // Warm task processes leave on their own once the scheduler is gone.
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (error) {
+      process.stderr.write(`bench: could not remove ${home}: ${String(error)}\n`);
+    }
   }
   const width = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures)

@@ -58,31 +58,43 @@ export async function listTaskInstances(db: Db, dagId: string, runId: string): P
 }
 
 /**
- * The task process takes its try: queued with this token -> running. Returns false when the try
- * was taken by another process, re-queued, or changed by someone else: the caller must not run it.
+ * The task process takes its try: queued with this token -> running, and the outputs of an
+ * earlier try are cleared, in one transaction. Returns null when the try was taken by another
+ * process, re-queued, or changed by someone else: the caller must not run it.
  */
 export async function claimTry(
-  db: Db,
+  db: Kysely<Database>,
   input: TryKey & { token: string; hostname: string; pid: number; now: Date },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('task_instance')
-    .set({
-      state: 'running',
-      hostname: input.hostname,
-      pid: input.pid,
-      start_date: iso(input.now),
-      end_date: null,
-      duration: null,
-      last_heartbeat_at: iso(input.now),
-      updated_at: iso(input.now),
-    })
-    .where('id', '=', input.tiId)
-    .where('try_number', '=', input.tryNumber)
-    .where('state', '=', 'queued')
-    .where('external_executor_id', '=', input.token)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+): Promise<{ maxTries: number } | null> {
+  return db.transaction().execute(async (tx) => {
+    const claimed = await tx
+      .updateTable('task_instance')
+      .set({
+        state: 'running',
+        hostname: input.hostname,
+        pid: input.pid,
+        start_date: iso(input.now),
+        end_date: null,
+        duration: null,
+        last_heartbeat_at: iso(input.now),
+        updated_at: iso(input.now),
+      })
+      .where('id', '=', input.tiId)
+      .where('try_number', '=', input.tryNumber)
+      .where('state', '=', 'queued')
+      .where('external_executor_id', '=', input.token)
+      .returning(['dag_id', 'run_id', 'task_id', 'map_index', 'max_tries'])
+      .executeTakeFirst();
+    if (!claimed) return null;
+    await tx
+      .deleteFrom('xcom')
+      .where('dag_id', '=', claimed.dag_id)
+      .where('run_id', '=', claimed.run_id)
+      .where('task_id', '=', claimed.task_id)
+      .where('map_index', '=', claimed.map_index)
+      .execute();
+    return { maxTries: claimed.max_tries };
+  });
 }
 
 /** Returns false when the try is no longer running (failed by the scheduler, cleared, ...). */

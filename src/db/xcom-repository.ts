@@ -42,13 +42,3 @@ export async function getXcom(db: Db, key: XcomKey): Promise<string | undefined>
     .executeTakeFirst();
   return row?.value;
 }
-
-export async function deleteXcomsOfTry(db: Db, key: Omit<XcomKey, 'key'>): Promise<void> {
-  await db
-    .deleteFrom('xcom')
-    .where('dag_id', '=', key.dagId)
-    .where('run_id', '=', key.runId)
-    .where('task_id', '=', key.taskId)
-    .where('map_index', '=', key.mapIndex)
-    .execute();
-}

@@ -12,6 +12,8 @@ export async function executeTask(
   log: ReturnType<typeof createTaskLogger>,
   killGraceMs: number,
 ): Promise<unknown> {
+  // A try stopped before its code started (timeout, SIGTERM) must not start anything.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   if (node.kind === 'function') {
     if (!node.fn) throw new Error(`task "${node.taskId}" has no function`);
     return node.fn(ctx, ...args);

@@ -49,6 +49,13 @@ async function leave(): Promise<never> {
   });
   await watchdog.close();
   await gdb.close();
+  // Take down what tries left behind in this process group (a shell's `cmd &`, a command still
+  // running after a stop), this process with them.
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    // not a group leader (started by hand): nothing else to take down
+  }
   process.exit(0);
 }
 

@@ -7,7 +7,6 @@ import { hostname } from 'node:os';
 import { loadDag } from '../dag-processing/index.js';
 import {
   claimTry,
-  deleteXcomsOfTry,
   failTry,
   finishTry,
   type GaleDb,
@@ -102,6 +101,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     now: startedAt,
   });
   if (!claimed) return { kind: 'not_claimed' };
+  const { maxTries } = claimed;
 
   const log = createTaskLogger(options.sink);
   const controller = new AbortController();
@@ -136,11 +136,6 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       `Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`,
     );
     const run = await requireDagRun(gdb.db, w.dagId, w.runId);
-    const ti = await gdb.db
-      .selectFrom('task_instance')
-      .select('max_tries')
-      .where('id', '=', w.tiId)
-      .executeTakeFirstOrThrow();
     const dag = await loadDag(w.fileloc, w.dagId);
     node = dag.getTask(w.taskId);
     const { watchdog } = options;
@@ -160,19 +155,13 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         ms,
       );
     }
-    await deleteXcomsOfTry(gdb.db, {
-      dagId: w.dagId,
-      runId: w.runId,
-      taskId: w.taskId,
-      mapIndex: w.mapIndex,
-    });
     const args = await gatherArgs(gdb, node, w);
     const ctx = buildTaskContext({
       run,
       taskId: w.taskId,
       mapIndex: w.mapIndex,
       tryNumber: w.tryNumber,
-      maxTries: ti.max_tries,
+      maxTries,
       dagParams: dag.options.params ?? {},
       log,
       signal: controller.signal,

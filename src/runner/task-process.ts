@@ -10,6 +10,8 @@ import { runTry } from './run-try.js';
 import { stdoutSink } from './task-log.js';
 import { WatchdogHandle } from './watchdog-handle.js';
 
+let stopped = false;
+
 async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
   const { config } = loadConfig(process.env);
@@ -22,7 +24,10 @@ async function main(): Promise<number> {
     killGraceMs: config.core.killed_task_cleanup_time * 1000,
     isGroupLeader: true,
   });
-  process.on('SIGTERM', () => stop.abort());
+  process.on('SIGTERM', () => {
+    stopped = true;
+    stop.abort();
+  });
   try {
     const result = await runTry(workload, {
       gdb,
@@ -41,7 +46,17 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    // After a stop, take down what the try left running in this process group, this process too.
+    if (stopped) {
+      try {
+        process.kill(-process.pid, 'SIGKILL');
+      } catch {
+        // not a group leader
+      }
+    }
+    process.exit(code);
+  },
   (error: unknown) => {
     process.stderr.write(
       `[${new Date().toISOString()}] ERROR Task process failed: ${describeError(error)}\n`,

@@ -24,6 +24,14 @@ export interface SchedulerDeps {
   clock?: Clock;
 }
 
+/**
+ * SQLite calls are synchronous, so a whole loop would otherwise run without letting the executor
+ * hear from its task processes; between steps the loop lets pending events through.
+ */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface LoopStats {
   runsCreated: number;
   runsStarted: number;
@@ -67,7 +75,9 @@ export class Scheduler {
       c.scheduler.max_dagruns_to_create_per_loop,
     );
     const runsStarted = await startQueuedRuns(db, now);
+    await yieldToEvents();
     const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now);
+    await yieldToEvents();
     for (const run of finishedRuns)
       log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
     const tasksQueued = await queueScheduledTasks(db, this.#cache, this.#deps.executor, {

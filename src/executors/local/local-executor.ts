@@ -252,8 +252,16 @@ export class LocalExecutor implements Executor {
         this.#dispatch();
       }
     };
-    // 'close' comes after the last IPC message has been read, unlike 'exit'.
-    child.on('close', (code, signal) => gone(code, signal));
+    // After 'exit' the last IPC messages may still be unread: wait for the channel to close
+    // (bounded; not 'close', which a grandchild holding the process's stdout would delay forever).
+    child.on('exit', (code, signal) => {
+      if (!child.connected) return gone(code, signal);
+      const timer = setTimeout(() => gone(code, signal), 1000);
+      child.once('disconnect', () => {
+        clearTimeout(timer);
+        setImmediate(() => gone(code, signal));
+      });
+    });
     child.on('error', () => gone(null, null));
     return p;
   }
