@@ -107,4 +107,6 @@ process.on('message', (message) => {
   })();
 });
 
-process.send?.({ type: 'ready' } satisfies PoolReply);
+// The executor may have gone while this process started: then there is nothing to do.
+if (!process.connected) void leave();
+else process.send?.({ type: 'ready' } satisfies PoolReply);

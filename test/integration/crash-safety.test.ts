@@ -86,7 +86,7 @@ describe('crash safety', () => {
   });
 
   it('a task process killed with kill -9 is failed by its missing heartbeat and retried', async () => {
-    g = makeGaleHome({ GALE__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '2' });
+    g = makeGaleHome({ GALE__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT: '3' });
     g.writeDag(
       'victim.ts',
       `import { dag, task } from 'gale/sdk';
