@@ -64,6 +64,15 @@ export async function executeTaskForTest(input: {
     dagParams: input.dag.options.params ?? {},
     log: input.log,
     signal: controller.signal,
+    xcomPull: async <T>(taskId: string, key = 'return_value') => {
+      const json = run
+        ? await getXcom(input.gdb.db, { dagId: run.dag_id, runId: run.run_id, taskId, mapIndex: -1, key })
+        : undefined;
+      return json === undefined ? undefined : (JSON.parse(json) as T);
+    },
+    xcomPush: async (key: string, value: unknown) => {
+      input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
+    },
   });
   return executeTask(node, ctx, args, input.log, input.killGraceMs);
 }

@@ -29,6 +29,7 @@ export const serializedTaskSchema = z.object({
   kind: z.enum(['function', 'shell']),
   upstream: z.array(z.string()),
   args: z.array(argSpecSchema),
+  isBranch: z.boolean().default(false),
   shell: z
     .object({
       command: z.string(),

@@ -17,7 +17,7 @@ import {
 } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
-import type { TaskNode } from '../sdk/index.js';
+import type { Dag, TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
@@ -40,6 +40,24 @@ export type TryResult =
   | { kind: 'not_claimed' }
   | { kind: 'success'; output: unknown }
   | { kind: 'failed'; error: string; recordedState: string | null };
+
+/** The directly downstream tasks a branch task did not choose; throws when it chose a task that is not one. */
+export function branchSkips(dag: Dag, taskId: string, output: unknown): string[] {
+  const downstream = [...dag.tasks.values()].filter((t) => t.upstream.has(taskId)).map((t) => t.taskId);
+  const chosen = output === null || output === undefined ? [] : Array.isArray(output) ? output : [output];
+  for (const id of chosen) {
+    if (typeof id !== 'string' || !downstream.includes(id)) {
+      throw new GaleError(
+        'GALE_ERR_DAG_INVALID',
+        `Branch task "${taskId}" chose ${JSON.stringify(id)}, which is not a task directly downstream of it`,
+        {
+          hint: `Return one or more of: ${downstream.join(', ') || '(it has no downstream tasks)'}, or null to skip them all.`,
+        },
+      );
+    }
+  }
+  return downstream.filter((id) => !chosen.includes(id));
+}
 
 export function serializeOutput(value: unknown, maxBytes: number, where: string): string | undefined {
   if (value === undefined) return undefined;
@@ -165,6 +183,33 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       dagParams: dag.options.params ?? {},
       log,
       signal: controller.signal,
+      xcomPull: async <T>(taskId: string, key = 'return_value') => {
+        const json = await getXcom(gdb.db, { dagId: w.dagId, runId: w.runId, taskId, mapIndex: -1, key });
+        return json === undefined ? undefined : (JSON.parse(json) as T);
+      },
+      xcomPush: async (key: string, value: unknown) => {
+        if (key === 'return_value') {
+          throw new GaleError(
+            'GALE_ERR_DAG_INVALID',
+            'xcomPush: "return_value" is the key of the return value',
+            {
+              hint: 'Return the value instead, or push it under another key.',
+            },
+          );
+        }
+        const json = serializeOutput(
+          value,
+          options.maxOutputSize,
+          `DAG "${w.dagId}", task "${w.taskId}", output "${key}"`,
+        );
+        if (json === undefined) return;
+        await setXcom(
+          gdb.db,
+          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key },
+          json,
+          new Date(),
+        );
+      },
     });
     const restoreConsole = captureConsole(log);
     let output: unknown;
@@ -178,6 +223,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     } finally {
       restoreConsole();
     }
+    const skip = node.isBranch ? branchSkips(dag, node.taskId, output) : [];
     const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
     const done = await gdb.db.transaction().execute(async (tx) => {
       const finished = await finishTry(tx, {
@@ -186,6 +232,17 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         outcome: { state: 'success' },
         now: new Date(),
       });
+      if (finished && skip.length > 0) {
+        // As Airflow's branch operators: the directly downstream tasks not chosen are skipped.
+        await tx
+          .updateTable('task_instance')
+          .set({ state: 'skipped', end_date: new Date().toISOString(), updated_at: new Date().toISOString() })
+          .where('dag_id', '=', w.dagId)
+          .where('run_id', '=', w.runId)
+          .where('task_id', 'in', skip)
+          .where('state', 'in', ['none', 'scheduled'])
+          .execute();
+      }
       if (finished && json !== undefined) {
         await setXcom(
           tx,

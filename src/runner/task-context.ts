@@ -11,6 +11,8 @@ export interface ContextInput {
   dagParams: Record<string, unknown>;
   log: TaskLogger;
   signal: AbortSignal;
+  xcomPull: TaskContext['xcomPull'];
+  xcomPush: TaskContext['xcomPush'];
 }
 
 export function buildTaskContext(input: ContextInput): TaskContext {
@@ -34,6 +36,8 @@ export function buildTaskContext(input: ContextInput): TaskContext {
     conf,
     log: input.log,
     signal: input.signal,
+    xcomPull: input.xcomPull,
+    xcomPush: input.xcomPush,
   };
 }
 

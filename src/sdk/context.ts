@@ -40,4 +40,11 @@ export interface TaskContext {
   log: TaskLogger;
   /** aborted when the try is asked to stop (timeout, SIGTERM, marked failed elsewhere) */
   signal: AbortSignal;
+  /**
+   * An output of a task of this run (Airflow's ti.xcom_pull): its return value by default, or the
+   * value it pushed under `key`; undefined when there is none.
+   */
+  xcomPull<T = unknown>(taskId: string, key?: string): Promise<T | undefined>;
+  /** Stores a named output of this task (Airflow's ti.xcom_push); "return_value" is the return value's. */
+  xcomPush(key: string, value: unknown): Promise<void>;
 }

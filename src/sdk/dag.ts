@@ -58,6 +58,8 @@ export interface TaskRef<T = unknown> {
   then<N extends TaskRef | readonly TaskRef[]>(next: N): N;
   /** Makes this task run after the given ones; returns this task. */
   after(...upstream: (TaskRef | readonly TaskRef[])[]): this;
+  /** The output the task pushed under `key` (ctx.xcomPush), to pass to downstream tasks. */
+  output<V = unknown>(key: string): TaskRef<V>;
   /** phantom, for type inference only */
   readonly __output?: T;
 }
@@ -91,6 +93,8 @@ export interface TaskNode {
   readonly upstream: Set<string>;
   readonly fn: TaskFunction<unknown[], unknown> | null;
   readonly shell: ShellOptions | null;
+  /** a branch task: its return value names the downstream tasks to follow; the others are skipped */
+  readonly isBranch: boolean;
 }
 
 const DAG_ID = /^[A-Za-z0-9_.-]{1,250}$/;
@@ -200,6 +204,7 @@ export class Dag {
       kind: t.kind,
       upstream: [...t.upstream].sort(),
       args: t.args,
+      isBranch: t.isBranch,
       shell: t.shell
         ? {
             command: t.shell.command,
@@ -337,7 +342,12 @@ class Ref<T> implements TaskRef<T> {
   constructor(
     readonly dag: Dag,
     readonly taskId: string,
+    readonly key = 'return_value',
   ) {}
+
+  output<V = unknown>(key: string): TaskRef<V> {
+    return new Ref<V>(this.dag, this.taskId, key);
+  }
 
   // biome-ignore lint/suspicious/noThenProperty: a.then(b) is the dependency syntax DAG authors expect; awaiting a TaskRef is caught below
   then<N extends TaskRef | readonly TaskRef[]>(next: N): N {
@@ -378,6 +388,7 @@ function addNode(
   rawArgs: readonly unknown[],
   fn: TaskFunction<unknown[], unknown> | null,
   shellOptions: ShellOptions | null,
+  isBranch = false,
 ): Ref<never> {
   const where = `DAG "${dag.dagId}", task "${taskId}"`;
   validateTaskId(taskId, where);
@@ -386,12 +397,12 @@ function addNode(
     if (isTaskRef(arg)) {
       sameDag(arg, `${where}: argument ${i + 1}`);
       upstream.add(arg.taskId);
-      return { type: 'output', taskId: arg.taskId, key: 'return_value' };
+      return { type: 'output', taskId: arg.taskId, key: (arg as Ref<unknown>).key };
     }
     return { type: 'literal', value: toJson(arg, `${where}: argument ${i + 1}`) };
   });
   const compiled = compileTaskOptions(options, dag.options.defaultArgs ?? {}, where);
-  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions });
+  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions, isBranch });
   return new Ref(dag, taskId);
 }
 
@@ -406,6 +417,25 @@ function normalizeTaskOptions(idOrOptions: string | TaskOptions): TaskOptions {
 export function task<A extends unknown[], R>(
   idOrOptions: string | TaskOptions,
   fn: TaskFunction<A, R>,
+): TaskFactory<A, Awaited<R>> {
+  return makeTask(idOrOptions, fn, false);
+}
+
+/**
+ * Defines a branch task (Airflow's @task.branch): it returns the id, or ids, of the tasks directly
+ * downstream of it to follow (or null for none); the other directly downstream tasks are skipped.
+ */
+export function branch<A extends unknown[]>(
+  idOrOptions: string | TaskOptions,
+  fn: TaskFunction<A, string | readonly string[] | null>,
+): TaskFactory<A, string | readonly string[] | null> {
+  return makeTask(idOrOptions, fn, true);
+}
+
+function makeTask<A extends unknown[], R>(
+  idOrOptions: string | TaskOptions,
+  fn: TaskFunction<A, R>,
+  isBranch: boolean,
 ): TaskFactory<A, Awaited<R>> {
   const options = normalizeTaskOptions(idOrOptions);
   const baseId = options.taskId ?? fn.name;
@@ -424,11 +454,13 @@ export function task<A extends unknown[], R>(
       args,
       fn as TaskFunction<unknown[], unknown>,
       null,
+      isBranch,
     );
   };
   Object.defineProperty(factory, 'taskId', { value: baseId });
   Object.defineProperty(factory, 'override', {
-    value: (more: TaskOptions) => task<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn),
+    value: (more: TaskOptions) =>
+      makeTask<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn, isBranch),
   });
   return factory as TaskFactory<A, Awaited<R>>;
 }

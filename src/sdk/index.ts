@@ -3,6 +3,7 @@ export type { TaskContext, TaskLogger } from './context.js';
 export {
   type Arg,
   type Args,
+  branch,
   chain,
   Dag,
   type DagOptions,
