@@ -16,6 +16,7 @@ function makeTask(
     kind: 'function',
     upstream,
     args: [],
+    isBranch: false,
     triggerRule: 'all_success',
     retries: 0,
     retryDelayMs: 300_000,
