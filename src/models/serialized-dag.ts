@@ -21,6 +21,9 @@ export const argSpecSchema = z.discriminatedUnion('type', [
 ]);
 export type ArgSpec = z.infer<typeof argSpecSchema>;
 
+export const FLOW_KINDS = ['branch', 'short_circuit', 'latest_only'] as const;
+export type FlowKind = (typeof FLOW_KINDS)[number];
+
 export const WEIGHT_RULES = ['downstream', 'upstream', 'absolute'] as const;
 export type WeightRule = (typeof WEIGHT_RULES)[number];
 
@@ -29,7 +32,8 @@ export const serializedTaskSchema = z.object({
   kind: z.enum(['function', 'shell']),
   upstream: z.array(z.string()),
   args: z.array(argSpecSchema),
-  isBranch: z.boolean().default(false),
+  /** how the task steers the run: branch, short_circuit, latest_only, or null for none */
+  flow: z.enum(['branch', 'short_circuit', 'latest_only']).nullable().default(null),
   shell: z
     .object({
       command: z.string(),

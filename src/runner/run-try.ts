@@ -7,16 +7,18 @@ import { hostname } from 'node:os';
 import { loadDag } from '../dag-processing/index.js';
 import {
   claimTry,
+  type DagRunRow,
   failTry,
   finishTry,
   type GaleDb,
   getXcom,
   heartbeatTry,
   requireDagRun,
+  SerializedDagCache,
   setXcom,
 } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
-import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
+import { describeError, executionTimeoutMessage, GaleError, nextDagRunInfo } from '../models/index.js';
 import type { Dag, TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
@@ -41,9 +43,67 @@ export type TryResult =
   | { kind: 'success'; output: unknown }
   | { kind: 'failed'; error: string; recordedState: string | null };
 
+function downstreamOf(dag: Dag, taskId: string, transitive: boolean): string[] {
+  const found = new Set<string>();
+  const stack = [taskId];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    for (const t of dag.tasks.values()) {
+      if (t.upstream.has(id) && !found.has(t.taskId)) {
+        found.add(t.taskId);
+        if (transitive) stack.push(t.taskId);
+      }
+    }
+  }
+  return [...found];
+}
+
+/**
+ * The tasks a branch, short-circuit or latest-only task skips, as Airflow's operators do:
+ * a branch skips the directly downstream tasks it did not choose; a short-circuit that returned a
+ * falsy value skips everything downstream of it; latest-only skips its directly downstream tasks
+ * in a scheduled run when a later scheduled run is already due.
+ */
+async function flowSkips(
+  gdb: GaleDb,
+  dag: Dag,
+  node: TaskNode,
+  run: DagRunRow,
+  output: unknown,
+): Promise<string[]> {
+  switch (node.flow) {
+    case 'branch':
+      return branchSkips(dag, node.taskId, output);
+    case 'short_circuit':
+      return output ? [] : downstreamOf(dag, node.taskId, true);
+    case 'latest_only': {
+      if (run.run_type === 'manual') return [];
+      const serialized = await new SerializedDagCache().get(gdb.db, run.dag_id, run.dag_version_hash);
+      const next = nextDagRunInfo({
+        schedule: serialized.schedule,
+        startDate: serialized.startDate ? new Date(serialized.startDate) : null,
+        endDate: serialized.endDate ? new Date(serialized.endDate) : null,
+        catchup: true,
+        timezone: serialized.timezone,
+        lastRun: {
+          logicalDate: new Date(run.logical_date),
+          dataIntervalStart: new Date(run.data_interval_start),
+          dataIntervalEnd: new Date(run.data_interval_end),
+          runAfter: new Date(run.run_after),
+        },
+        now: new Date(),
+      });
+      const isLatest = !next || next.runAfter.getTime() > Date.now();
+      return isLatest ? [] : downstreamOf(dag, node.taskId, false);
+    }
+    default:
+      return [];
+  }
+}
+
 /** The directly downstream tasks a branch task did not choose; throws when it chose a task that is not one. */
 export function branchSkips(dag: Dag, taskId: string, output: unknown): string[] {
-  const downstream = [...dag.tasks.values()].filter((t) => t.upstream.has(taskId)).map((t) => t.taskId);
+  const downstream = downstreamOf(dag, taskId, false);
   const chosen = output === null || output === undefined ? [] : Array.isArray(output) ? output : [output];
   for (const id of chosen) {
     if (typeof id !== 'string' || !downstream.includes(id)) {
@@ -223,7 +283,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     } finally {
       restoreConsole();
     }
-    const skip = node.isBranch ? branchSkips(dag, node.taskId, output) : [];
+    const skip = await flowSkips(gdb, dag, node, run, output);
     const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
     const done = await gdb.db.transaction().execute(async (tx) => {
       const finished = await finishTry(tx, {

@@ -6,6 +6,7 @@
  */
 import {
   type ArgSpec,
+  type FlowKind,
   GaleError,
   parseSchedule,
   type SerializedDag,
@@ -93,8 +94,8 @@ export interface TaskNode {
   readonly upstream: Set<string>;
   readonly fn: TaskFunction<unknown[], unknown> | null;
   readonly shell: ShellOptions | null;
-  /** a branch task: its return value names the downstream tasks to follow; the others are skipped */
-  readonly isBranch: boolean;
+  /** how the task steers the run: branch, short_circuit or latest_only (null: it does not) */
+  readonly flow: FlowKind | null;
 }
 
 const DAG_ID = /^[A-Za-z0-9_.-]{1,250}$/;
@@ -204,7 +205,7 @@ export class Dag {
       kind: t.kind,
       upstream: [...t.upstream].sort(),
       args: t.args,
-      isBranch: t.isBranch,
+      flow: t.flow,
       shell: t.shell
         ? {
             command: t.shell.command,
@@ -388,7 +389,7 @@ function addNode(
   rawArgs: readonly unknown[],
   fn: TaskFunction<unknown[], unknown> | null,
   shellOptions: ShellOptions | null,
-  isBranch = false,
+  flow: FlowKind | null = null,
 ): Ref<never> {
   const where = `DAG "${dag.dagId}", task "${taskId}"`;
   validateTaskId(taskId, where);
@@ -402,7 +403,7 @@ function addNode(
     return { type: 'literal', value: toJson(arg, `${where}: argument ${i + 1}`) };
   });
   const compiled = compileTaskOptions(options, dag.options.defaultArgs ?? {}, where);
-  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions, isBranch });
+  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions, flow });
   return new Ref(dag, taskId);
 }
 
@@ -418,7 +419,7 @@ export function task<A extends unknown[], R>(
   idOrOptions: string | TaskOptions,
   fn: TaskFunction<A, R>,
 ): TaskFactory<A, Awaited<R>> {
-  return makeTask(idOrOptions, fn, false);
+  return makeTask(idOrOptions, fn, null);
 }
 
 /**
@@ -429,13 +430,34 @@ export function branch<A extends unknown[]>(
   idOrOptions: string | TaskOptions,
   fn: TaskFunction<A, string | readonly string[] | null>,
 ): TaskFactory<A, string | readonly string[] | null> {
-  return makeTask(idOrOptions, fn, true);
+  return makeTask(idOrOptions, fn, 'branch');
+}
+
+/**
+ * Defines a short-circuit task (Airflow's @task.short_circuit): when it returns a falsy value,
+ * every task downstream of it (transitively) is skipped, whatever their trigger rules.
+ */
+export function shortCircuit<A extends unknown[], R>(
+  idOrOptions: string | TaskOptions,
+  fn: TaskFunction<A, R>,
+): TaskFactory<A, Awaited<R>> {
+  return makeTask(idOrOptions, fn, 'short_circuit');
+}
+
+/**
+ * Adds a latest-only task (Airflow's LatestOnlyOperator) to the DAG being built: in a scheduled run
+ * that is not the latest (catchup, a backfill), the tasks directly downstream of it are skipped.
+ * Manual runs are never skipped.
+ */
+export function latestOnly(taskId = 'latest_only'): TaskRef<boolean> {
+  const d = currentDag(`latestOnly "${taskId}"`);
+  return addNode(d, taskId, 'function', {}, [], () => true, null, 'latest_only');
 }
 
 function makeTask<A extends unknown[], R>(
   idOrOptions: string | TaskOptions,
   fn: TaskFunction<A, R>,
-  isBranch: boolean,
+  flow: FlowKind | null,
 ): TaskFactory<A, Awaited<R>> {
   const options = normalizeTaskOptions(idOrOptions);
   const baseId = options.taskId ?? fn.name;
@@ -454,13 +476,13 @@ function makeTask<A extends unknown[], R>(
       args,
       fn as TaskFunction<unknown[], unknown>,
       null,
-      isBranch,
+      flow,
     );
   };
   Object.defineProperty(factory, 'taskId', { value: baseId });
   Object.defineProperty(factory, 'override', {
     value: (more: TaskOptions) =>
-      makeTask<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn, isBranch),
+      makeTask<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn, flow),
   });
   return factory as TaskFactory<A, Awaited<R>>;
 }

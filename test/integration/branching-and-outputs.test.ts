@@ -1,6 +1,6 @@
 /** Branch tasks skip the paths they do not choose; named outputs are pushed, pulled and passed on. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GaleHome, makeGaleHome, taskStates } from '../support/gale-home.js';
+import { type GaleHome, makeGaleHome, runsOf, taskStates, waitFor } from '../support/gale-home.js';
 
 describe('branching and named outputs', () => {
   let g: GaleHome;
@@ -100,5 +100,73 @@ describe('branching and named outputs', () => {
       )
       .get() as { value: string };
     expect(JSON.parse(row.value)).toEqual({ count: 3, names: ['a', 'b', 'c'], ret: 'done', missing: true });
+  });
+
+  it('a short-circuit that returns false skips everything downstream, whatever the trigger rules', () => {
+    g = makeGaleHome();
+    g.writeDag(
+      'circuit.ts',
+      `import { dag, shortCircuit, task } from 'gale/sdk';
+       const gate = shortCircuit('gate', (ctx) => ctx.conf.go === true);
+       const work = task('work', () => 1);
+       const always = task({ taskId: 'always', triggerRule: 'all_done' }, () => 2);
+       dag({ dagId: 'circuit' }, () => {
+         const g1 = gate();
+         const w = work();
+         g1.then(w);
+         w.then(always());
+       });`,
+    );
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    expect(g.gale(['dags', 'test', 'circuit', '--conf', '{"go":false}']).code).toBe(0);
+    const first = (
+      g.db().prepare("select run_id from dag_run where dag_id = 'circuit'").get() as { run_id: string }
+    ).run_id;
+    expect(taskStates(g.db(), 'circuit', first)).toEqual({
+      gate: 'success',
+      work: 'skipped',
+      always: 'skipped',
+    });
+    expect(
+      g.gale(['dags', 'test', 'circuit', '--conf', '{"go":true}', '--logical-date', '2026-01-02']).code,
+    ).toBe(0);
+    const second = (
+      g.db().prepare("select run_id from dag_run where dag_id = 'circuit' order by id desc").get() as {
+        run_id: string;
+      }
+    ).run_id;
+    expect(taskStates(g.db(), 'circuit', second)).toEqual({
+      gate: 'success',
+      work: 'success',
+      always: 'success',
+    });
+  });
+
+  it('latest-only skips its downstream tasks in caught-up runs and runs them in the latest', async () => {
+    g = makeGaleHome();
+    const day = 86_400_000;
+    const midnight = Math.floor(Date.now() / day) * day;
+    if (Date.now() - midnight < 60_000 || midnight + day - Date.now() < 60_000) return; // too close to midnight UTC
+    g.writeDag(
+      'latest.ts',
+      `import { dag, latestOnly, task } from 'gale/sdk';
+       dag({ dagId: 'latest', schedule: '@daily', dataIntervals: true, catchup: true,
+             startDate: ${JSON.stringify(new Date(midnight - 3 * day).toISOString())} }, () => {
+         latestOnly().then(task('notify', () => 'sent')());
+       });`,
+    );
+    const s = g.start(['standalone']);
+    await waitFor(
+      () =>
+        runsOf(g.db(), 'latest').length === 3 && runsOf(g.db(), 'latest').every((r) => r.state === 'success'),
+      {
+        what: 'three caught-up runs to finish',
+        seen: () =>
+          runsOf(g.db(), 'latest').map((r) => [r.run_id, r.state, taskStates(g.db(), 'latest', r.run_id)]),
+      },
+    );
+    const notify = runsOf(g.db(), 'latest').map((r) => taskStates(g.db(), 'latest', r.run_id).notify);
+    expect(notify).toEqual(['skipped', 'skipped', 'success']);
+    await s.stop();
   });
 });

@@ -16,7 +16,7 @@ function makeTask(
     kind: 'function',
     upstream,
     args: [],
-    isBranch: false,
+    flow: null,
     triggerRule: 'all_success',
     retries: 0,
     retryDelayMs: 300_000,
