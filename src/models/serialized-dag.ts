@@ -34,6 +34,8 @@ export const serializedTaskSchema = z.object({
   args: z.array(argSpecSchema),
   /** how the task steers the run: branch, short_circuit, latest_only, or null for none */
   flow: z.enum(['branch', 'short_circuit', 'latest_only']).nullable().default(null),
+  /** the path of the innermost task group the task is in ("outer.inner"), or null */
+  taskGroup: z.string().nullable().default(null),
   shell: z
     .object({
       command: z.string(),

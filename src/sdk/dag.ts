@@ -56,13 +56,33 @@ export interface DagOptions {
 export interface TaskRef<T = unknown> {
   readonly taskId: string;
   /** Makes the given tasks run after this one; returns them, so chains read left to right. */
-  then<N extends TaskRef | readonly TaskRef[]>(next: N): N;
+  then<N extends Dependency | readonly Dependency[]>(next: N): N;
   /** Makes this task run after the given ones; returns this task. */
-  after(...upstream: (TaskRef | readonly TaskRef[])[]): this;
+  after(...upstream: (Dependency | readonly Dependency[])[]): this;
   /** The output the task pushed under `key` (ctx.xcomPush), to pass to downstream tasks. */
   output<V = unknown>(key: string): TaskRef<V>;
   /** phantom, for type inference only */
   readonly __output?: T;
+}
+
+/** What dependencies are made between: tasks and task groups. */
+export type Dependency = TaskRef | TaskGroup;
+
+/** A task group: its tasks' ids are prefixed with the group's id; it depends and is depended on as a whole. */
+export interface TaskGroup {
+  readonly groupId: string;
+  /** Makes the given tasks run after the group's last tasks (those nothing in the group waits for). */
+  then<N extends Dependency | readonly Dependency[]>(next: N): N;
+  /** Makes the group's first tasks (those that wait for nothing in the group) run after the given ones. */
+  after(...upstream: (Dependency | readonly Dependency[])[]): this;
+}
+
+export interface TaskGroupOptions {
+  /** letters, digits, "_" and "-"; task ids inside become "<groupId>.<taskId>" */
+  groupId: string;
+  /** defaults for the group's tasks, over the DAG's defaultArgs */
+  defaultArgs?: DefaultArgs;
+  doc?: string;
 }
 
 export type Arg<T> = T | TaskRef<T>;
@@ -96,6 +116,8 @@ export interface TaskNode {
   readonly shell: ShellOptions | null;
   /** how the task steers the run: branch, short_circuit or latest_only (null: it does not) */
   readonly flow: FlowKind | null;
+  /** the path of the innermost task group the task is in ("outer.inner"), or null */
+  readonly taskGroup: string | null;
 }
 
 const DAG_ID = /^[A-Za-z0-9_.-]{1,250}$/;
@@ -206,6 +228,7 @@ export class Dag {
       upstream: [...t.upstream].sort(),
       args: t.args,
       flow: t.flow,
+      taskGroup: t.taskGroup,
       shell: t.shell
         ? {
             command: t.shell.command,
@@ -351,7 +374,7 @@ class Ref<T> implements TaskRef<T> {
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a.then(b) is the dependency syntax DAG authors expect; awaiting a TaskRef is caught below
-  then<N extends TaskRef | readonly TaskRef[]>(next: N): N {
+  then<N extends Dependency | readonly Dependency[]>(next: N): N {
     if (typeof next === 'function') {
       throw new GaleError(
         'GALE_ERR_DAG_INVALID',
@@ -362,7 +385,10 @@ class Ref<T> implements TaskRef<T> {
       );
     }
     const dag = sameDag(this, `${this.taskId}.then()`);
-    const list: readonly TaskRef[] = Array.isArray(next) ? (next as readonly TaskRef[]) : [next as TaskRef];
+    const deps: readonly Dependency[] = Array.isArray(next)
+      ? (next as readonly Dependency[])
+      : [next as Dependency];
+    const list = deps.flatMap((d) => (d instanceof Group ? d.roots() : [d as TaskRef]));
     for (const n of list) {
       sameDag(n, `${this.taskId}.then()`);
       dag.getTask(n.taskId).upstream.add(this.taskId);
@@ -370,15 +396,114 @@ class Ref<T> implements TaskRef<T> {
     return next;
   }
 
-  after(...upstream: (TaskRef | readonly TaskRef[])[]): this {
+  after(...upstream: (Dependency | readonly Dependency[])[]): this {
     const dag = sameDag(this, `${this.taskId}.after()`);
     const node = dag.getTask(this.taskId);
-    for (const u of upstream.flat()) {
+    const list = (upstream.flat() as Dependency[]).flatMap((d) =>
+      d instanceof Group ? d.leaves() : [d as TaskRef],
+    );
+    for (const u of list) {
       sameDag(u, `${this.taskId}.after()`);
       node.upstream.add(u.taskId);
     }
     return this;
   }
+}
+
+interface GroupFrame {
+  groupId: string;
+  path: string;
+  defaultArgs: DefaultArgs;
+  taskIds: Set<string>;
+}
+
+// The task groups being built, outermost first (like `building`, only set during dag()).
+const groups: GroupFrame[] = [];
+
+class Group implements TaskGroup {
+  constructor(
+    readonly dag: Dag,
+    readonly groupId: string,
+    readonly taskIds: ReadonlySet<string>,
+  ) {}
+
+  #inGroup(ids: Iterable<string>): string[] {
+    return [...ids].filter((id) => this.taskIds.has(id));
+  }
+
+  /** tasks of the group that wait for no other task of the group */
+  roots(): TaskRef[] {
+    return [...this.taskIds]
+      .filter((id) => this.#inGroup(this.dag.getTask(id).upstream).length === 0)
+      .map((id) => new Ref(this.dag, id));
+  }
+
+  /** tasks of the group that no other task of the group waits for */
+  leaves(): TaskRef[] {
+    const waitedFor = new Set(
+      [...this.taskIds].flatMap((id) => this.#inGroup(this.dag.getTask(id).upstream)),
+    );
+    return [...this.taskIds].filter((id) => !waitedFor.has(id)).map((id) => new Ref(this.dag, id));
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: group.then(task) mirrors task.then(task)
+  then<N extends Dependency | readonly Dependency[]>(next: N): N {
+    for (const leaf of this.leaves()) leaf.then(next);
+    return next;
+  }
+
+  after(...upstream: (Dependency | readonly Dependency[])[]): this {
+    for (const root of this.roots()) root.after(...upstream);
+    return this;
+  }
+}
+
+/**
+ * A task group, as Airflow's TaskGroup: the tasks added in `build` get ids "<groupId>.<taskId>"
+ * (nested groups add theirs) and the group's defaultArgs; the group depends, and is depended on,
+ * as a whole.
+ */
+export function group(idOrOptions: string | TaskGroupOptions, build: () => void): TaskGroup {
+  const options = typeof idOrOptions === 'string' ? { groupId: idOrOptions } : idOrOptions;
+  const d = currentDag(`group "${options.groupId}"`);
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(options.groupId)) {
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `DAG "${d.dagId}": "${options.groupId}" is not a valid group id`,
+      {
+        hint: 'Use 1 to 100 letters, digits, "_" or "-".',
+      },
+    );
+  }
+  const parent = groups.at(-1);
+  const frame: GroupFrame = {
+    groupId: options.groupId,
+    path: parent ? `${parent.path}.${options.groupId}` : options.groupId,
+    defaultArgs: { ...(parent?.defaultArgs ?? {}), ...(options.defaultArgs ?? {}) },
+    taskIds: new Set(),
+  };
+  if ([...d.tasks.keys()].some((id) => id.startsWith(`${frame.path}.`))) {
+    throw new GaleError(
+      'GALE_ERR_DAG_DUPLICATE_TASK',
+      `DAG "${d.dagId}" defines group "${frame.path}" twice`,
+      {
+        hint: 'Give each task group its own groupId.',
+      },
+    );
+  }
+  groups.push(frame);
+  try {
+    build();
+  } finally {
+    groups.pop();
+  }
+  return new Group(d, frame.path, frame.taskIds);
+}
+
+/** The id a task gets in the current task group. */
+function inGroup(taskId: string): string {
+  const frame = groups.at(-1);
+  return frame ? `${frame.path}.${taskId}` : taskId;
 }
 
 function addNode(
@@ -402,8 +527,21 @@ function addNode(
     }
     return { type: 'literal', value: toJson(arg, `${where}: argument ${i + 1}`) };
   });
-  const compiled = compileTaskOptions(options, dag.options.defaultArgs ?? {}, where);
-  dag.addTask({ taskId, kind, options: compiled, args, upstream, fn, shell: shellOptions, flow });
+  const frame = groups.at(-1);
+  const defaults = { ...(dag.options.defaultArgs ?? {}), ...(frame?.defaultArgs ?? {}) };
+  const compiled = compileTaskOptions(options, defaults, where);
+  dag.addTask({
+    taskId,
+    kind,
+    options: compiled,
+    args,
+    upstream,
+    fn,
+    shell: shellOptions,
+    flow,
+    taskGroup: frame?.path ?? null,
+  });
+  for (const g of groups) g.taskIds.add(taskId);
   return new Ref(dag, taskId);
 }
 
@@ -451,7 +589,7 @@ export function shortCircuit<A extends unknown[], R>(
  */
 export function latestOnly(taskId = 'latest_only'): TaskRef<boolean> {
   const d = currentDag(`latestOnly "${taskId}"`);
-  return addNode(d, taskId, 'function', {}, [], () => true, null, 'latest_only');
+  return addNode(d, inGroup(taskId), 'function', {}, [], () => true, null, 'latest_only');
 }
 
 function makeTask<A extends unknown[], R>(
@@ -470,7 +608,7 @@ function makeTask<A extends unknown[], R>(
     const d = currentDag(`task "${baseId}"`);
     return addNode(
       d,
-      d.uniqueTaskId(baseId),
+      d.uniqueTaskId(inGroup(baseId)),
       'function',
       options,
       args,
@@ -498,20 +636,20 @@ export function shell(idOrOptions: string | TaskOptions, command: string | Shell
   }
   const d = currentDag(`shell "${taskId}"`);
   const { command: _c, env: _e, appendEnv: _a, cwd: _w, ...taskOptions } = options;
-  return addNode(d, taskId, 'shell', taskOptions, [], null, options);
+  return addNode(d, inGroup(taskId), 'shell', taskOptions, [], null, options);
 }
 
 /**
  * chain(a, [b, c], d): a before b and c, both before d. Two adjacent lists are paired element by
  * element (chain([a, b], [c, d]): a before c, b before d) and must be as long, as Airflow's chain.
  */
-export function chain(...steps: (TaskRef | readonly TaskRef[])[]): void {
+export function chain(...steps: (Dependency | readonly Dependency[])[]): void {
   for (let i = 1; i < steps.length; i++) {
     const prev = steps[i - 1]!;
     const next = steps[i]!;
     if (Array.isArray(prev) && Array.isArray(next)) {
-      const a = prev as readonly TaskRef[];
-      const b = next as readonly TaskRef[];
+      const a = prev as readonly Dependency[];
+      const b = next as readonly Dependency[];
       if (a.length !== b.length) {
         throw new GaleError(
           'GALE_ERR_DAG_INVALID',
@@ -524,7 +662,7 @@ export function chain(...steps: (TaskRef | readonly TaskRef[])[]): void {
       for (const [j, t] of a.entries()) t.then(b[j]!);
       continue;
     }
-    const prevList: readonly TaskRef[] = Array.isArray(prev) ? prev : [prev as TaskRef];
+    const prevList: readonly Dependency[] = Array.isArray(prev) ? prev : [prev as Dependency];
     for (const p of prevList) p.then(next);
   }
 }

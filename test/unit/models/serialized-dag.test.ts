@@ -17,6 +17,7 @@ function makeTask(
     upstream,
     args: [],
     flow: null,
+    taskGroup: null,
     triggerRule: 'all_success',
     retries: 0,
     retryDelayMs: 300_000,
