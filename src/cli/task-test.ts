@@ -61,7 +61,7 @@ export async function executeTaskForTest(input: {
     mapIndex: -1,
     tryNumber: 1,
     maxTries: node.options.retries,
-    dagParams: input.dag.options.params ?? {},
+    dagParams: input.dag.paramDefaults(),
     log: input.log,
     signal: controller.signal,
     xcomPull: async <T>(taskId: string, key = 'return_value') => {

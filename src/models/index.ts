@@ -1,6 +1,7 @@
 /** Pure domain model of Gale: states, trigger rules, timetables, the serialized DAG. No I/O. */
 export * from './durations.js';
 export * from './errors.js';
+export * from './params.js';
 export * from './retry.js';
 export * from './serialized-dag.js';
 export * from './states.js';

@@ -78,6 +78,8 @@ export const serializedDagSchema = z.object({
   maxActiveTasks: z.number().int().positive(),
   isPausedUponCreation: z.boolean().nullable(),
   params: z.record(z.string(), z.unknown()),
+  /** JSON Schemas of params defined with param(); a triggered run's conf must pass them */
+  paramSchemas: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   tasks: z.array(serializedTaskSchema),
 });
 export type SerializedDag = z.infer<typeof serializedDagSchema>;

@@ -240,7 +240,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       mapIndex: w.mapIndex,
       tryNumber: w.tryNumber,
       maxTries,
-      dagParams: dag.options.params ?? {},
+      dagParams: dag.paramDefaults(),
       log,
       signal: controller.signal,
       xcomPull: async <T>(taskId: string, key = 'return_value') => {

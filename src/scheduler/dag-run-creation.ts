@@ -14,7 +14,7 @@ import {
   requireDag,
   type SerializedDagCache,
 } from '../db/index.js';
-import { type DagRunInfo, GaleError, manualRunInfo } from '../models/index.js';
+import { type DagRunInfo, GaleError, manualRunInfo, resolveParams } from '../models/index.js';
 
 /** Runs of `gale dags test` carry this run id prefix; the scheduler leaves them to the test. */
 export const DAG_TEST_RUN_PREFIX = 'dags_test__';
@@ -118,6 +118,8 @@ export async function triggerDagRun(
       );
     }
     const serialized = await cache.get(tx, input.dagId, dag.latest_version_hash);
+    // As Airflow: the conf is checked against the params' schemas before the run exists.
+    resolveParams(serialized.params, serialized.paramSchemas, input.conf ?? {}, `DAG "${input.dagId}"`);
     const info: DagRunInfo = manualRunInfo(input.logicalDate ?? input.now);
     return insertDagRun(tx, {
       dag: serialized,

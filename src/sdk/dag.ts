@@ -6,6 +6,7 @@
  */
 import {
   type ArgSpec,
+  checkParamDefaults,
   type FlowKind,
   GaleError,
   parseSchedule,
@@ -48,7 +49,11 @@ export interface DagOptions {
   defaultArgs?: DefaultArgs;
   /** whether the DAG starts paused when first seen (default core.dags_are_paused_at_creation) */
   paused?: boolean;
-  /** default values of the params, readable as ctx.params and {{ params.x }}; a run's conf overrides them */
+  /**
+   * The DAG's params, readable as ctx.params and {{ params.x }}; a run's conf overrides them. A
+   * plain value is a default; param(default, schema) adds a JSON Schema that a triggered run's
+   * conf must pass (param(undefined, schema): required).
+   */
   params?: Record<string, unknown>;
 }
 
@@ -120,6 +125,19 @@ export interface TaskNode {
   readonly taskGroup: string | null;
 }
 
+/** A param with a JSON Schema (Airflow's Param). */
+export class Param {
+  constructor(
+    readonly value: unknown,
+    readonly schema: Record<string, unknown>,
+  ) {}
+}
+
+/** param(5, { type: 'integer', minimum: 1 }): a param's default and the JSON Schema its values must pass. */
+export function param(value: unknown, schema: Record<string, unknown> = {}): Param {
+  return new Param(value, schema);
+}
+
 const DAG_ID = /^[A-Za-z0-9_.-]{1,250}$/;
 
 export class Dag {
@@ -135,6 +153,23 @@ export class Dag {
     }
     this.dagId = options.dagId;
     this.options = options;
+  }
+
+  /** The params' default values (plain values and the defaults of param()). */
+  paramDefaults(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.options.params ?? {})) {
+      const value = v instanceof Param ? v.value : v;
+      if (value !== undefined) out[k] = value;
+    }
+    return out;
+  }
+
+  /** The JSON Schemas of the params defined with param(). */
+  paramSchemas(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [k, v] of Object.entries(this.options.params ?? {})) if (v instanceof Param) out[k] = v.schema;
+    return out;
   }
 
   getTask(taskId: string): TaskNode {
@@ -222,6 +257,19 @@ export class Dag {
         hint: 'Add startDate: the first logical date a scheduled run may have.',
       });
     }
+    checkParamDefaults(this.paramDefaults(), this.paramSchemas(), `DAG "${this.dagId}"`);
+    if (schedule.type !== 'none') {
+      const missing = Object.keys(this.paramSchemas()).filter((k) => !(k in this.paramDefaults()));
+      if (missing.length > 0) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `DAG "${this.dagId}" is scheduled but param(s) ${missing.join(', ')} have no default`,
+          {
+            hint: 'Scheduled runs have no conf: give every param a default, or make the DAG manual (schedule: null).',
+          },
+        );
+      }
+    }
     const tasks: SerializedTask[] = [...this.tasks.values()].map((t) => ({
       taskId: t.taskId,
       kind: t.kind,
@@ -254,7 +302,11 @@ export class Dag {
       maxActiveRuns: positiveInt(o.maxActiveRuns ?? defaults.maxActiveRuns, this.dagId, 'maxActiveRuns'),
       maxActiveTasks: positiveInt(o.maxActiveTasks ?? defaults.maxActiveTasks, this.dagId, 'maxActiveTasks'),
       isPausedUponCreation: o.paused ?? null,
-      params: toJson(o.params ?? {}, `DAG "${this.dagId}": params`) as Record<string, unknown>,
+      params: toJson(this.paramDefaults(), `DAG "${this.dagId}": params`) as Record<string, unknown>,
+      paramSchemas: toJson(this.paramSchemas(), `DAG "${this.dagId}": param schemas`) as Record<
+        string,
+        Record<string, unknown>
+      >,
       tasks,
     };
   }

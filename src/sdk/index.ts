@@ -11,6 +11,8 @@ export {
   dag,
   group,
   latestOnly,
+  Param,
+  param,
   type ShellOptions,
   shell,
   shortCircuit,
