@@ -453,6 +453,7 @@ describe('Dag.serialize', () => {
       maxActiveTasks: 16,
       isPausedUponCreation: null,
       params: {},
+      paramSchemas: {},
       tasks: [],
     });
   });
