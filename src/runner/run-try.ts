@@ -19,7 +19,7 @@ import {
 } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, executionTimeoutMessage, GaleError, nextDagRunInfo } from '../models/index.js';
-import type { Dag, TaskNode } from '../sdk/index.js';
+import type { Dag, TaskCallbacks, TaskContext, TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
@@ -188,6 +188,19 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   let node: TaskNode | null = null;
   let timeoutTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let ctx: TaskContext | null = null;
+  const callback = async (name: keyof TaskCallbacks, error?: string): Promise<void> => {
+    const fn = node?.callbacks[name];
+    if (!fn || !ctx) return;
+    const restore = captureConsole(log);
+    try {
+      await fn(ctx, error);
+    } catch (callbackError) {
+      log.error(`The ${name} callback failed: ${describeError(callbackError)}`);
+    } finally {
+      restore();
+    }
+  };
   const retryOf = (n: TaskNode | null) =>
     n?.options ?? { retryDelayMs: 0, retryExponentialBackoff: false, maxRetryDelayMs: null };
   const onWatchdog = (m: WatchdogMessage) => {
@@ -234,7 +247,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       );
     }
     const args = await gatherArgs(gdb, node, w);
-    const ctx = buildTaskContext({
+    ctx = buildTaskContext({
       run,
       taskId: w.taskId,
       mapIndex: w.mapIndex,
@@ -271,6 +284,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         );
       },
     });
+    await callback('onExecute');
     const restoreConsole = captureConsole(log);
     let output: unknown;
     try {
@@ -279,7 +293,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => undefined);
-      output = await Promise.race([executeTask(node, ctx, args, log, options.killGraceMs), aborted]);
+      output = await Promise.race([executeTask(node, ctx!, args, log, options.killGraceMs), aborted]);
     } finally {
       restoreConsole();
     }
@@ -320,6 +334,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     log.info(
       `Task succeeded${json === undefined ? '' : `; output: ${json.length > 200 ? `${json.slice(0, 200)}...` : json}`}`,
     );
+    await callback('onSuccess');
     return { kind: 'success', output };
   } catch (error) {
     const timeoutMs = node?.options.executionTimeoutMs ?? null;
@@ -340,6 +355,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       log.info(
         `Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`,
       );
+    // Callbacks get the error's first line; its stack is in the try's log.
+    const summary = message.split('\n')[0];
+    if (outcome?.state === 'up_for_retry') await callback('onRetry', summary);
+    if (outcome?.state === 'failed') await callback('onFailure', summary);
     return { kind: 'failed', error: message, recordedState: outcome?.state ?? null };
   } finally {
     clearTimeout(timeoutTimer);

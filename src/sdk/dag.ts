@@ -19,7 +19,9 @@ import {
   type CompiledTaskOptions,
   compileTaskOptions,
   type DefaultArgs,
+  type TaskCallbacks,
   type TaskOptions,
+  taskCallbacks,
   validateTaskId,
 } from './task-options.js';
 
@@ -123,6 +125,8 @@ export interface TaskNode {
   readonly flow: FlowKind | null;
   /** the path of the innermost task group the task is in ("outer.inner"), or null */
   readonly taskGroup: string | null;
+  /** functions called in the task process around its tries (not serialized) */
+  readonly callbacks: TaskCallbacks;
 }
 
 /** A param with a JSON Schema (Airflow's Param). */
@@ -582,6 +586,7 @@ function addNode(
   const frame = groups.at(-1);
   const defaults = { ...(dag.options.defaultArgs ?? {}), ...(frame?.defaultArgs ?? {}) };
   const compiled = compileTaskOptions(options, defaults, where);
+  const callbacks = taskCallbacks(options, defaults);
   dag.addTask({
     taskId,
     kind,
@@ -592,6 +597,7 @@ function addNode(
     shell: shellOptions,
     flow,
     taskGroup: frame?.path ?? null,
+    callbacks,
   });
   for (const g of groups) g.taskIds.add(taskId);
   return new Ref(dag, taskId);

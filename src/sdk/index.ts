@@ -25,4 +25,4 @@ export {
   takeDefinedDags,
   task,
 } from './dag.js';
-export type { DefaultArgs, TaskOptions } from './task-options.js';
+export type { DefaultArgs, TaskCallback, TaskCallbacks, TaskOptions } from './task-options.js';

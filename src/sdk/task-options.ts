@@ -1,4 +1,5 @@
 /** The options a DAG author gives a task (or a DAG's defaultArgs), and their compiled form. */
+
 import {
   type Duration,
   GaleError,
@@ -8,6 +9,7 @@ import {
   WEIGHT_RULES,
   type WeightRule,
 } from '../models/index.js';
+import type { TaskContext } from './context.js';
 
 export interface TaskOptions {
   /** unique within the DAG; letters, digits, `_`, `-`, `.` */
@@ -39,11 +41,35 @@ export interface TaskOptions {
   /** when the task runs, given its upstream tasks' states (default "all_success") */
   triggerRule?: TriggerRule;
   owner?: string;
+  /** called in the task process before the task's code runs (Airflow's on_execute_callback) */
+  onExecute?: TaskCallback;
+  /** called after a try succeeded and was recorded */
+  onSuccess?: TaskCallback;
+  /** called after a try failed with no retries left, with the error */
+  onFailure?: TaskCallback;
+  /** called after a try failed and another try is to come, with the error */
+  onRetry?: TaskCallback;
   /** documentation shown with the task */
   doc?: string;
 }
 
 export type DefaultArgs = Omit<TaskOptions, 'taskId'>;
+
+/** A task callback: runs in the task process; its errors are logged, never change the try's state. */
+export type TaskCallback = (ctx: TaskContext, error?: string) => void | Promise<void>;
+
+export interface TaskCallbacks {
+  onExecute?: TaskCallback;
+  onSuccess?: TaskCallback;
+  onFailure?: TaskCallback;
+  onRetry?: TaskCallback;
+}
+
+/** The callbacks of a task: its own over its group's and DAG's defaultArgs. */
+export function taskCallbacks(options: TaskOptions, defaults: DefaultArgs): TaskCallbacks {
+  const o = { ...defaults, ...options };
+  return { onExecute: o.onExecute, onSuccess: o.onSuccess, onFailure: o.onFailure, onRetry: o.onRetry };
+}
 
 export interface CompiledTaskOptions {
   retries: number;
