@@ -76,6 +76,7 @@ export const serializedDagSchema = z.object({
   tags: z.array(z.string()),
   maxActiveRuns: z.number().int().positive(),
   maxActiveTasks: z.number().int().positive(),
+  dagrunTimeoutMs: z.number().int().min(0).nullable().default(null),
   isPausedUponCreation: z.boolean().nullable(),
   params: z.record(z.string(), z.unknown()),
   /** JSON Schemas of params defined with param(); a triggered run's conf must pass them */

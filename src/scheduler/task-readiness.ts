@@ -90,6 +90,29 @@ export function decideRun(
   return { toState, runState };
 }
 
+/**
+ * A run past its dagrunTimeout fails and its unfinished task instances are skipped, as Airflow's
+ * scheduler does; running tries see their state change at their next heartbeat and stop.
+ */
+async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Promise<'failed' | null> {
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('task_instance')
+      .set({ state: 'skipped', end_date: now.toISOString(), updated_at: now.toISOString() })
+      .where('dag_id', '=', run.dag_id)
+      .where('run_id', '=', run.run_id)
+      .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry'])
+      .execute();
+    const result = await tx
+      .updateTable('dag_run')
+      .set({ state: 'failed', end_date: now.toISOString() })
+      .where('id', '=', run.id)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? 'failed' : null;
+  });
+}
+
 /** Applies decideRun to one run in one transaction. Returns how many tasks became scheduled and the run's new state. */
 export async function scheduleRun(
   db: Kysely<Database>,
@@ -98,6 +121,13 @@ export async function scheduleRun(
   now: Date,
 ): Promise<{ scheduled: number; runState: 'success' | 'failed' | null }> {
   const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
+  if (
+    dag.dagrunTimeoutMs !== null &&
+    run.start_date &&
+    Date.parse(run.start_date) + dag.dagrunTimeoutMs < now.getTime()
+  ) {
+    return { scheduled: 0, runState: await timeOutRun(db, run, now) };
+  }
   const tis = await db
     .selectFrom('task_instance')
     .select(['id', 'task_id', 'state', 'next_retry_at'])

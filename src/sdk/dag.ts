@@ -7,8 +7,10 @@
 import {
   type ArgSpec,
   checkParamDefaults,
+  type Duration,
   type FlowKind,
   GaleError,
+  parseDuration,
   parseSchedule,
   type SerializedDag,
   type SerializedTask,
@@ -47,6 +49,8 @@ export interface DagOptions {
   maxActiveRuns?: number;
   /** task instances running at once in one run of this DAG, as Airflow 3 (default core.max_active_tasks_per_dag: 16) */
   maxActiveTasks?: number;
+  /** a run still unfinished this long after it started fails, and its unfinished tasks are skipped (as Airflow) */
+  dagrunTimeout?: Duration;
   /** defaults for every task of the DAG */
   defaultArgs?: DefaultArgs;
   /** whether the DAG starts paused when first seen (default core.dags_are_paused_at_creation) */
@@ -305,6 +309,10 @@ export class Dag {
       tags: [...(o.tags ?? [])],
       maxActiveRuns: positiveInt(o.maxActiveRuns ?? defaults.maxActiveRuns, this.dagId, 'maxActiveRuns'),
       maxActiveTasks: positiveInt(o.maxActiveTasks ?? defaults.maxActiveTasks, this.dagId, 'maxActiveTasks'),
+      dagrunTimeoutMs:
+        o.dagrunTimeout === undefined
+          ? null
+          : parseDuration(o.dagrunTimeout, `DAG "${this.dagId}": dagrunTimeout`),
       isPausedUponCreation: o.paused ?? null,
       params: toJson(this.paramDefaults(), `DAG "${this.dagId}": params`) as Record<string, unknown>,
       paramSchemas: toJson(this.paramSchemas(), `DAG "${this.dagId}": param schemas`) as Record<

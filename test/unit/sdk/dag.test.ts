@@ -451,6 +451,7 @@ describe('Dag.serialize', () => {
       tags: [],
       maxActiveRuns: 16,
       maxActiveTasks: 16,
+      dagrunTimeoutMs: null,
       isPausedUponCreation: null,
       params: {},
       paramSchemas: {},
