@@ -1,8 +1,8 @@
-/** `gale tasks test`: one task's code run here with a context, recording nothing. */
+/** `gale tasks test` and `gale tasks render`: one task's code run (or its templates rendered) here, recording nothing. */
 import type { DagRunRow, GaleDb } from '../db/index.js';
 import { getXcom } from '../db/index.js';
 import type { DagRunInfo } from '../models/index.js';
-import { executeTask } from '../runner/execute-task.js';
+import { executeTask, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
 import { buildTaskContext } from '../runner/task-context.js';
 import type { Dag, TaskNode } from '../sdk/index.js';
@@ -15,6 +15,8 @@ export async function executeTaskForTest(input: {
   info: DagRunInfo;
   log: ReturnType<typeof createTaskLogger>;
   killGraceMs: number;
+  /** only render the task's template fields (gale tasks render), run nothing */
+  renderOnly?: boolean;
 }): Promise<unknown> {
   const { run, info, node } = input;
   const runRow: DagRunRow = run ?? {
@@ -74,5 +76,6 @@ export async function executeTaskForTest(input: {
       input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
     },
   });
+  if (input.renderOnly) return renderFields(node, ctx);
   return executeTask(node, ctx, args, input.log, input.killGraceMs);
 }

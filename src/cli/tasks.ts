@@ -4,6 +4,7 @@ import { loadDag } from '../dag-processing/index.js';
 import {
   clearTaskInstances,
   getLatestSerializedDag,
+  getRenderedFields,
   listDagRuns,
   listTaskInstances,
   recordAudit,
@@ -79,6 +80,64 @@ export function registerTaskCommands(program: Command): void {
             killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
           });
           process.stdout.write(`Output: ${JSON.stringify(output) ?? 'none'}\n`);
+        });
+      },
+    );
+
+  tasks
+    .command('render <dag_id> <task_id> [logical_date]')
+    .description(
+      "Print a task's rendered template fields: as a try of --run-id rendered them, or rendered now",
+    )
+    .option('-r, --run-id <run_id>', 'show what the tries of this run rendered (the latest, or --try)')
+    .option('--try <n>', 'with --run-id: this try')
+    .action(
+      async (
+        dagId: string,
+        taskId: string,
+        logicalDateText: string | undefined,
+        opts: { runId?: string; try?: string },
+      ) => {
+        const logicalDate = parseDateOption(logicalDateText, 'logical_date');
+        const tryNumber = opts.try === undefined ? undefined : Number(opts.try);
+        if (tryNumber !== undefined && (!Number.isInteger(tryNumber) || tryNumber < 1)) {
+          throw new GaleError('GALE_ERR_USAGE', `--try must be a positive whole number, not "${opts.try}"`);
+        }
+        await withEnv('cli', async ({ gdb, loaded }) => {
+          const row = await requireDag(gdb.db, dagId);
+          const run = opts.runId ? await requireDagRun(gdb.db, dagId, opts.runId) : null;
+          let fields: Record<string, unknown> | undefined;
+          if (run) {
+            const stored = await getRenderedFields(gdb.db, {
+              dagId,
+              runId: run.run_id,
+              taskId,
+              mapIndex: -1,
+              tryNumber,
+            });
+            if (stored) {
+              process.stdout.write(`# rendered by try ${stored.tryNumber} of run ${run.run_id}\n`);
+              fields = stored.fields;
+            }
+          }
+          if (!fields) {
+            const dag = await loadDag(row.fileloc, dagId);
+            fields = (await executeTaskForTest({
+              gdb,
+              dag,
+              node: dag.getTask(taskId),
+              run,
+              info: manualRunInfo(logicalDate ?? new Date()),
+              log: createTaskLogger((line) => process.stderr.write(line)),
+              killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+              renderOnly: true,
+            })) as Record<string, unknown>;
+          }
+          if (Object.keys(fields).length === 0) process.stdout.write('(this task has no template fields)\n');
+          for (const [name, value] of Object.entries(fields)) {
+            process.stdout.write(`# ${'-'.repeat(58)}\n# property: ${name}\n# ${'-'.repeat(58)}\n`);
+            process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n\n`);
+          }
         });
       },
     );

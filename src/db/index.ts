@@ -7,6 +7,7 @@ export * from './import-error-repository.js';
 export * from './job-repository.js';
 export * from './migrate.js';
 export * from './pool-repository.js';
+export * from './rendered-fields-repository.js';
 export type * from './schema.js';
 export * from './task-instance-repository.js';
 export * from './time.js';

@@ -2,10 +2,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { GaleError } from '../models/index.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-rendered-fields.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-rendered-fields': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -61,6 +63,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0002.down(db as Kysely<unknown>);
   await m0001.down(db as Kysely<unknown>);
   await db.schema.dropTable('kysely_migration').ifExists().execute();
   await db.schema.dropTable('kysely_migration_lock').ifExists().execute();

@@ -156,6 +156,18 @@ export interface AuditLogTable {
   extra: string | null;
 }
 
+export interface RenderedFieldsTable {
+  id: Generated<number>;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  try_number: number;
+  /** JSON object: field name -> rendered value */
+  rendered_fields: string;
+  created_at: string;
+}
+
 export interface Database {
   dag: DagTable;
   serialized_dag: SerializedDagTable;
@@ -168,6 +180,7 @@ export interface Database {
   import_error: ImportErrorTable;
   job: JobTable;
   log: AuditLogTable;
+  rendered_task_instance_fields: RenderedFieldsTable;
 }
 
 export type DagRow = Selectable<DagTable>;

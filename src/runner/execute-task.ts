@@ -5,12 +5,27 @@ import { templateContext } from './task-context.js';
 import type { createTaskLogger } from './task-log.js';
 import { renderTemplate } from './templates.js';
 
+/** A task's template fields rendered for a try (a shell task's command, env and cwd; none for functions). */
+export function renderFields(node: TaskNode, ctx: TaskContext): Record<string, unknown> {
+  if (node.kind !== 'shell' || !node.shell) return {};
+  const context = templateContext(ctx);
+  const fields: Record<string, unknown> = { command: renderTemplate(node.shell.command, context) };
+  if (node.shell.env) {
+    fields.env = Object.fromEntries(
+      Object.entries(node.shell.env).map(([k, v]) => [k, renderTemplate(v, context)]),
+    );
+  }
+  if (node.shell.cwd) fields.cwd = renderTemplate(node.shell.cwd, context);
+  return fields;
+}
+
 export async function executeTask(
   node: TaskNode,
   ctx: TaskContext,
   args: unknown[],
   log: ReturnType<typeof createTaskLogger>,
   killGraceMs: number,
+  onRendered?: (fields: Record<string, unknown>) => Promise<void>,
 ): Promise<unknown> {
   // A try stopped before its code started (timeout, SIGTERM) must not start anything.
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -19,7 +34,11 @@ export async function executeTask(
     return node.fn(ctx, ...args);
   }
   const shell = node.shell!;
-  const command = renderTemplate(shell.command, templateContext(ctx));
+  const rendered = renderFields(node, ctx);
+  await onRendered?.(rendered);
+  const command = rendered.command as string;
+  const renderedEnv = rendered.env as Record<string, string> | undefined;
+  const cwd = rendered.cwd as string | undefined;
   log.info(`Running command: ${command}`);
   const gale = {
     GALE_CTX_DAG_ID: ctx.dagId,
@@ -28,14 +47,14 @@ export async function executeTask(
     GALE_CTX_TRY_NUMBER: String(ctx.tryNumber),
     GALE_CTX_LOGICAL_DATE: ctx.ts,
   };
-  const env = shell.env
+  const env = renderedEnv
     ? shell.appendEnv
-      ? { ...process.env, ...shell.env, ...gale }
-      : { PATH: process.env.PATH ?? '/usr/bin:/bin', ...shell.env, ...gale }
+      ? { ...process.env, ...renderedEnv, ...gale }
+      : { PATH: process.env.PATH ?? '/usr/bin:/bin', ...renderedEnv, ...gale }
     : { ...process.env, ...gale };
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', command], {
-      cwd: shell.cwd,
+      cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

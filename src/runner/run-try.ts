@@ -15,6 +15,7 @@ import {
   heartbeatTry,
   requireDagRun,
   SerializedDagCache,
+  saveRenderedFields,
   setXcom,
 } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
@@ -293,7 +294,17 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => undefined);
-      output = await Promise.race([executeTask(node, ctx!, args, log, options.killGraceMs), aborted]);
+      const keepRendered = (fields: Record<string, unknown>) =>
+        saveRenderedFields(
+          gdb.db,
+          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, tryNumber: w.tryNumber },
+          fields,
+          new Date(),
+        );
+      output = await Promise.race([
+        executeTask(node, ctx!, args, log, options.killGraceMs, keepRendered),
+        aborted,
+      ]);
     } finally {
       restoreConsole();
     }
