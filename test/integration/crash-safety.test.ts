@@ -20,7 +20,9 @@ describe('crash safety', () => {
   let g: GaleHome;
   afterEach(() => g?.cleanup());
 
-  it("a killed scheduler's running and queued tries are neither lost nor run twice", async () => {
+  it("a killed scheduler's running and queued tries are neither lost nor run twice", {
+    timeout: 180_000,
+  }, async () => {
     g = makeGaleHome({ GALE__CORE__PARALLELISM: '4' });
     const effects = join(g.home, 'side-effects.txt');
     g.writeDag(
@@ -66,7 +68,7 @@ describe('crash safety', () => {
     scheduler = g.start(['scheduler']);
     await waitFor(() => runsOf(g.db(), 'work')[0]?.state === 'success', {
       what: 'the run to succeed after the restart',
-      timeoutMs: 60_000,
+      timeoutMs: 150_000,
       seen: () => ({ states: taskStates(g.db(), 'work', runId), log: scheduler.output().slice(-1500) }),
     });
     const lines = sideEffects(g);
