@@ -1,6 +1,7 @@
 /** `gale config ...`: list, get. */
 import type { Command } from 'commander';
 import { listSettings, loadConfig } from '../config/index.js';
+import { redactUrl } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 import { parseOutputFormat, printRows } from './output.js';
 
@@ -14,7 +15,10 @@ export function registerConfigCommands(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action((opts: { showSource?: boolean; showDescription?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
-      const rows = listSettings(loadConfig(process.env));
+      // the database password stays out of listings (`config get database.url` shows it)
+      const rows = listSettings(loadConfig(process.env)).map((r) =>
+        r.name === 'database.url' ? { ...r, value: redactUrl(String(r.value)) } : r,
+      );
       printRows(
         rows,
         [

@@ -8,7 +8,7 @@ async function withDb<T>(
   fn: (gdb: ReturnType<typeof openDatabase>, slots: number) => Promise<T>,
 ): Promise<T> {
   const { config } = loadConfig(process.env);
-  const gdb = openDatabase(config.database.url);
+  const gdb = openDatabase(config.database);
   try {
     return await fn(gdb, config.core.default_pool_slots);
   } finally {

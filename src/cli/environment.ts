@@ -12,7 +12,7 @@ export interface CliEnv {
 export async function openEnv(options: { name: string; migrate?: boolean }): Promise<CliEnv> {
   const loaded = loadConfig(process.env);
   const log = createLogger({ level: loaded.config.logging.level, name: options.name });
-  const gdb = openDatabase(loaded.config.database.url);
+  const gdb = openDatabase(loaded.config.database);
   try {
     if (options.migrate) await migrate(gdb.db, { defaultPoolSlots: loaded.config.core.default_pool_slots });
     else await assertMigrated(gdb.db);

@@ -4,6 +4,7 @@ import { arch, cpus, platform, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { dagFolders } from '../dag-processing/index.js';
+import { redactUrl } from '../db/index.js';
 import { parseOutputFormat, printObject } from './output.js';
 
 export function galeVersion(): string {
@@ -41,7 +42,7 @@ export function registerInfoCommands(program: Command): void {
           logs_folder: c.logging.base_log_folder,
           executor: c.core.executor,
           parallelism: c.core.parallelism,
-          database: c.database.url,
+          database: redactUrl(c.database.url),
         },
         format,
       );

@@ -12,6 +12,7 @@ import { galeVersion, registerInfoCommands } from './info.js';
 import { registerPoolCommands } from './pools.js';
 import { registerServiceCommands } from './services.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerWorkerCommands } from './worker.js';
 
 const program = new Command('gale')
   .description('Gale: workflows as TypeScript DAGs, scheduled and run')
@@ -23,6 +24,7 @@ registerServiceCommands(program);
 registerDagCommands(program);
 registerTaskCommands(program);
 registerPoolCommands(program);
+registerWorkerCommands(program);
 registerDbCommands(program);
 registerInfoCommands(program);
 registerConfigCommands(program);

@@ -41,9 +41,9 @@ export const SETTINGS = {
     ),
     load_examples: def(bool, true, "Load Gale's example DAGs too."),
     executor: def(
-      z.enum(['local']),
+      z.enum(['local', 'queue']),
       'local',
-      'Executor that runs task tries: local (a process per try on this machine).',
+      'Executor that runs task tries: local (task processes on this machine), queue (sent through Redis to `gale worker` processes).',
     ),
     parallelism: def(
       num(z.number().int().min(1)),
@@ -101,12 +101,65 @@ export const SETTINGS = {
       'Seconds an idle warm task process beyond prewarm_processes is kept before it exits.',
     ),
   },
+  queue: {
+    redis_url: def(
+      str,
+      'redis://127.0.0.1:6379/0',
+      'Queue executor: Redis URL (redis://[:password@]host:port/db, rediss:// for TLS) that the scheduler sends tries through and workers take them from.',
+    ),
+    key_prefix: def(
+      str,
+      'gale',
+      'Queue executor: prefix of every Redis key Gale writes (several installations can share a Redis).',
+    ),
+    worker_concurrency: def(
+      num(z.number().int().min(1).max(1024)),
+      16,
+      'Tries a `gale worker` runs at once (its --concurrency overrides it).',
+    ),
+    worker_queues: def(
+      str,
+      'default',
+      'Comma-separated queues a `gale worker` takes tries from (its --queues overrides it).',
+    ),
+    worker_shutdown_grace: def(
+      num(z.number().min(0)),
+      60,
+      'Seconds a worker told to stop (SIGTERM) waits for its running tries; then it leaves them to finish alone (they record their own result).',
+    ),
+  },
   database: {
     url: def(
       str,
       (home: string) => `sqlite://${home}/gale.db`,
-      'Metadata database: sqlite://<path> (PostgreSQL comes later).',
+      'Metadata database: sqlite:///<path>, or postgresql://<user>:<password>@<host>:<port>/<db> (several schedulers need PostgreSQL).',
     ),
+    pool_size: def(
+      num(z.number().int().min(1).max(1000)),
+      5,
+      'PostgreSQL: connections each Gale service process keeps open at most (a task process uses up to 3).',
+    ),
+    statement_timeout: def(
+      num(z.number().min(0)),
+      60,
+      'PostgreSQL: seconds a statement may run before the server cancels it (0: no limit).',
+    ),
+    tls_mode: def(
+      z.enum(['', 'disable', 'require', 'verify-ca', 'verify-full']),
+      '',
+      "PostgreSQL TLS: require (encrypt, trust any certificate), verify-ca, verify-full (check the server's name too), disable; empty: the URL's sslmode, else disable.",
+    ),
+    tls_ca_file: def(
+      z.string(),
+      '',
+      'PostgreSQL TLS: file of the CA certificate(s) that signed the server certificate.',
+    ),
+    tls_cert_file: def(
+      z.string(),
+      '',
+      'PostgreSQL TLS: client certificate file, for certificate authentication.',
+    ),
+    tls_key_file: def(z.string(), '', 'PostgreSQL TLS: key file of the client certificate.'),
   },
   scheduler: {
     idle_sleep_time: def(
@@ -174,6 +227,23 @@ export const SETTINGS = {
       z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
       'info',
       'Level of service logs.',
+    ),
+  },
+  metrics: {
+    enabled: def(
+      bool,
+      true,
+      'Serve Prometheus metrics (/metrics) and health checks (/health/live, /health/ready) from each long-running process.',
+    ),
+    host: def(
+      str,
+      '127.0.0.1',
+      'Address the metrics and health server listens on (0.0.0.0 to be reached from other machines and pods).',
+    ),
+    port: def(
+      num(z.number().int().min(0).max(65_535)),
+      8974,
+      'Port of the metrics and health server (0 picks a free one, printed at start).',
     ),
   },
 } as const;

@@ -21,6 +21,7 @@ import {
   upsertDagCode,
 } from '../db/index.js';
 import type { ParseResult, SerializedDag } from '../models/index.js';
+import type { GaleMetrics } from '../observability/index.js';
 import { DAG_FILE_EXTENSIONS } from './load-dag-module.js';
 import { parseDagFile } from './parse-file.js';
 import type { ParseRequest } from './parse-worker.js';
@@ -38,6 +39,7 @@ export interface DagProcessorDeps {
   clock?: Clock;
   /** folders to search; default: core.dags_folder, plus the examples when core.load_examples */
   dagFolders?: string[];
+  metrics?: GaleMetrics;
 }
 
 interface FileState {
@@ -87,10 +89,20 @@ export class DagProcessor {
   readonly #files = new Map<string, FileState>();
   #pools = '';
   #jobId: number | null = null;
+  #lastBeatAt: number | null = null;
 
   constructor(deps: DagProcessorDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
+  }
+
+  /**
+   * When the processor last finished a file or a pass (milliseconds since the epoch), for
+   * readiness checks: a healthy processor beats at least every max(file_check_interval,
+   * file_parsing_timeout).
+   */
+  get lastBeatAt(): number | null {
+    return this.#lastBeatAt;
   }
 
   #request(file: string): ParseRequest {
@@ -111,6 +123,8 @@ export class DagProcessor {
   async processOnce(options: { force?: boolean } = {}): Promise<string[]> {
     const { db } = this.#deps.db;
     const c = this.#deps.config.config.dag_processor;
+    const metrics = this.#deps.metrics;
+    const passStarted = performance.now();
     const folders = this.#deps.dagFolders ?? dagFolders(this.#deps.config);
     const files = (await Promise.all(folders.map(listDagFiles))).flat();
     const pools = [...(await poolNames(db))].sort().join(',');
@@ -144,8 +158,11 @@ export class DagProcessor {
     const worker = async (): Promise<void> => {
       while (next < due.length) {
         const file = due[next++]!;
+        const parseStarted = performance.now();
         const result = await parseDagFile(this.#request(file), c.file_parsing_timeout * 1000);
+        metrics?.dagProcessingLastDuration.observe((performance.now() - parseStarted) / 1000);
         await this.#store(file, result);
+        this.#lastBeatAt = this.#clock.now().getTime();
       }
     };
     await Promise.all(Array.from({ length: Math.min(c.parsing_processes, due.length) }, worker));
@@ -153,6 +170,9 @@ export class DagProcessor {
     const gone = await deactivateMissingFiles(db, files);
     if (gone > 0) this.#deps.log.info({ count: gone }, 'DAGs whose files are gone are now inactive');
     await clearImportErrorsExcept(db, files);
+    // as Airflow's total_parse_time, the time of the last pass that parsed files, not of idle looks
+    if (due.length > 0) metrics?.dagProcessingTotalParseTime.set((performance.now() - passStarted) / 1000);
+    this.#lastBeatAt = this.#clock.now().getTime();
     return due;
   }
 

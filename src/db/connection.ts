@@ -1,10 +1,16 @@
 /**
- * Opens the metadata database from `database.url`. SQLite (better-sqlite3) runs in WAL mode with
- * a busy timeout, and every transaction is `BEGIN IMMEDIATE` so that the several processes that
- * write (scheduler, DAG processor, task runners) queue for the write lock instead of failing
- * with SQLITE_BUSY when a read transaction tries to become a write one.
+ * Opens the metadata database from the `database` settings.
+ *
+ * SQLite (better-sqlite3) runs in WAL mode with a busy timeout, and every transaction is
+ * `BEGIN IMMEDIATE` so that the several processes that write (scheduler, DAG processor, task
+ * runners) queue for the write lock instead of failing with SQLITE_BUSY when a read transaction
+ * tries to become a write one. SQLite thereby serializes every writing transaction.
+ *
+ * PostgreSQL (pg) runs with a connection pool, a statement timeout and optional TLS. Transactions
+ * are READ COMMITTED: code that reads then writes must guard its writes (`where state = ...`) or
+ * lock (see `locks.ts`), never rely on SQLite's serialization.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -12,20 +18,33 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
+  PostgresDialect,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
+import pg from 'pg';
 import { GaleError } from '../models/index.js';
 import type { Database } from './schema.js';
 
-export type Dialect = 'sqlite';
+export type Dialect = 'sqlite' | 'postgres';
 
 export interface GaleDb {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
   readonly url: string;
   close(): Promise<void>;
+}
+
+/** The `database` section of the settings (all but `url` matter to PostgreSQL only). */
+export interface DatabaseSettings {
+  url: string;
+  pool_size?: number;
+  statement_timeout?: number;
+  tls_mode?: '' | 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  tls_ca_file?: string;
+  tls_cert_file?: string;
+  tls_key_file?: string;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -45,26 +64,110 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-export function parseDatabaseUrl(url: string): { dialect: Dialect; path: string } {
-  const match = /^sqlite:\/\/(.+)$/.exec(url);
-  if (match?.[1]) return { dialect: 'sqlite', path: match[1] };
-  throw new GaleError('GALE_ERR_CONFIG_INVALID', `Unsupported database.url "${url}"`, {
-    hint: 'Use sqlite:///absolute/path/gale.db (PostgreSQL support comes with the production backend).',
+export type ParsedDatabaseUrl =
+  | { dialect: 'sqlite'; path: string }
+  | { dialect: 'postgres'; connectionString: string; sslmode: string | null };
+
+export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
+  const sqlite = /^sqlite:\/\/(.+)$/.exec(url);
+  if (sqlite?.[1]) return { dialect: 'sqlite', path: sqlite[1] };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch (error) {
+      throw new GaleError('GALE_ERR_CONFIG_INVALID', 'database.url is not a valid PostgreSQL URL', {
+        hint: 'Use postgresql://<user>:<password>@<host>:<port>/<database>; percent-encode special characters of the password.',
+        cause: error,
+      });
+    }
+    // TLS is configured from sslmode here and the tls_* settings, not by pg's own URL parsing.
+    const sslmode = parsed.searchParams.get('sslmode');
+    parsed.searchParams.delete('sslmode');
+    return { dialect: 'postgres', connectionString: parsed.toString(), sslmode };
+  }
+  throw new GaleError('GALE_ERR_CONFIG_INVALID', `Unsupported database.url "${redactUrl(url)}"`, {
+    hint: 'Use sqlite:///absolute/path/gale.db or postgresql://<user>:<password>@<host>:<port>/<database>.',
   });
 }
 
-export function openDatabase(url: string): GaleDb {
-  const { dialect, path } = parseDatabaseUrl(url);
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}
+
+function readTlsFile(path: string, setting: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new GaleError('GALE_ERR_CONFIG_INVALID', `database.${setting} "${path}" cannot be read`, {
+      hint: `Fix the path in database.${setting} (GALE__DATABASE__${setting.toUpperCase()}).`,
+      cause: error,
+    });
+  }
+}
+
+function tlsOptions(settings: DatabaseSettings, sslmode: string | null): pg.ClientConfig['ssl'] {
+  const mode = settings.tls_mode || sslmode || 'disable';
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+  if (!['require', 'verify-ca', 'verify-full'].includes(mode)) {
+    throw new GaleError('GALE_ERR_CONFIG_INVALID', `Unknown PostgreSQL sslmode "${mode}"`, {
+      hint: 'Use disable, require, verify-ca or verify-full.',
+    });
+  }
+  const ssl: NonNullable<Exclude<pg.ClientConfig['ssl'], boolean>> = {
+    rejectUnauthorized: mode !== 'require',
+  };
+  if (settings.tls_ca_file) ssl.ca = readTlsFile(settings.tls_ca_file, 'tls_ca_file');
+  if (settings.tls_cert_file) ssl.cert = readTlsFile(settings.tls_cert_file, 'tls_cert_file');
+  if (settings.tls_key_file) ssl.key = readTlsFile(settings.tls_key_file, 'tls_key_file');
+  // verify-ca checks the chain but not the host name, as libpq's.
+  if (mode === 'verify-ca') ssl.checkServerIdentity = () => undefined;
+  return ssl;
+}
+
+/** COUNT(*) and SUM() are bigint/numeric in PostgreSQL; Gale's counts fit a JavaScript number. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return Number;
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  },
+} as pg.CustomTypesConfig;
+
+function openPostgres(
+  settings: DatabaseSettings,
+  parsed: Extract<ParsedDatabaseUrl, { dialect: 'postgres' }>,
+): GaleDb {
+  const timeoutMs = Math.round((settings.statement_timeout ?? 60) * 1000);
+  const pool = new pg.Pool({
+    connectionString: parsed.connectionString,
+    max: settings.pool_size ?? 5,
+    ssl: tlsOptions(settings, parsed.sslmode),
+    types: pgTypes,
+    connectionTimeoutMillis: 30_000,
+    idleTimeoutMillis: 30_000,
+    ...(timeoutMs > 0 ? { statement_timeout: timeoutMs } : {}),
+    application_name: `gale:${process.title}`.slice(0, 60),
+  });
+  // An idle connection that the server closes (restart, failover) must not crash the process;
+  // the pool replaces it and the next query reports the failure if it persists.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', url: settings.url, close: () => db.destroy() };
+}
+
+function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path, { timeout: 15_000 });
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 15000');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  return {
-    db,
-    dialect,
-    url,
-    close: () => db.destroy(),
-  };
+  return { db, dialect: 'sqlite', url: settings.url, close: () => db.destroy() };
+}
+
+export function openDatabase(settings: DatabaseSettings | string): GaleDb {
+  const s = typeof settings === 'string' ? { url: settings } : settings;
+  const parsed = parseDatabaseUrl(s.url);
+  return parsed.dialect === 'sqlite' ? openSqlite(s, parsed.path) : openPostgres(s, parsed);
 }

@@ -8,6 +8,7 @@ import {
   type SerializedDag,
   serializedDagSchema,
 } from '../models/index.js';
+import { isPostgres } from './dialect.js';
 import type { DagRow, Database } from './schema.js';
 import { iso } from './time.js';
 
@@ -19,6 +20,15 @@ export function versionHash(dag: SerializedDag): string {
 
 export async function getDag(db: Db, dagId: string): Promise<DagRow | undefined> {
   return db.selectFrom('dag').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
+}
+
+/**
+ * The DAG row, locked for the rest of the transaction so that only one scheduler creates its runs;
+ * undefined when another scheduler holds it (PostgreSQL's FOR UPDATE SKIP LOCKED) or it is gone.
+ */
+export async function lockDagForScheduling(tx: Db, dagId: string): Promise<DagRow | undefined> {
+  const query = tx.selectFrom('dag').selectAll().where('dag_id', '=', dagId);
+  return isPostgres(tx) ? query.forUpdate().skipLocked().executeTakeFirst() : query.executeTakeFirst();
 }
 
 export async function requireDag(db: Db, dagId: string): Promise<DagRow> {

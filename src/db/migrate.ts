@@ -1,13 +1,16 @@
 /** Versioned migrations of the metadata database: `gale db migrate|check|reset`. */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { GaleError } from '../models/index.js';
+import { isPostgres, LOCKS } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-rendered-fields.js';
+import * as m0003 from './migrations/0003-workers.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-rendered-fields': m0002,
+  '0003-workers': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -16,11 +19,27 @@ function migrator(db: Kysely<Database>): Migrator {
   return new Migrator({ db, provider });
 }
 
-/** Applies every pending migration and makes sure default_pool exists. Returns the names applied. */
+/**
+ * Applies every pending migration and makes sure default_pool exists. Returns the names applied.
+ * Safe from several processes at once: on PostgreSQL they queue on an advisory lock held by one
+ * connection for the whole migration (SQLite's write lock serializes them anyway).
+ */
 export async function migrate(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<string[]> {
+  if (!isPostgres(db)) return migrateLocked(db, options);
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${LOCKS.migrate})`.execute(conn);
+    try {
+      return await migrateLocked(conn, options);
+    } finally {
+      await sql`select pg_advisory_unlock(${LOCKS.migrate})`.execute(conn);
+    }
+  });
+}
+
+async function migrateLocked(db: Kysely<Database>, options: { defaultPoolSlots: number }): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
     throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Database migration failed: ${String(error)}`, {
@@ -63,6 +82,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0003.down(db as Kysely<unknown>);
   await m0002.down(db as Kysely<unknown>);
   await m0001.down(db as Kysely<unknown>);
   await db.schema.dropTable('kysely_migration').ifExists().execute();

@@ -168,6 +168,21 @@ export interface RenderedFieldsTable {
   created_at: string;
 }
 
+export interface WorkerTable {
+  id: Generated<number>;
+  hostname: string;
+  pid: number;
+  /** JSON array of queue names */
+  queues: string;
+  concurrency: number;
+  running: number;
+  /** running | stopped */
+  state: string;
+  start_date: string;
+  latest_heartbeat: string;
+  end_date: string | null;
+}
+
 export interface Database {
   dag: DagTable;
   serialized_dag: SerializedDagTable;
@@ -181,6 +196,7 @@ export interface Database {
   job: JobTable;
   log: AuditLogTable;
   rendered_task_instance_fields: RenderedFieldsTable;
+  worker: WorkerTable;
 }
 
 export type DagRow = Selectable<DagTable>;
@@ -189,3 +205,4 @@ export type TaskInstanceRow = Selectable<TaskInstanceTable>;
 export type PoolRow = Selectable<SlotPoolTable>;
 export type ImportErrorRow = Selectable<ImportErrorTable>;
 export type JobRow = Selectable<JobTable>;
+export type WorkerRow = Selectable<WorkerTable>;

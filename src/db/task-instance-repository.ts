@@ -147,6 +147,8 @@ export async function finishTry(
     .where('id', '=', input.tiId)
     .where('try_number', '=', input.tryNumber)
     .where('state', '=', ti.state)
+    // a try re-queued meanwhile keeps its number but has a new token: it is not this one
+    .where('external_executor_id', ti.external_executor_id === null ? 'is' : '=', ti.external_executor_id)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
   await tx

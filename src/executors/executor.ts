@@ -49,6 +49,11 @@ export interface Executor {
   start(): void;
   /** How many more tries it can take now. */
   openSlots(): number;
+  /**
+   * Tries it holds now, for the metrics: queued (handed over, no process runs them yet) and
+   * running. Optional: for an executor that cannot tell, those metrics stay at 0.
+   */
+  taskCounts?(): { queued: number; running: number };
   /** Starts a try; returns at once. */
   queue(workload: TaskWorkload): void;
   /** Events since the last call. */

@@ -2,3 +2,6 @@
 export type { Executor, ExecutorEvent, TaskWorkload } from './executor.js';
 export { taskWorkloadSchema } from './executor.js';
 export { killGroup, LocalExecutor, type LocalExecutorOptions } from './local/local-executor.js';
+export { QueueExecutor, type QueueExecutorOptions } from './queue/queue-executor.js';
+export { QueueWorker, type QueueWorkerOptions } from './queue/queue-worker.js';
+export { openRedis, redactRedisUrl } from './queue/redis-connection.js';

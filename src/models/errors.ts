@@ -26,6 +26,7 @@
  * | GALE_ERR_USAGE | a command line argument is wrong |
  * | GALE_ERR_POOL_IN_USE | a pool cannot be deleted |
  * | GALE_ERR_DAG_IMPORT | a DAG file failed to load |
+ * | GALE_ERR_PORT_IN_USE | a server's port is taken by another process (the hint names the setting) |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -49,6 +50,7 @@ export const ErrorCodes = {
   GALE_ERR_USAGE: 'GALE_ERR_USAGE',
   GALE_ERR_POOL_IN_USE: 'GALE_ERR_POOL_IN_USE',
   GALE_ERR_DAG_IMPORT: 'GALE_ERR_DAG_IMPORT',
+  GALE_ERR_PORT_IN_USE: 'GALE_ERR_PORT_IN_USE',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -23,9 +23,9 @@ export type PoolReply =
   | { type: 'rejected'; tiId: string };
 
 const { config } = loadConfig(process.env);
-const gdb = openDatabase(config.database.url);
+const gdb = openDatabase({ ...config.database, pool_size: 2 });
 const watchdog = new WatchdogHandle({
-  dbUrl: config.database.url,
+  database: config.database,
   heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
   killGraceMs: config.core.killed_task_cleanup_time * 1000,
   isGroupLeader: true,

@@ -15,11 +15,11 @@ let stopped = false;
 async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
   const { config } = loadConfig(process.env);
-  const gdb = openDatabase(config.database.url);
+  const gdb = openDatabase({ ...config.database, pool_size: 2 });
   const stop = new AbortController();
   // Spawned detached by the local executor, this process leads its process group.
   const watchdog = new WatchdogHandle({
-    dbUrl: config.database.url,
+    database: config.database,
     heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
     killGraceMs: config.core.killed_task_cleanup_time * 1000,
     isGroupLeader: true,

@@ -5,11 +5,11 @@
  * One thread serves every try of a (warm) task process, one try at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { failTry, heartbeatTry, openDatabase, type RetryPolicy } from '../db/index.js';
+import { type DatabaseSettings, failTry, heartbeatTry, openDatabase, type RetryPolicy } from '../db/index.js';
 import { executionTimeoutMessage } from '../models/index.js';
 
 export interface WatchdogData {
-  dbUrl: string;
+  database: DatabaseSettings;
   heartbeatMs: number;
   killGraceMs: number;
   /** whether this process leads its own process group (then the whole group is killed) */
@@ -39,7 +39,7 @@ function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
 }
 
 function main(data: WatchdogData): void {
-  const gdb = openDatabase(data.dbUrl);
+  const gdb = openDatabase({ ...data.database, pool_size: 1 });
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
   let timers: NodeJS.Timeout[] = [];
   let terminating = false;

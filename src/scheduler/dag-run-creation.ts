@@ -8,11 +8,14 @@ import {
   computeNextDagRun,
   type DagRunRow,
   type Database,
-  getDag,
   insertDagRun,
+  inTransaction,
+  LOCKS,
+  lockDagForScheduling,
   refreshNextDagRun,
   requireDag,
   type SerializedDagCache,
+  tryTransactionLock,
 } from '../db/index.js';
 import { type DagRunInfo, GaleError, manualRunInfo, resolveParams } from '../models/index.js';
 
@@ -37,7 +40,8 @@ export async function createDueScheduledRuns(
   for (const { dag_id } of due) {
     for (let i = 0; i < maxPerDag; i++) {
       const made = await db.transaction().execute(async (tx) => {
-        const dag = await getDag(tx, dag_id);
+        // several schedulers: one creates this DAG's runs, the others skip it this loop
+        const dag = await lockDagForScheduling(tx, dag_id);
         if (!dag || dag.is_paused || !dag.is_active || !dag.next_dagrun_create_after) return false;
         if (dag.next_dagrun_create_after > now.toISOString()) return false;
         const active = await tx
@@ -133,8 +137,25 @@ export async function triggerDagRun(
   });
 }
 
-/** Moves queued runs to running while their DAG has fewer than maxActiveRuns running. */
+/**
+ * Moves queued runs to running while their DAG has fewer than maxActiveRuns running. One
+ * scheduler at a time (a transaction lock; the others skip this step), so counts cannot race.
+ */
 export async function startQueuedRuns(db: Kysely<Database>, now: Date): Promise<number> {
+  const waiting = await db
+    .selectFrom('dag_run')
+    .select('id')
+    .where('state', '=', 'queued')
+    .limit(1)
+    .executeTakeFirst();
+  if (!waiting) return 0;
+  return inTransaction(db, async (tx) => {
+    if (!(await tryTransactionLock(tx, LOCKS.startRuns))) return 0;
+    return startQueuedRunsLocked(tx, now);
+  });
+}
+
+async function startQueuedRunsLocked(db: Kysely<Database>, now: Date): Promise<number> {
   const queued = await db
     .selectFrom('dag_run')
     .innerJoin('dag', 'dag.dag_id', 'dag_run.dag_id')

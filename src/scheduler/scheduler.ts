@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
 import type { Executor } from '../executors/index.js';
+import type { GaleMetrics } from '../observability/index.js';
 import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
 import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
 import { queueScheduledTasks } from './task-queueing.js';
@@ -22,6 +23,7 @@ export interface SchedulerDeps {
   executor: Executor;
   log: Logger;
   clock?: Clock;
+  metrics?: GaleMetrics;
 }
 
 /**
@@ -49,6 +51,7 @@ export class Scheduler {
   #lastRecovery = 0;
   #lastHeartbeat = 0;
   #jobId: number | null = null;
+  #lastBeatAt: number | null = null;
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -61,11 +64,18 @@ export class Scheduler {
     this.#wake?.();
   }
 
+  /** When the last pass of the loop ended (milliseconds since the epoch), for readiness checks. */
+  get lastBeatAt(): number | null {
+    return this.#lastBeatAt;
+  }
+
   /** One pass of the loop. */
   async runOnce(): Promise<LoopStats> {
     const { db } = this.#deps.db;
     const c = this.#deps.config.config;
     const log = this.#deps.log;
+    const metrics = this.#deps.metrics;
+    const passStarted = performance.now();
     const now = this.#clock.now();
     await handleExecutorEvents(db, this.#cache, this.#deps.executor.drainEvents(), log, now);
     const runsCreated = await createDueScheduledRuns(
@@ -78,8 +88,15 @@ export class Scheduler {
     await yieldToEvents();
     const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now);
     await yieldToEvents();
-    for (const run of finishedRuns)
+    for (const run of finishedRuns) {
       log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
+      // the run's end_date is `now`, as scheduleRunningRuns recorded it
+      if (run.start_date)
+        metrics?.dagrunDuration.observe(
+          { dag_id: run.dag_id, state: run.state },
+          Math.max(0, now.getTime() - Date.parse(run.start_date)) / 1000,
+        );
+    }
     const tasksQueued = await queueScheduledTasks(db, this.#cache, this.#deps.executor, {
       baseLogFolder: c.logging.base_log_folder,
       now,
@@ -97,7 +114,20 @@ export class Scheduler {
     ) {
       this.#lastHeartbeat = now.getTime();
       await heartbeatJob(db, this.#jobId, now);
+      metrics?.schedulerHeartbeat.inc();
     }
+    if (metrics) {
+      const executor = this.#deps.executor;
+      metrics.schedulerTasksQueued.inc(tasksQueued);
+      metrics.executorOpenSlots.set(executor.openSlots());
+      const counts = executor.taskCounts?.();
+      if (counts) {
+        metrics.executorQueuedTasks.set(counts.queued);
+        metrics.executorRunningTasks.set(counts.running);
+      }
+      metrics.schedulerLoopDuration.observe((performance.now() - passStarted) / 1000);
+    }
+    this.#lastBeatAt = this.#clock.now().getTime();
     return {
       runsCreated,
       runsStarted,

@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database, SerializedDagCache } from '../db/index.js';
+import {
+  type Database,
+  inTransaction,
+  LOCKS,
+  type SerializedDagCache,
+  tryTransactionLock,
+} from '../db/index.js';
 import type { Executor, TaskWorkload } from '../executors/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 
@@ -23,14 +29,39 @@ export interface QueueingOptions {
   now: Date;
 }
 
+/**
+ * One scheduler queues at a time (a transaction lock; the others skip this step, as Airflow's
+ * schedulers do with the pool rows they lock NOWAIT), so that limits are counted without races.
+ */
 export async function queueScheduledTasks(
   db: Kysely<Database>,
   cache: SerializedDagCache,
   executor: Executor,
   options: QueueingOptions,
 ): Promise<number> {
+  if (executor.openSlots() <= 0) return 0;
+  const waiting = await db
+    .selectFrom('task_instance')
+    .select('id')
+    .where('state', '=', 'scheduled')
+    .limit(1)
+    .executeTakeFirst();
+  if (!waiting) return 0;
+  const workloads = await inTransaction(db, async (tx) => {
+    if (!(await tryTransactionLock(tx, LOCKS.queueing))) return [];
+    return chooseAndQueue(tx, cache, executor, options);
+  });
+  for (const w of workloads) executor.queue(w);
+  return workloads.length;
+}
+
+async function chooseAndQueue(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  executor: Executor,
+  options: QueueingOptions,
+): Promise<TaskWorkload[]> {
   let open = executor.openSlots();
-  if (open <= 0) return 0;
   const candidates = await db
     .selectFrom('task_instance as ti')
     .innerJoin('dag_run as dr', (j) =>
@@ -59,7 +90,7 @@ export async function queueScheduledTasks(
     .orderBy('ti.task_id', 'asc')
     .limit(Math.max(open * 4, 256))
     .execute();
-  if (candidates.length === 0) return 0;
+  if (candidates.length === 0) return [];
 
   const activeRows = await db
     .selectFrom('task_instance')
@@ -97,54 +128,52 @@ export async function queueScheduledTasks(
     perRun.set(runKey, (perRun.get(runKey) ?? 0) + 1);
     perPool.set(c.pool, (perPool.get(c.pool) ?? 0) + c.pool_slots);
   }
-  if (chosen.length === 0) return 0;
+  if (chosen.length === 0) return [];
 
   const now = options.now.toISOString();
   const workloads: TaskWorkload[] = [];
-  await db.transaction().execute(async (tx) => {
-    for (const c of chosen) {
-      const token = randomUUID();
-      const result = await tx
-        .updateTable('task_instance')
-        .set({
-          state: 'queued',
-          try_number: c.try_number + 1,
-          queued_at: now,
-          external_executor_id: token,
-          executor: executor.name,
-          hostname: null,
-          pid: null,
-          start_date: null,
-          end_date: null,
-          duration: null,
-          updated_at: now,
-        })
-        .where('id', '=', c.id)
-        .where('state', '=', 'scheduled')
-        .where('try_number', '=', c.try_number)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
-      const dag = await cache.get(tx, c.dag_id, c.dag_version_hash);
-      const task = dag.tasks.find((t) => t.taskId === c.task_id);
-      const w = {
-        dagId: c.dag_id,
-        runId: c.run_id,
-        taskId: c.task_id,
-        mapIndex: c.map_index,
-        tryNumber: c.try_number + 1,
-      };
-      workloads.push({
-        ...w,
-        tiId: c.id,
-        token,
-        fileloc: dag.fileloc,
-        queue: c.queue,
-        executionTimeoutMs: task?.executionTimeoutMs ?? null,
-        freshProcess: task?.freshProcess ?? false,
-        logPath: taskLogPath(options.baseLogFolder, w),
-      });
-    }
-  });
-  for (const w of workloads) executor.queue(w);
-  return workloads.length;
+  const tx = db;
+  for (const c of chosen) {
+    const token = randomUUID();
+    const result = await tx
+      .updateTable('task_instance')
+      .set({
+        state: 'queued',
+        try_number: c.try_number + 1,
+        queued_at: now,
+        external_executor_id: token,
+        executor: executor.name,
+        hostname: null,
+        pid: null,
+        start_date: null,
+        end_date: null,
+        duration: null,
+        updated_at: now,
+      })
+      .where('id', '=', c.id)
+      .where('state', '=', 'scheduled')
+      .where('try_number', '=', c.try_number)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) continue;
+    const dag = await cache.get(tx, c.dag_id, c.dag_version_hash);
+    const task = dag.tasks.find((t) => t.taskId === c.task_id);
+    const w = {
+      dagId: c.dag_id,
+      runId: c.run_id,
+      taskId: c.task_id,
+      mapIndex: c.map_index,
+      tryNumber: c.try_number + 1,
+    };
+    workloads.push({
+      ...w,
+      tiId: c.id,
+      token,
+      fileloc: dag.fileloc,
+      queue: c.queue,
+      executionTimeoutMs: task?.executionTimeoutMs ?? null,
+      freshProcess: task?.freshProcess ?? false,
+      logPath: taskLogPath(options.baseLogFolder, w),
+    });
+  }
+  return workloads;
 }

@@ -4,7 +4,13 @@
  * Works from the serialized DAG only; never runs user code.
  */
 import type { Kysely } from 'kysely';
-import type { DagRunRow, Database, SerializedDagCache } from '../db/index.js';
+import {
+  type DagRunRow,
+  type Database,
+  inTransaction,
+  isPostgres,
+  type SerializedDagCache,
+} from '../db/index.js';
 import {
   countUpstream,
   evaluateTriggerRule,
@@ -95,7 +101,7 @@ export function decideRun(
  * scheduler does; running tries see their state change at their next heartbeat and stop.
  */
 async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Promise<'failed' | null> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await tx
       .updateTable('task_instance')
       .set({ state: 'skipped', end_date: now.toISOString(), updated_at: now.toISOString() })
@@ -113,13 +119,39 @@ async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Prom
   });
 }
 
-/** Applies decideRun to one run in one transaction. Returns how many tasks became scheduled and the run's new state. */
+type RunOutcome = { scheduled: number; runState: 'success' | 'failed' | null };
+
+/**
+ * Applies decideRun to one run in one transaction. Returns how many tasks became scheduled and the
+ * run's new state. With several schedulers on PostgreSQL, the run's row is locked first (SKIP
+ * LOCKED, as Airflow's schedulers examine runs): a run another scheduler examines is left to it.
+ */
 export async function scheduleRun(
   db: Kysely<Database>,
   cache: SerializedDagCache,
   run: DagRunRow,
   now: Date,
-): Promise<{ scheduled: number; runState: 'success' | 'failed' | null }> {
+): Promise<RunOutcome> {
+  if (!isPostgres(db)) return examineRun(db, cache, run, now);
+  return inTransaction(db, async (tx) => {
+    const mine = await tx
+      .selectFrom('dag_run')
+      .select('id')
+      .where('id', '=', run.id)
+      .where('state', '=', 'running')
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    return mine ? examineRun(tx, cache, run, now) : { scheduled: 0, runState: null };
+  });
+}
+
+async function examineRun(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  run: DagRunRow,
+  now: Date,
+): Promise<RunOutcome> {
   const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
   if (
     dag.dagrunTimeoutMs !== null &&
@@ -136,7 +168,7 @@ export async function scheduleRun(
     .execute();
   const { toState, runState } = decideRun(dag, tis, now);
   if (toState.size === 0 && !runState) return { scheduled: 0, runState: null };
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     let scheduled = 0;
     for (const [to, ids] of toState) {
       for (let i = 0; i < ids.length; i += 500) {

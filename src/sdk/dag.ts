@@ -664,6 +664,12 @@ function makeTask<A extends unknown[], R>(
   flow: FlowKind | null,
 ): TaskFactory<A, Awaited<R>> {
   const options = normalizeTaskOptions(idOrOptions);
+  if (typeof fn !== 'function') {
+    const what = options.taskId ? `task "${options.taskId}"` : 'task()';
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${what} needs a function as its second argument`, {
+      hint: 'Write task("my_task", fn), or task({ taskId: "my_task", retries: 2 }, fn) with the options first.',
+    });
+  }
   const baseId = options.taskId ?? fn.name;
   if (!baseId) {
     throw new GaleError('GALE_ERR_DAG_INVALID', 'task() needs a taskId for an anonymous function', {

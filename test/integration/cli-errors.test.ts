@@ -194,7 +194,7 @@ describe('gale config, version, info and help', () => {
       dag_folders: g.dags,
       logs_folder: join(g.home, 'logs'),
       executor: 'local',
-      database: `sqlite://${join(g.home, 'gale.db')}`,
+      database: g.dbUrl,
     });
     const table = g.gale(['info']);
     expect(table.code, table.stderr).toBe(0);

@@ -3,10 +3,10 @@
  * child process, long-running services started and killed, and polling with a deadline.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { createTestDatabase, dropTestDatabase, openSyncDb, type SyncDb, testDialect } from './test-db.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -17,7 +17,9 @@ export interface GaleHome {
   writeDag(name: string, source: string): string;
   gale(args: string[], extraEnv?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string };
   start(args: string[], extraEnv?: NodeJS.ProcessEnv): Service;
-  db(): Database.Database;
+  /** the metadata database's URL (a fresh PostgreSQL database when GALE_TEST_DB=postgres) */
+  dbUrl: string;
+  db(): SyncDb;
   cleanup(): void;
 }
 
@@ -40,6 +42,7 @@ export const FAST_ENV: NodeJS.ProcessEnv = {
   GALE__DAG_PROCESSOR__FILE_CHECK_INTERVAL: '0.3',
   GALE__DAG_PROCESSOR__FILE_PARSING_TIMEOUT: '10',
   GALE__CORE__KILLED_TASK_CLEANUP_TIME: '1',
+  GALE__METRICS__PORT: '0', // several services per machine: each its own free port
   GALE_LOG_FORMAT: 'text',
 };
 
@@ -49,13 +52,16 @@ export function makeGaleHome(extraEnv: NodeJS.ProcessEnv = {}): GaleHome {
   mkdirSync(dags, { recursive: true });
   const baseEnv: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GALE')) baseEnv[k] = v;
-  const env: NodeJS.ProcessEnv = { ...baseEnv, GALE_HOME: home, ...FAST_ENV, ...extraEnv };
+  const dbUrl = createTestDatabase(home);
+  const dbEnv = testDialect() === 'postgres' ? { GALE__DATABASE__URL: dbUrl } : {};
+  const env: NodeJS.ProcessEnv = { ...baseEnv, GALE_HOME: home, ...FAST_ENV, ...dbEnv, ...extraEnv };
   const services: Service[] = [];
-  let database: Database.Database | null = null;
+  let database: SyncDb | null = null;
   return {
     home,
     dags,
     env,
+    dbUrl,
     writeDag(name, source) {
       const path = join(dags, name);
       writeFileSync(path, source);
@@ -98,13 +104,15 @@ export function makeGaleHome(extraEnv: NodeJS.ProcessEnv = {}): GaleHome {
       return service;
     },
     db() {
-      database ??= new Database(join(home, 'gale.db'), { readonly: true, timeout: 10_000 });
+      database ??= openSyncDb(dbUrl);
       return database;
     },
     cleanup() {
       for (const s of services)
         if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
       database?.close();
+      // services just killed may still hold connections: dropping forces them off
+      dropTestDatabase(dbUrl);
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -144,7 +152,7 @@ export interface TiRow {
   pool: string;
 }
 
-export function taskStates(db: Database.Database, dagId: string, runId?: string): Record<string, string> {
+export function taskStates(db: SyncDb, dagId: string, runId?: string): Record<string, string> {
   const rows = (
     runId
       ? db
@@ -156,7 +164,7 @@ export function taskStates(db: Database.Database, dagId: string, runId?: string)
 }
 
 export function runsOf(
-  db: Database.Database,
+  db: SyncDb,
   dagId: string,
 ): {
   run_id: string;
@@ -169,10 +177,16 @@ export function runsOf(
   return db.prepare('select * from dag_run where dag_id = ? order by logical_date').all(dagId) as never;
 }
 
+/** Whether a process runs; a zombie (dead, not yet reaped by a parent that is gone) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 /** The first schema: DAGs, their serialized versions, runs, task instances and their tries. */
 import { type Kysely, sql } from 'kysely';
+import { doubleType, withId } from '../dialect.js';
 
 const now = sql`CURRENT_TIMESTAMP`;
 
@@ -32,7 +33,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('serialized_dag')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('dag_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('version_hash', 'varchar(64)', (c) => c.notNull())
     .addColumn('data', 'text', (c) => c.notNull())
@@ -50,7 +51,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('dag_run')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('dag_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('run_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('run_type', 'varchar(20)', (c) => c.notNull())
@@ -83,7 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('operator', 'varchar(20)', (c) => c.notNull())
     .addColumn('start_date', 'varchar(32)')
     .addColumn('end_date', 'varchar(32)')
-    .addColumn('duration', 'real')
+    .addColumn('duration', doubleType(db))
     .addColumn('hostname', 'varchar(250)')
     .addColumn('pid', 'integer')
     .addColumn('last_heartbeat_at', 'varchar(32)')
@@ -104,7 +105,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('task_instance_history')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('ti_id', 'varchar(36)', (c) => c.notNull())
     .addColumn('dag_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('run_id', 'varchar(250)', (c) => c.notNull())
@@ -114,7 +115,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('state', 'varchar(20)', (c) => c.notNull())
     .addColumn('start_date', 'varchar(32)')
     .addColumn('end_date', 'varchar(32)')
-    .addColumn('duration', 'real')
+    .addColumn('duration', doubleType(db))
     .addColumn('hostname', 'varchar(250)')
     .addColumn('pid', 'integer')
     .addColumn('executor', 'varchar(100)')
@@ -131,7 +132,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('xcom')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('dag_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('run_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('task_id', 'varchar(250)', (c) => c.notNull())
@@ -152,7 +153,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('import_error')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('filename', 'text', (c) => c.notNull().unique())
     .addColumn('message', 'text', (c) => c.notNull())
     .addColumn('stacktrace', 'text', (c) => c.notNull())
@@ -161,7 +162,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('job')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('job_type', 'varchar(30)', (c) => c.notNull())
     .addColumn('state', 'varchar(20)', (c) => c.notNull())
     .addColumn('hostname', 'varchar(250)', (c) => c.notNull())
@@ -174,7 +175,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('log')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('dttm', 'varchar(32)', (c) => c.notNull().defaultTo(now))
     .addColumn('event', 'varchar(60)', (c) => c.notNull())
     .addColumn('dag_id', 'varchar(250)')

@@ -1,10 +1,11 @@
 /** Rendered template fields of each try, as Airflow's rendered_task_instance_fields. */
 import type { Kysely } from 'kysely';
+import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('rendered_task_instance_fields')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .$call(withId(db))
     .addColumn('dag_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('run_id', 'varchar(250)', (c) => c.notNull())
     .addColumn('task_id', 'varchar(250)', (c) => c.notNull())

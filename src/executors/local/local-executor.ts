@@ -84,6 +84,11 @@ export class LocalExecutor implements Executor {
     return this.#accepting ? Math.max(0, this.#options.parallelism - this.#running.size) : 0;
   }
 
+  taskCounts(): { queued: number; running: number } {
+    // tries waiting for a warm process are tracked in #running too
+    return { queued: this.#waiting.length, running: this.#running.size - this.#waiting.length };
+  }
+
   isRunning(tiId: string): boolean {
     return this.#running.has(tiId);
   }

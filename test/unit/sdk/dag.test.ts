@@ -241,6 +241,12 @@ describe('task ids', () => {
   it('rejects task() of an anonymous function without a taskId', () => {
     expect(galeError(() => task({}, () => 1)).code).toBe('GALE_ERR_DAG_INVALID');
   });
+
+  it('rejects task() whose second argument is not a function (options given second)', () => {
+    const error = galeError(() => task('t', { retries: 2 } as never));
+    expect(error.code).toBe('GALE_ERR_DAG_INVALID');
+    expect(error.message).toContain('task "t" needs a function');
+  });
 });
 
 describe('cycles', () => {

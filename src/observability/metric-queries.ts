@@ -1,0 +1,86 @@
+/**
+ * The metadata-database reads behind the metrics computed at scrape time: one small aggregate
+ * query per metric family (the pool families share one). Plain Kysely, so they run the same on
+ * SQLite and PostgreSQL. Read-only: a scrape must never write or lock anything.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import type { TaskInstanceState } from '../models/index.js';
+
+/** The states of a finished try as recorded in task_instance_history that the metrics count. */
+export const COUNTED_TRY_STATES = ['success', 'failed', 'up_for_retry'] as const;
+export type CountedTryState = (typeof COUNTED_TRY_STATES)[number];
+
+/** Task instances per state (uses idx_ti_state_pool). */
+export async function countTaskInstancesByState(
+  db: Kysely<Database>,
+): Promise<Map<TaskInstanceState, number>> {
+  const rows = await db
+    .selectFrom('task_instance')
+    .select(['state', (eb) => eb.fn.countAll().as('n')])
+    .groupBy('state')
+    .execute();
+  return new Map(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/** Tries recorded in task_instance_history per end state, over the whole history. */
+export async function countFinishedTriesByState(db: Kysely<Database>): Promise<Map<CountedTryState, number>> {
+  const rows = await db
+    .selectFrom('task_instance_history')
+    .select(['state', (eb) => eb.fn.countAll().as('n')])
+    .where('state', 'in', [...COUNTED_TRY_STATES])
+    .groupBy('state')
+    .execute();
+  return new Map(rows.map((r) => [r.state as CountedTryState, Number(r.n)]));
+}
+
+export interface PoolSlotCounts {
+  pool: string;
+  slots: number;
+  queued: number;
+  running: number;
+}
+
+/** Every pool with the slots its queued and running task instances hold, in one query. */
+export async function poolSlotCounts(db: Kysely<Database>): Promise<PoolSlotCounts[]> {
+  const rows = await db
+    .selectFrom('slot_pool')
+    .leftJoin('task_instance', (join) =>
+      join
+        .onRef('task_instance.pool', '=', 'slot_pool.pool')
+        .on('task_instance.state', 'in', ['queued', 'running']),
+    )
+    .select(['slot_pool.pool', 'slot_pool.slots'])
+    .select((eb) => {
+      const slotsIn = (state: 'queued' | 'running') =>
+        eb.fn.coalesce(
+          eb.fn.sum<number>(
+            eb
+              .case()
+              .when('task_instance.state', '=', state)
+              .then(eb.ref('task_instance.pool_slots'))
+              .else(0)
+              .end(),
+          ),
+          eb.lit(0),
+        );
+      return [slotsIn('queued').as('queued'), slotsIn('running').as('running')];
+    })
+    .groupBy(['slot_pool.pool', 'slot_pool.slots'])
+    .execute();
+  return rows.map((r) => ({
+    pool: r.pool,
+    slots: Number(r.slots),
+    queued: Number(r.queued),
+    running: Number(r.running),
+  }));
+}
+
+/** DAG files whose last parse failed. */
+export async function countImportErrors(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('import_error')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
