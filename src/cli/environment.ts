@@ -32,3 +32,19 @@ export async function withEnv<T>(name: string, fn: (env: CliEnv) => Promise<T>):
     await env.gdb.close();
   }
 }
+
+/** Aborts on SIGINT or SIGTERM (a second signal exits at once). */
+export function stopSignal(env: CliEnv): AbortSignal {
+  const controller = new AbortController();
+  const stop = (signal: string) => {
+    if (controller.signal.aborted) {
+      env.log.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    env.log.info({ signal }, 'shutting down');
+    controller.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  return controller.signal;
+}

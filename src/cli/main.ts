@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeError, isGaleError } from '../models/index.js';
+import { registerApiCommands } from './api.js';
 import { registerConfigCommands } from './config.js';
 import { registerDagCommands } from './dags.js';
 import { registerDbCommands } from './db.js';
@@ -12,6 +13,7 @@ import { galeVersion, registerInfoCommands } from './info.js';
 import { registerPoolCommands } from './pools.js';
 import { registerServiceCommands } from './services.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerUserCommands } from './users.js';
 import { registerWorkerCommands } from './worker.js';
 
 const program = new Command('gale')
@@ -25,6 +27,8 @@ registerDagCommands(program);
 registerTaskCommands(program);
 registerPoolCommands(program);
 registerWorkerCommands(program);
+registerApiCommands(program);
+registerUserCommands(program);
 registerDbCommands(program);
 registerInfoCommands(program);
 registerConfigCommands(program);

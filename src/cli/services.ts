@@ -12,22 +12,8 @@ import {
   startHealthServer,
 } from '../observability/index.js';
 import { Scheduler } from '../scheduler/index.js';
-import { type CliEnv, openEnv } from './environment.js';
-
-export function stopSignal(env: CliEnv): AbortSignal {
-  const controller = new AbortController();
-  const stop = (signal: string) => {
-    if (controller.signal.aborted) {
-      env.log.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    env.log.info({ signal }, 'shutting down');
-    controller.abort();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  return controller.signal;
-}
+import { ensureStandaloneAdmin, type RunningApi, standaloneSecret, startApi } from './api.js';
+import { type CliEnv, openEnv, stopSignal } from './environment.js';
 
 function makeExecutor(env: CliEnv, metrics?: GaleMetrics): Executor {
   const c = env.loaded.config;
@@ -147,7 +133,10 @@ export function registerServiceCommands(program: Command): void {
         schedulerLoop(env, scheduler),
         processorLoop(env, processor),
       ]);
+      let api: RunningApi | null = null;
       try {
+        api = await startApi(env, standaloneSecret(env));
+        await ensureStandaloneAdmin(env);
         await processor.processOnce();
         env.log.info(
           {
@@ -155,11 +144,13 @@ export function registerServiceCommands(program: Command): void {
             database: redactUrl(env.loaded.config.database.url),
             dagFolders: dagFolders(env.loaded),
             readyInMs: Date.now() - started,
+            ui: api.url,
           },
           'Gale standalone is ready: add DAG files to the DAGs folder; "gale dags list" shows them',
         );
         await Promise.all([processor.run(signal), scheduler.run(signal)]);
       } finally {
+        await api?.close();
         await health?.close();
       }
       await env.gdb.close();

@@ -4,9 +4,9 @@ import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopW
 import { QueueWorker, redactRedisUrl } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import { handleExecutorEvents } from '../scheduler/index.js';
-import { openEnv, withEnv } from './environment.js';
+import { openEnv, stopSignal, withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
-import { localExecutorOptions, makeMetrics, serveHealth, stopSignal } from './services.js';
+import { localExecutorOptions, makeMetrics, serveHealth } from './services.js';
 
 function parseQueues(text: string): string[] {
   const queues = text

@@ -101,6 +101,34 @@ export const SETTINGS = {
       'Seconds an idle warm task process beyond prewarm_processes is kept before it exits.',
     ),
   },
+  api: {
+    host: def(
+      str,
+      '127.0.0.1',
+      'Address the API server and UI listen on (0.0.0.0 to be reached from other machines and pods).',
+    ),
+    port: def(num(z.number().int().min(0).max(65535)), 8080, 'Port of the API server and UI.'),
+    secret_key: def(
+      z.string(),
+      '',
+      'Key that signs access tokens (32+ characters, the same on every API server). `gale api-server` refuses to start without one; standalone makes one in $GALE_HOME/secret_key.',
+    ),
+    access_token_expiration: def(
+      num(z.number().int().min(60)),
+      86400,
+      'Seconds an access token (POST /auth/token, or the UI login cookie) stays valid.',
+    ),
+    expose_config: def(
+      bool,
+      false,
+      'Whether admins may read the configuration through GET /api/v2/config (secrets masked).',
+    ),
+    login_rate_limit: def(
+      num(z.number().int().min(1)),
+      10,
+      'Login attempts (POST /auth/token, /auth/login) per minute from one address; more get HTTP 429.',
+    ),
+  },
   queue: {
     redis_url: def(
       str,

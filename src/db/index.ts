@@ -12,5 +12,6 @@ export * from './rendered-fields-repository.js';
 export type * from './schema.js';
 export * from './task-instance-repository.js';
 export * from './time.js';
+export * from './user-repository.js';
 export * from './worker-repository.js';
 export * from './xcom-repository.js';

@@ -5,12 +5,14 @@ import { isPostgres, LOCKS } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-rendered-fields.js';
 import * as m0003 from './migrations/0003-workers.js';
+import * as m0004 from './migrations/0004-users.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-rendered-fields': m0002,
   '0003-workers': m0003,
+  '0004-users': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -82,6 +84,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0004.down(db as Kysely<unknown>);
   await m0003.down(db as Kysely<unknown>);
   await m0002.down(db as Kysely<unknown>);
   await m0001.down(db as Kysely<unknown>);

@@ -183,6 +183,20 @@ export interface WorkerTable {
   end_date: string | null;
 }
 
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  /** scrypt, see api/passwords.ts; never leaves the server */
+  password_hash: string;
+  /** Admin | Op | User | Viewer */
+  role: string;
+  email: string | null;
+  is_active: number;
+  failed_logins: number;
+  created_at: string;
+  last_login: string | null;
+}
+
 export interface Database {
   dag: DagTable;
   serialized_dag: SerializedDagTable;
@@ -197,6 +211,7 @@ export interface Database {
   log: AuditLogTable;
   rendered_task_instance_fields: RenderedFieldsTable;
   worker: WorkerTable;
+  gale_user: UserTable;
 }
 
 export type DagRow = Selectable<DagTable>;
@@ -206,3 +221,4 @@ export type PoolRow = Selectable<SlotPoolTable>;
 export type ImportErrorRow = Selectable<ImportErrorTable>;
 export type JobRow = Selectable<JobTable>;
 export type WorkerRow = Selectable<WorkerTable>;
+export type UserRow = Selectable<UserTable>;

@@ -27,6 +27,13 @@
  * | GALE_ERR_POOL_IN_USE | a pool cannot be deleted |
  * | GALE_ERR_DAG_IMPORT | a DAG file failed to load |
  * | GALE_ERR_PORT_IN_USE | a server's port is taken by another process (the hint names the setting) |
+ * | GALE_ERR_USER_EXISTS | a user with that username already exists |
+ * | GALE_ERR_USER_NOT_FOUND | no user has the given username |
+ * | GALE_ERR_UNAUTHENTICATED | an API call without valid credentials (HTTP 401) |
+ * | GALE_ERR_FORBIDDEN | an API call the user's role does not allow (HTTP 403) |
+ * | GALE_ERR_NOT_FOUND | an API route or resource that does not exist (HTTP 404) |
+ * | GALE_ERR_INVALID_REQUEST | an API request whose parameters or body break its schema (HTTP 400) |
+ * | GALE_ERR_SECRET_KEY_MISSING | the API server needs api.secret_key to sign tokens |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -51,6 +58,13 @@ export const ErrorCodes = {
   GALE_ERR_POOL_IN_USE: 'GALE_ERR_POOL_IN_USE',
   GALE_ERR_DAG_IMPORT: 'GALE_ERR_DAG_IMPORT',
   GALE_ERR_PORT_IN_USE: 'GALE_ERR_PORT_IN_USE',
+  GALE_ERR_USER_EXISTS: 'GALE_ERR_USER_EXISTS',
+  GALE_ERR_USER_NOT_FOUND: 'GALE_ERR_USER_NOT_FOUND',
+  GALE_ERR_UNAUTHENTICATED: 'GALE_ERR_UNAUTHENTICATED',
+  GALE_ERR_FORBIDDEN: 'GALE_ERR_FORBIDDEN',
+  GALE_ERR_NOT_FOUND: 'GALE_ERR_NOT_FOUND',
+  GALE_ERR_INVALID_REQUEST: 'GALE_ERR_INVALID_REQUEST',
+  GALE_ERR_SECRET_KEY_MISSING: 'GALE_ERR_SECRET_KEY_MISSING',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
