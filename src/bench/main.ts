@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     GALE_HOME: home,
     GALE__CORE__LOAD_EXAMPLES: 'false',
     GALE__CORE__PARALLELISM: '32',
+    GALE__API__PORT: '0',
+    GALE__METRICS__PORT: '0',
   };
   const gale = (...args: string[]) =>
     execFileSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });

@@ -15,7 +15,12 @@ export interface GaleHome {
   dags: string;
   env: NodeJS.ProcessEnv;
   writeDag(name: string, source: string): string;
-  gale(args: string[], extraEnv?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string };
+  /** runs the gale CLI to its end; `input` is written to its stdin */
+  gale(
+    args: string[],
+    extraEnv?: NodeJS.ProcessEnv,
+    input?: string,
+  ): { code: number | null; stdout: string; stderr: string };
   start(args: string[], extraEnv?: NodeJS.ProcessEnv): Service;
   /** the metadata database's URL (a fresh PostgreSQL database when GALE_TEST_DB=postgres) */
   dbUrl: string;
@@ -43,6 +48,7 @@ export const FAST_ENV: NodeJS.ProcessEnv = {
   GALE__DAG_PROCESSOR__FILE_PARSING_TIMEOUT: '10',
   GALE__CORE__KILLED_TASK_CLEANUP_TIME: '1',
   GALE__METRICS__PORT: '0', // several services per machine: each its own free port
+  GALE__API__PORT: '0',
   GALE_LOG_FORMAT: 'text',
 };
 
@@ -67,11 +73,12 @@ export function makeGaleHome(extraEnv: NodeJS.ProcessEnv = {}): GaleHome {
       writeFileSync(path, source);
       return path;
     },
-    gale(args, more = {}) {
+    gale(args, more = {}, input) {
       const r = spawnSync(process.execPath, [CLI, ...args], {
         env: { ...env, ...more },
         encoding: 'utf8',
         timeout: 120_000,
+        ...(input === undefined ? {} : { input }),
       });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     },
