@@ -6,6 +6,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-rendered-fields.js';
 import * as m0003 from './migrations/0003-workers.js';
 import * as m0004 from './migrations/0004-users.js';
+import * as m0005 from './migrations/0005-history-state-index.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-rendered-fields': m0002,
   '0003-workers': m0003,
   '0004-users': m0004,
+  '0005-history-state-index': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -84,6 +86,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0005.down(db as Kysely<unknown>);
   await m0004.down(db as Kysely<unknown>);
   await m0003.down(db as Kysely<unknown>);
   await m0002.down(db as Kysely<unknown>);

@@ -60,6 +60,11 @@ export class QueueExecutor implements Executor {
     return this.#options.parallelism - this.#inFlight.size;
   }
 
+  /** Tries sent and not finished; the broker alone knows which of them a worker has started. */
+  taskCounts(): { queued: number; running: number } {
+    return { queued: this.#inFlight.size, running: 0 };
+  }
+
   isRunning(tiId: string): boolean {
     for (const f of this.#inFlight.values()) if (f.workload.tiId === tiId) return true;
     return false;
