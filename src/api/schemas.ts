@@ -46,4 +46,7 @@ export const listParam = z
   .optional()
   .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : v.split(',')).filter(Boolean)));
 
-export const isoDate = z.string().describe('ISO 8601 date-time');
+export const isoDate = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'not an ISO 8601 date-time' })
+  .describe('ISO 8601 date-time');

@@ -16,9 +16,20 @@ import { registerAuth } from './auth.js';
 import { type ApiDeps, createApp, galeVersion, type RouteContext } from './context.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerClearTaskInstanceRoutes } from './routes/clear-task-instances.js';
+import { registerConfigRoutes } from './routes/config.js';
 import { registerDagRunRoutes } from './routes/dag-runs.js';
 import { registerDagRoutes } from './routes/dags.js';
+import { registerEventLogRoutes } from './routes/event-logs.js';
+import { registerImportErrorRoutes } from './routes/import-errors.js';
+import { registerMarkTaskInstanceRoutes } from './routes/mark-task-instance.js';
 import { registerMonitorRoutes } from './routes/monitor.js';
+import { registerPoolRoutes } from './routes/pools.js';
+import { registerTaskInstanceTryRoutes } from './routes/task-instance-tries.js';
+import { registerTaskInstanceRoutes } from './routes/task-instances.js';
+import { registerTaskLogRoutes } from './routes/task-logs.js';
+import { registerXcomRoutes } from './routes/xcom.js';
+import { registerUi, type UiFallback } from './ui.js';
 
 const AUDITED = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
@@ -29,15 +40,18 @@ export async function buildApiServer(deps: ApiDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(deps.log));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      problem(
-        404,
-        `No route ${request.method} ${request.url.split('?')[0]}; /docs lists them`,
-        'GALE_ERR_NOT_FOUND',
+  let uiFallback: UiFallback = () => null; // the web UI's pages, once registered below
+  app.setNotFoundHandler(
+    (request, reply) =>
+      uiFallback(request, reply) ??
+      sendProblem(
+        reply,
+        problem(
+          404,
+          `No route ${request.method} ${request.url.split('?')[0]}; /docs lists them`,
+          'GALE_ERR_NOT_FOUND',
+        ),
       ),
-    ),
   );
 
   await app.register(helmet, {
@@ -75,6 +89,7 @@ export async function buildApiServer(deps: ApiDeps) {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  uiFallback = await registerUi(app);
 
   registerAuth(app, deps.gdb.db);
   app.addHook('onResponse', async (request, reply) => {
@@ -97,5 +112,15 @@ export async function buildApiServer(deps: ApiDeps) {
   registerMonitorRoutes(ctx);
   registerDagRoutes(ctx);
   registerDagRunRoutes(ctx);
+  registerTaskInstanceRoutes(ctx);
+  registerTaskInstanceTryRoutes(ctx);
+  registerMarkTaskInstanceRoutes(ctx);
+  registerClearTaskInstanceRoutes(ctx);
+  registerTaskLogRoutes(ctx);
+  registerXcomRoutes(ctx);
+  registerPoolRoutes(ctx);
+  registerImportErrorRoutes(ctx);
+  registerEventLogRoutes(ctx);
+  registerConfigRoutes(ctx);
   return app;
 }

@@ -7,6 +7,7 @@ import * as m0002 from './migrations/0002-rendered-fields.js';
 import * as m0003 from './migrations/0003-workers.js';
 import * as m0004 from './migrations/0004-users.js';
 import * as m0005 from './migrations/0005-history-state-index.js';
+import * as m0006 from './migrations/0006-audit-event-length.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-workers': m0003,
   '0004-users': m0004,
   '0005-history-state-index': m0005,
+  '0006-audit-event-length': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -86,6 +88,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0006.down(db as Kysely<unknown>);
   await m0005.down(db as Kysely<unknown>);
   await m0004.down(db as Kysely<unknown>);
   await m0003.down(db as Kysely<unknown>);

@@ -69,7 +69,17 @@ describe('crash safety', () => {
     await waitFor(() => runsOf(g.db(), 'work')[0]?.state === 'success', {
       what: 'the run to succeed after the restart',
       timeoutMs: 150_000,
-      seen: () => ({ states: taskStates(g.db(), 'work', runId), log: scheduler.output().slice(-1500) }),
+      seen: () => ({
+        states: taskStates(g.db(), 'work', runId),
+        // what ended each try, to tell a lost race from a slow machine
+        tries: g
+          .db()
+          .prepare(
+            "select task_id, try_number, state, error, pid from task_instance_history where dag_id = 'work'",
+          )
+          .all(),
+        log: scheduler.output().slice(-1500),
+      }),
     });
     const lines = sideEffects(g);
     const tasks = lines.map((l) => l.split(' ')[0]);

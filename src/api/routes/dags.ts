@@ -1,4 +1,5 @@
 /** /api/v2/dags: list, get, pause/unpause, delete, details, tasks, as Airflow 3's public API. */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { type DagRow, deleteDag, requireDag, setPaused } from '../../db/index.js';
 import type { RouteContext } from '../context.js';
@@ -112,8 +113,11 @@ export function registerDagRoutes({ app, deps, cache }: RouteContext): void {
       let base = db.selectFrom('dag');
       if (q.exclude_stale) base = base.where('is_active', '=', 1);
       if (q.paused !== undefined) base = base.where('is_paused', '=', q.paused ? 1 : 0);
-      if (q.dag_id_pattern)
-        base = base.where('dag_id', 'like', `%${q.dag_id_pattern.replace(/[%_]/g, '\\$&')}%`);
+      if (q.dag_id_pattern) {
+        // SQLite's LIKE has no escape character unless told: name it for both dialects
+        const pattern = `%${q.dag_id_pattern.replace(/[\\%_]/g, '\\$&')}%`;
+        base = base.where(sql<boolean>`dag_id like ${pattern} escape '\\'`);
+      }
       if (q.tags?.length) {
         const tags = q.tags;
         base = base.where((eb) => eb.or(tags.map((t) => eb('tags', 'like', `%${JSON.stringify(t)}%`))));
