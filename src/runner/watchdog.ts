@@ -28,7 +28,10 @@ export type WatchdogCommand =
     }
   | { kind: 'unwatch' };
 
-export type WatchdogMessage = { kind: 'timeout'; error: string } | { kind: 'lost' };
+/** Each message names its try: one that arrives after that try ended must not touch the next. */
+export type WatchdogMessage =
+  | { kind: 'timeout'; error: string; tiId: string; tryNumber: number }
+  | { kind: 'lost'; tiId: string; tryNumber: number };
 
 function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
   try {
@@ -67,7 +70,11 @@ function main(data: WatchdogData): void {
     }
     if (watching !== w) return;
     if (!alive) {
-      post({ kind: 'lost' });
+      // A try that just recorded its own end also stops heartbeating: its "unwatch" is on the way.
+      // Only a try still watched after a grace period was ended elsewhere.
+      await new Promise((r) => setTimeout(r, Math.max(1_000, data.heartbeatMs)));
+      if (watching !== w) return;
+      post({ kind: 'lost', tiId: w.tiId, tryNumber: w.tryNumber });
       terminate();
       return;
     }
@@ -94,7 +101,7 @@ function main(data: WatchdogData): void {
                 retry: w.retry,
                 now: new Date(),
               });
-              post({ kind: 'timeout', error });
+              post({ kind: 'timeout', error, tiId: w.tiId, tryNumber: w.tryNumber });
               terminate();
             })();
           },
