@@ -21,6 +21,7 @@ import { registerConfigRoutes } from './routes/config.js';
 import { registerDagRunRoutes } from './routes/dag-runs.js';
 import { registerDagRoutes } from './routes/dags.js';
 import { registerEventLogRoutes } from './routes/event-logs.js';
+import { registerExecutionRoutes } from './routes/execution.js';
 import { registerImportErrorRoutes } from './routes/import-errors.js';
 import { registerMarkTaskInstanceRoutes } from './routes/mark-task-instance.js';
 import { registerMonitorRoutes } from './routes/monitor.js';
@@ -122,5 +123,6 @@ export async function buildApiServer(deps: ApiDeps) {
   registerImportErrorRoutes(ctx);
   registerEventLogRoutes(ctx);
   registerConfigRoutes(ctx);
+  registerExecutionRoutes(ctx);
   return app;
 }

@@ -1,7 +1,8 @@
 /** `gale worker` (runs tries from Redis queues) and `gale workers list`. */
 import type { Command } from 'commander';
+import type { GaleConfig } from '../config/index.js';
 import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopWorker } from '../db/index.js';
-import { QueueWorker, redactRedisUrl } from '../executors/index.js';
+import { ExecutionTokens, QueueWorker, redactRedisUrl } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import { handleExecutorEvents } from '../scheduler/index.js';
 import { openEnv, stopSignal, withEnv } from './environment.js';
@@ -20,6 +21,40 @@ function parseQueues(text: string): string[] {
     });
   }
   return [...new Set(queues)];
+}
+
+/**
+ * What the worker's task processes use instead of the database: the task execution API, and the
+ * key that signs their try tokens. Both must be set; checked before anything starts.
+ */
+function executionApi(c: GaleConfig): { url: string; tokens: ExecutionTokens } {
+  const { url, token_ttl } = c.execution_api;
+  let parsed: URL | null = null;
+  try {
+    parsed = url ? new URL(url) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
+    throw new GaleError(
+      'GALE_ERR_CONFIG_INVALID',
+      url
+        ? `execution_api.url "${url}" is not an http(s) URL`
+        : "gale worker needs execution_api.url: its task processes reach Gale's metadata through the API server, not the database",
+      {
+        hint: 'Set GALE__EXECUTION_API__URL to the API server as workers reach it, e.g. http://gale-api:8080.',
+      },
+    );
+  }
+  const beat = c.scheduler.task_instance_heartbeat_sec;
+  if (token_ttl < 3 * beat) {
+    throw new GaleError(
+      'GALE_ERR_CONFIG_INVALID',
+      `execution_api.token_ttl (${token_ttl} s) must be at least 3 heartbeats (scheduler.task_instance_heartbeat_sec is ${beat} s)`,
+      { hint: 'Raise GALE__EXECUTION_API__TOKEN_TTL, or lower the heartbeat interval.' },
+    );
+  }
+  return { url, tokens: new ExecutionTokens(c.api.secret_key, token_ttl) };
 }
 
 function parseConcurrency(text: string): number {
@@ -46,6 +81,13 @@ export function registerWorkerCommands(program: Command): void {
       const c = env.loaded.config;
       const queues = parseQueues(opts.queues ?? c.queue.worker_queues);
       const concurrency = opts.concurrency ? parseConcurrency(opts.concurrency) : c.queue.worker_concurrency;
+      let taskApi: ReturnType<typeof executionApi>;
+      try {
+        taskApi = executionApi(c);
+      } catch (error) {
+        await env.gdb.close();
+        throw error;
+      }
       const log = env.log.child({ component: 'worker' });
       const { db } = env.gdb;
       const cache = new SerializedDagCache();
@@ -54,7 +96,7 @@ export function registerWorkerCommands(program: Command): void {
         keyPrefix: c.queue.key_prefix,
         queues,
         concurrency,
-        local: localExecutorOptions(env),
+        local: { ...localExecutorOptions(env), taskApi },
         onExited: async (event) => {
           await handleExecutorEvents(db, cache, [event], log, new Date());
         },

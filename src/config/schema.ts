@@ -129,6 +129,18 @@ export const SETTINGS = {
       'Login attempts (POST /auth/token, /auth/login) per minute from one address; more get HTTP 429.',
     ),
   },
+  execution_api: {
+    url: def(
+      z.string(),
+      '',
+      "Base URL of the API server that task processes on workers call instead of the database (the task execution API), e.g. http://gale-api:8080. Required by `gale worker`; the local executor's task processes use the database directly.",
+    ),
+    token_ttl: def(
+      num(z.number().int().min(10)),
+      600,
+      "Seconds a task process's try token stays valid; heartbeats renew it once it is past half its life, so a long try never outlives it.",
+    ),
+  },
   queue: {
     redis_url: def(
       str,

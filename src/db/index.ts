@@ -12,6 +12,7 @@ export * from './rendered-fields-repository.js';
 export type * from './schema.js';
 export * from './task-instance-repository.js';
 export * from './time.js';
+export * from './try-result-repository.js';
 export * from './user-repository.js';
 export * from './worker-repository.js';
 export * from './xcom-repository.js';

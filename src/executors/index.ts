@@ -1,4 +1,6 @@
 /** Executors: the interface, and the implementations behind it. */
+
+export { ExecutionTokens, type TryClaims } from './execution-token.js';
 export type { Executor, ExecutorEvent, TaskWorkload } from './executor.js';
 export { taskWorkloadSchema } from './executor.js';
 export { killGroup, LocalExecutor, type LocalExecutorOptions } from './local/local-executor.js';

@@ -34,6 +34,7 @@
  * | GALE_ERR_NOT_FOUND | an API route or resource that does not exist (HTTP 404) |
  * | GALE_ERR_INVALID_REQUEST | an API request whose parameters or body break its schema (HTTP 400) |
  * | GALE_ERR_SECRET_KEY_MISSING | the API server needs api.secret_key to sign tokens |
+ * | GALE_ERR_EXECUTION_API | a task process's call to the task execution API failed (unreachable, refused) |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -65,6 +66,7 @@ export const ErrorCodes = {
   GALE_ERR_NOT_FOUND: 'GALE_ERR_NOT_FOUND',
   GALE_ERR_INVALID_REQUEST: 'GALE_ERR_INVALID_REQUEST',
   GALE_ERR_SECRET_KEY_MISSING: 'GALE_ERR_SECRET_KEY_MISSING',
+  GALE_ERR_EXECUTION_API: 'GALE_ERR_EXECUTION_API',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -8,14 +8,18 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
 import { taskWorkloadSchema } from '../executors/executor.js';
+import { openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
-import { WatchdogHandle } from './watchdog-handle.js';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-export const poolRequestSchema = z.object({ type: z.literal('run'), workload: taskWorkloadSchema });
+export const poolRequestSchema = z.object({
+  type: z.literal('run'),
+  workload: taskWorkloadSchema,
+  /** the try's token for the task execution API, when this process has no database settings */
+  apiToken: z.string().optional(),
+});
 export type PoolReply =
   | { type: 'ready' }
   | { type: 'done'; tiId: string; recycle: boolean }
@@ -23,13 +27,7 @@ export type PoolReply =
   | { type: 'rejected'; tiId: string };
 
 const { config } = loadConfig(process.env);
-const gdb = openDatabase({ ...config.database, pool_size: 2 });
-const watchdog = new WatchdogHandle({
-  database: config.database,
-  heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
-  killGraceMs: config.core.killed_task_cleanup_time * 1000,
-  isGroupLeader: true,
-});
+const { channel, watchdog, useToken } = openTaskProcessChannel(process.env, config);
 const stop = new AbortController();
 const maxRss = config.local_executor.max_process_memory_mb * 1024 * 1024;
 let tries = 0;
@@ -48,7 +46,7 @@ async function leave(): Promise<never> {
     process.send?.({ type: 'bye' }, () => resolve());
   });
   await watchdog.close();
-  await gdb.close();
+  await channel.close();
   // Take down what tries left behind in this process group (a shell's `cmd &`, a command still
   // running after a stop), this process with them.
   try {
@@ -72,7 +70,7 @@ process.on('disconnect', () => {
 process.on('message', (message) => {
   const request = poolRequestSchema.safeParse(message);
   if (!request.success) return;
-  const w = request.data.workload;
+  const { workload: w, apiToken } = request.data;
   if (busy || leaving) {
     if (process.connected) process.send?.({ type: 'rejected', tiId: w.tiId } satisfies PoolReply);
     return;
@@ -80,9 +78,10 @@ process.on('message', (message) => {
   busy = true;
   void (async () => {
     const fd = openSync(w.logPath, 'a');
+    useToken(w.tiId, w.tryNumber, apiToken);
     try {
       await runTry(w, {
-        gdb,
+        channel,
         sink: (line) => writeSync(fd, line),
         maxOutputSize: config.core.max_output_size,
         heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,

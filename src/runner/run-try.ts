@@ -5,30 +5,20 @@
  */
 import { hostname } from 'node:os';
 import { loadDag } from '../dag-processing/index.js';
-import {
-  claimTry,
-  type DagRunRow,
-  failTry,
-  finishTry,
-  type GaleDb,
-  getXcom,
-  heartbeatTry,
-  requireDagRun,
-  SerializedDagCache,
-  saveRenderedFields,
-  setXcom,
-} from '../db/index.js';
+import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
-import { describeError, executionTimeoutMessage, GaleError, nextDagRunInfo } from '../models/index.js';
+import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
 import type { Dag, TaskCallbacks, TaskContext, TaskNode } from '../sdk/index.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
+import type { TryChannel } from './try-channel.js';
 import type { WatchdogMessage } from './watchdog.js';
 import type { WatchdogHandle } from './watchdog-handle.js';
 
 export interface RunTryOptions {
-  gdb: GaleDb;
+  /** how the try reaches the metadata: the database itself, or the task execution API */
+  channel: TryChannel;
   sink: LogSink;
   maxOutputSize: number;
   heartbeatMs: number;
@@ -66,7 +56,8 @@ function downstreamOf(dag: Dag, taskId: string, transitive: boolean): string[] {
  * in a scheduled run when a later scheduled run is already due.
  */
 async function flowSkips(
-  gdb: GaleDb,
+  channel: TryChannel,
+  w: TaskWorkload,
   dag: Dag,
   node: TaskNode,
   run: DagRunRow,
@@ -77,26 +68,9 @@ async function flowSkips(
       return branchSkips(dag, node.taskId, output);
     case 'short_circuit':
       return output ? [] : downstreamOf(dag, node.taskId, true);
-    case 'latest_only': {
+    case 'latest_only':
       if (run.run_type === 'manual') return [];
-      const serialized = await new SerializedDagCache().get(gdb.db, run.dag_id, run.dag_version_hash);
-      const next = nextDagRunInfo({
-        schedule: serialized.schedule,
-        startDate: serialized.startDate ? new Date(serialized.startDate) : null,
-        endDate: serialized.endDate ? new Date(serialized.endDate) : null,
-        catchup: true,
-        timezone: serialized.timezone,
-        lastRun: {
-          logicalDate: new Date(run.logical_date),
-          dataIntervalStart: new Date(run.data_interval_start),
-          dataIntervalEnd: new Date(run.data_interval_end),
-          runAfter: new Date(run.run_after),
-        },
-        now: new Date(),
-      });
-      const isLatest = !next || next.runAfter.getTime() > Date.now();
-      return isLatest ? [] : downstreamOf(dag, node.taskId, false);
-    }
+      return (await channel.isLatestRun(w)) ? [] : downstreamOf(dag, node.taskId, false);
     default:
       return [];
   }
@@ -149,36 +123,23 @@ export function serializeOutput(value: unknown, maxBytes: number, where: string)
   return json;
 }
 
-async function gatherArgs(gdb: GaleDb, node: TaskNode, w: TaskWorkload): Promise<unknown[]> {
+async function gatherArgs(channel: TryChannel, node: TaskNode, w: TaskWorkload): Promise<unknown[]> {
   const args: unknown[] = [];
   for (const spec of node.args) {
     if (spec.type === 'literal') {
       args.push(spec.value);
       continue;
     }
-    const json = await getXcom(gdb.db, {
-      dagId: w.dagId,
-      runId: w.runId,
-      taskId: spec.taskId,
-      mapIndex: -1,
-      key: spec.key,
-    });
+    const json = await channel.getXcom(w, { taskId: spec.taskId, mapIndex: -1, key: spec.key });
     args.push(json === undefined ? undefined : JSON.parse(json));
   }
   return args;
 }
 
 export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
-  const { gdb } = options;
+  const { channel } = options;
   const startedAt = new Date();
-  const claimed = await claimTry(gdb.db, {
-    tiId: w.tiId,
-    tryNumber: w.tryNumber,
-    token: w.token,
-    hostname: hostname(),
-    pid: process.pid,
-    now: startedAt,
-  });
+  const claimed = await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid });
   if (!claimed) return { kind: 'not_claimed' };
   const { maxTries } = claimed;
 
@@ -227,7 +188,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     log.info(
       `Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`,
     );
-    const run = await requireDagRun(gdb.db, w.dagId, w.runId);
+    const run = await channel.dagRun(w);
     const dag = await loadDag(w.fileloc, w.dagId);
     node = dag.getTask(w.taskId);
     const { watchdog } = options;
@@ -235,9 +196,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       watch(node.options.executionTimeoutMs);
     } else {
       heartbeat = setInterval(() => {
-        heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() }).catch(
-          () => undefined,
-        );
+        channel.heartbeat(w).catch(() => undefined);
       }, options.heartbeatMs);
     }
     if (!watchdog && node.options.executionTimeoutMs !== null) {
@@ -247,7 +206,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         ms,
       );
     }
-    const args = await gatherArgs(gdb, node, w);
+    const args = await gatherArgs(channel, node, w);
     ctx = buildTaskContext({
       run,
       taskId: w.taskId,
@@ -258,7 +217,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       log,
       signal: controller.signal,
       xcomPull: async <T>(taskId: string, key = 'return_value') => {
-        const json = await getXcom(gdb.db, { dagId: w.dagId, runId: w.runId, taskId, mapIndex: -1, key });
+        const json = await channel.getXcom(w, { taskId, mapIndex: -1, key });
         return json === undefined ? undefined : (JSON.parse(json) as T);
       },
       xcomPush: async (key: string, value: unknown) => {
@@ -277,12 +236,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
           `DAG "${w.dagId}", task "${w.taskId}", output "${key}"`,
         );
         if (json === undefined) return;
-        await setXcom(
-          gdb.db,
-          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key },
-          json,
-          new Date(),
-        );
+        await channel.setXcom(w, key, json);
       },
     });
     await callback('onExecute');
@@ -294,13 +248,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
       aborted.catch(() => undefined);
-      const keepRendered = (fields: Record<string, unknown>) =>
-        saveRenderedFields(
-          gdb.db,
-          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, tryNumber: w.tryNumber },
-          fields,
-          new Date(),
-        );
+      const keepRendered = (fields: Record<string, unknown>) => channel.saveRenderedFields(w, fields);
       output = await Promise.race([
         executeTask(node, ctx!, args, log, options.killGraceMs, keepRendered),
         aborted,
@@ -308,36 +256,9 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     } finally {
       restoreConsole();
     }
-    const skip = await flowSkips(gdb, dag, node, run, output);
+    const skip = await flowSkips(channel, w, dag, node, run, output);
     const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
-    const done = await gdb.db.transaction().execute(async (tx) => {
-      const finished = await finishTry(tx, {
-        tiId: w.tiId,
-        tryNumber: w.tryNumber,
-        outcome: { state: 'success' },
-        now: new Date(),
-      });
-      if (finished && skip.length > 0) {
-        // As Airflow's branch operators: the directly downstream tasks not chosen are skipped.
-        await tx
-          .updateTable('task_instance')
-          .set({ state: 'skipped', end_date: new Date().toISOString(), updated_at: new Date().toISOString() })
-          .where('dag_id', '=', w.dagId)
-          .where('run_id', '=', w.runId)
-          .where('task_id', 'in', skip)
-          .where('state', 'in', ['none', 'scheduled'])
-          .execute();
-      }
-      if (finished && json !== undefined) {
-        await setXcom(
-          tx,
-          { dagId: w.dagId, runId: w.runId, taskId: w.taskId, mapIndex: w.mapIndex, key: 'return_value' },
-          json,
-          new Date(),
-        );
-      }
-      return finished;
-    });
+    const done = await channel.succeed(w, { skip, outputJson: json });
     if (!done) {
       log.warn('The try was ended elsewhere before it finished; its result is not recorded');
       return { kind: 'failed', error: 'ended elsewhere', recordedState: null };
@@ -355,13 +276,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         ? executionTimeoutMessage(timeoutMs)
         : describeError(error);
     log.error(`Task failed: ${message}`);
-    const outcome = await failTry(gdb.db, {
-      tiId: w.tiId,
-      tryNumber: w.tryNumber,
-      error: message,
-      retry: retryOf(node),
-      now: new Date(),
-    });
+    const outcome = await channel.fail(w, { error: message, retry: retryOf(node) });
     if (outcome)
       log.info(
         `Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`,

@@ -3,34 +3,28 @@
  * and exits: 0 when it succeeded, 1 when it failed (and recorded so), 0 when it was not claimed.
  */
 import { loadConfig } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
 import { taskWorkloadSchema } from '../executors/index.js';
 import { describeError } from '../models/index.js';
+import { EXECUTION_API_TOKEN_ENV, openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
 import { stdoutSink } from './task-log.js';
-import { WatchdogHandle } from './watchdog-handle.js';
 
 let stopped = false;
 
 async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
   const { config } = loadConfig(process.env);
-  const gdb = openDatabase({ ...config.database, pool_size: 2 });
-  const stop = new AbortController();
   // Spawned detached by the local executor, this process leads its process group.
-  const watchdog = new WatchdogHandle({
-    database: config.database,
-    heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
-    killGraceMs: config.core.killed_task_cleanup_time * 1000,
-    isGroupLeader: true,
-  });
+  const { channel, watchdog, useToken } = openTaskProcessChannel(process.env, config);
+  useToken(workload.tiId, workload.tryNumber, process.env[EXECUTION_API_TOKEN_ENV]);
+  const stop = new AbortController();
   process.on('SIGTERM', () => {
     stopped = true;
     stop.abort();
   });
   try {
     const result = await runTry(workload, {
-      gdb,
+      channel,
       sink: stdoutSink,
       maxOutputSize: config.core.max_output_size,
       heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
@@ -41,7 +35,7 @@ async function main(): Promise<number> {
     return result.kind === 'failed' ? 1 : 0;
   } finally {
     await watchdog.close();
-    await gdb.close();
+    await channel.close();
   }
 }
 

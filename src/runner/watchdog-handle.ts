@@ -8,15 +8,26 @@ export class WatchdogHandle {
   #watched: { tiId: string; tryNumber: number } | null = null;
   #hasStopped = false;
 
-  constructor(data: WatchdogData) {
+  /** `onToken`: the API renewed the watched try's token (HTTP channel only). */
+  constructor(data: WatchdogData, onToken?: (token: string) => void) {
     this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: data });
     this.#worker.unref();
     this.#worker.on('message', (m: WatchdogMessage) => {
+      const watched = this.#watched;
+      const isWatched = watched !== null && watched.tiId === m.tiId && watched.tryNumber === m.tryNumber;
+      if (m.kind === 'token') {
+        if (isWatched) onToken?.(m.token);
+        return;
+      }
       // the watchdog acts (and ends the process) only for the try it watches
       this.#hasStopped = true;
-      const watched = this.#watched;
-      if (watched && watched.tiId === m.tiId && watched.tryNumber === m.tryNumber) this.#listener?.(m);
+      if (isWatched) this.#listener?.(m);
     });
+  }
+
+  /** Hands the watchdog the try's token for the task execution API, before it watches the try. */
+  setToken(tiId: string, tryNumber: number, token: string): void {
+    this.#worker.postMessage({ kind: 'token', tiId, tryNumber, token } satisfies WatchdogCommand);
   }
 
   /** Whether the watchdog stopped a try (timeout, or ended elsewhere): the process is going down. */

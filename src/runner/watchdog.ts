@@ -5,11 +5,14 @@
  * One thread serves every try of a (warm) task process, one try at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type DatabaseSettings, failTry, heartbeatTry, openDatabase, type RetryPolicy } from '../db/index.js';
+import type { RetryPolicy } from '../db/index.js';
 import { executionTimeoutMessage } from '../models/index.js';
+import { HttpTryChannel } from './http-try-channel.js';
+import { openChannel } from './open-channel.js';
+import type { ChannelSettings, TryChannel } from './try-channel.js';
 
 export interface WatchdogData {
-  database: DatabaseSettings;
+  channel: ChannelSettings;
   heartbeatMs: number;
   killGraceMs: number;
   /** whether this process leads its own process group (then the whole group is killed) */
@@ -26,12 +29,16 @@ export type WatchdogCommand =
       timeoutMs: number | null;
       retry: RetryPolicy;
     }
-  | { kind: 'unwatch' };
+  | { kind: 'unwatch' }
+  /** the try's token for the task execution API (from the executor, or renewed by the API) */
+  | { kind: 'token'; tiId: string; tryNumber: number; token: string };
 
 /** Each message names its try: one that arrives after that try ended must not touch the next. */
 export type WatchdogMessage =
   | { kind: 'timeout'; error: string; tiId: string; tryNumber: number }
-  | { kind: 'lost'; tiId: string; tryNumber: number };
+  | { kind: 'lost'; tiId: string; tryNumber: number }
+  /** the API renewed the try's token on a heartbeat: the main thread uses it from now on */
+  | { kind: 'token'; tiId: string; tryNumber: number; token: string };
 
 function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
   try {
@@ -42,11 +49,20 @@ function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
 }
 
 function main(data: WatchdogData): void {
-  const gdb = openDatabase({ ...data.database, pool_size: 1 });
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
+  let watching: Extract<WatchdogCommand, { kind: 'watch' }> | null = null;
+  let tokenOf: { tiId: string; tryNumber: number } | null = null;
+  const channel: TryChannel =
+    data.channel.kind === 'http'
+      ? new HttpTryChannel({
+          url: data.channel.url,
+          onToken: (token) => {
+            if (tokenOf) post({ kind: 'token', ...tokenOf, token });
+          },
+        })
+      : openChannel(data.channel, 1);
   let timers: NodeJS.Timeout[] = [];
   let terminating = false;
-  let watching: Extract<WatchdogCommand, { kind: 'watch' }> | null = null;
   const stop = () => {
     for (const t of timers) clearTimeout(t);
     timers = [];
@@ -64,7 +80,7 @@ function main(data: WatchdogData): void {
     if (watching !== w) return;
     let alive = true;
     try {
-      alive = await heartbeatTry(gdb.db, { tiId: w.tiId, tryNumber: w.tryNumber, now: new Date() });
+      alive = await channel.heartbeat(w);
     } catch {
       // a busy database is not a lost try; the next beat tries again
     }
@@ -81,6 +97,11 @@ function main(data: WatchdogData): void {
     timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
   };
   parentPort?.on('message', (command: WatchdogCommand) => {
+    if (command.kind === 'token') {
+      tokenOf = { tiId: command.tiId, tryNumber: command.tryNumber };
+      if (channel instanceof HttpTryChannel) channel.setToken(command.token);
+      return;
+    }
     stop();
     if (command.kind !== 'watch') return;
     const w = command;
@@ -94,13 +115,7 @@ function main(data: WatchdogData): void {
             void (async () => {
               if (watching !== w) return;
               const error = executionTimeoutMessage(timeoutMs);
-              await failTry(gdb.db, {
-                tiId: w.tiId,
-                tryNumber: w.tryNumber,
-                error,
-                retry: w.retry,
-                now: new Date(),
-              });
+              await channel.fail(w, { error, retry: w.retry }).catch(() => null);
               post({ kind: 'timeout', error, tiId: w.tiId, tryNumber: w.tryNumber });
               terminate();
             })();

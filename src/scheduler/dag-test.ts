@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type DagRunRow, type Database, type GaleDb, SerializedDagCache } from '../db/index.js';
-import { runTry } from '../runner/index.js';
+import { DbTryChannel, runTry } from '../runner/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
 import { taskLogPath } from './task-queueing.js';
 import { scheduleRun } from './task-readiness.js';
@@ -101,7 +101,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
           logPath,
         },
         {
-          gdb,
+          channel: new DbTryChannel(gdb),
           sink: (line) => {
             appendFileSync(logPath, line);
             options.echo(`${ti.task_id} | ${line}`);

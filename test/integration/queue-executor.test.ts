@@ -7,7 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type GaleHome, isAlive, makeGaleHome, runsOf, taskStates, waitFor } from '../support/gale-home.js';
+import {
+  type GaleHome,
+  isAlive,
+  makeGaleHome,
+  runsOf,
+  startExecutionApi,
+  taskStates,
+  waitFor,
+} from '../support/gale-home.js';
 import { type RedisServer, startRedis } from '../support/redis-server.js';
 
 function lines(path: string): string[] {
@@ -48,6 +56,7 @@ describe('queue executor (Redis)', () => {
     });
     g.writeDag('dag.ts', dag);
     expect(g.gale(['db', 'migrate']).code).toBe(0);
+    await startExecutionApi(g);
     const processor = g.start(['dag-processor']);
     await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"work"'), {
       what: 'the DAG to be parsed',

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type GaleHome, makeGaleHome, runsOf, taskStates, waitFor } from '../support/gale-home.js';
+import {
+  type GaleHome,
+  makeGaleHome,
+  runsOf,
+  startExecutionApi,
+  taskStates,
+  waitFor,
+} from '../support/gale-home.js';
 import { type RedisServer, startRedis } from '../support/redis-server.js';
 
 describe('SIGTERM', () => {
@@ -20,7 +27,7 @@ describe('SIGTERM', () => {
   });
   afterEach(() => g?.cleanup());
 
-  it('stops the worker, scheduler and DAG processor cleanly, and the run completes after a restart', {
+  it('stops the worker, scheduler, DAG processor and API server cleanly, and the run completes after a restart', {
     timeout: 180_000,
   }, async () => {
     g = makeGaleHome({
@@ -47,6 +54,7 @@ describe('SIGTERM', () => {
       what: 'the DAG to be parsed',
       seen: () => processor.output(),
     });
+    const { api } = await startExecutionApi(g);
     const scheduler = g.start(['scheduler']);
     const worker = g.start(['worker', '--concurrency', '2']);
     const runId = JSON.parse(g.gale(['dags', 'trigger', 'slow', '-o', 'json']).stdout).run_id as string;
@@ -66,7 +74,10 @@ describe('SIGTERM', () => {
     expect(processor.child.exitCode).toBe(0);
     for (const t of running) expect(states()[t]).toBe('success');
     expect(worker.output()).toContain('worker stopped');
+    await api.stop();
+    expect(api.child.exitCode).toBe(0);
 
+    await startExecutionApi(g);
     g.start(['dag-processor']);
     const again = g.start(['scheduler']);
     g.start(['worker', '--concurrency', '2']);

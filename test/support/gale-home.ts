@@ -198,3 +198,21 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The api.secret_key of tests (48 characters; never a default anywhere but here). */
+export const TEST_SECRET_KEY = 'test-secret-key-0123456789abcdefghijklmnopqrstuv';
+
+/**
+ * Starts `gale api-server` for the task execution API that workers' task processes call, and sets
+ * the secret key and `execution_api.url` in `g.env`, so every service started afterwards uses it.
+ */
+export async function startExecutionApi(g: GaleHome): Promise<{ api: Service; url: string }> {
+  g.env.GALE__API__SECRET_KEY = TEST_SECRET_KEY;
+  const api = g.start(['api-server']);
+  const url = await waitFor(() => /API server on (http:\/\/localhost:\d+)/.exec(api.output())?.[1], {
+    what: 'the API server to listen',
+    seen: () => api.output(),
+  });
+  g.env.GALE__EXECUTION_API__URL = url;
+  return { api, url };
+}

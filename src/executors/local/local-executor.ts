@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
+import type { ExecutionTokens } from '../execution-token.js';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
 
 const RUNNER = new URL('../../runner/main.js', import.meta.url);
@@ -24,7 +25,16 @@ export interface LocalExecutorOptions {
   idleProcessTtlSeconds: number;
   /** extra environment for task processes */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Task processes call the task execution API at `url` with a token per try minted here, and get
+   * no database, API or Redis settings in their environment (workers; the scheduler's own local
+   * executor leaves this out and its task processes use the database directly).
+   */
+  taskApi?: { url: string; tokens: ExecutionTokens };
 }
+
+/** Settings a task process must not see when it talks to the task execution API. */
+const PRIVATE_SETTINGS = /^GALE__(DATABASE|API|QUEUE)__/;
 
 interface Running {
   workload: TaskWorkload;
@@ -176,7 +186,18 @@ export class LocalExecutor implements Executor {
       child = spawn(process.execPath, [RUNNER.pathname], {
         detached: true,
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...this.#options.env, GALE_TASK_WORKLOAD: JSON.stringify(workload) },
+        env: {
+          ...this.#taskEnv(),
+          GALE_TASK_WORKLOAD: JSON.stringify(workload),
+          ...(this.#options.taskApi
+            ? {
+                GALE_EXECUTION_API_TOKEN: this.#options.taskApi.tokens.mint(
+                  workload.tiId,
+                  workload.tryNumber,
+                ),
+              }
+            : {}),
+        },
       });
     } finally {
       closeSync(fd);
@@ -191,11 +212,21 @@ export class LocalExecutor implements Executor {
     child.on('error', () => finish(null, null));
   }
 
+  /** The environment of task processes: without private settings when they use the task execution API. */
+  #taskEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.#options.env };
+    const { taskApi } = this.#options;
+    if (!taskApi) return env;
+    for (const name of Object.keys(env)) if (PRIVATE_SETTINGS.test(name)) delete env[name];
+    env.GALE_EXECUTION_API_URL = taskApi.url;
+    return env;
+  }
+
   #spawnWarm(): WarmProcess {
     const child = spawn(process.execPath, [POOL_WORKER.pathname], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.#options.env },
+      env: this.#taskEnv(),
     });
     child.unref();
     child.channel?.unref();
@@ -276,7 +307,10 @@ export class LocalExecutor implements Executor {
     p.idleTimer = null;
     p.running = entry;
     if (p.child.pid !== undefined) this.#started(entry, p.child.pid);
-    p.child.send({ type: 'run', workload: entry.workload }, (error) => {
+    const { taskApi } = this.#options;
+    const { workload } = entry;
+    const apiToken = taskApi?.tokens.mint(workload.tiId, workload.tryNumber);
+    p.child.send({ type: 'run', workload, apiToken }, (error) => {
       // The process died before it got the try: its exit reports the try as lost.
       if (error) p.child.kill('SIGKILL');
     });

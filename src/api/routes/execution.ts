@@ -1,0 +1,268 @@
+/**
+ * The task execution API (/execution/v1), as Airflow 3's: what task processes on workers and in
+ * pods call instead of holding database credentials. Every call carries a token scoped to one try
+ * (minted by the worker that started the process, see executors/execution-token.ts); a token opens
+ * only its own try, its run's outputs, and its run. Heartbeats renew a token that is past half its
+ * life, in the `Gale-Refreshed-Token` header. Not part of the public API document, and not audited
+ * (the try's own history records what it did).
+ */
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  claimTry,
+  failTry,
+  getXcom,
+  heartbeatTry,
+  recordTrySuccess,
+  requireDagRun,
+  saveRenderedFields,
+  setXcom,
+  type TaskInstanceRow,
+} from '../../db/index.js';
+import { ExecutionTokens, type TryClaims } from '../../executors/index.js';
+import { GaleError } from '../../models/index.js';
+import { isLatestRun, REFRESHED_TOKEN_HEADER } from '../../runner/index.js';
+import type { RouteContext } from '../context.js';
+
+const PREFIX = '/execution/v1/task-instances/:ti_id';
+const tiParams = z.object({ ti_id: z.string().min(1) });
+const tryBody = { try_number: z.number().int().positive() };
+const route = { config: { role: 'public' as const }, schema: { hide: true } };
+
+export function registerExecutionRoutes({ app, deps, cache }: RouteContext): void {
+  const { db } = deps.gdb;
+  const tokens = new ExecutionTokens(deps.secretKey, deps.config.config.execution_api.token_ttl);
+
+  /** The token's try; the route's task instance must be it (and the body's try number, if any). */
+  const authorize = (request: FastifyRequest, tiId: string, tryNumber?: number): TryClaims => {
+    const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) {
+      throw new GaleError('GALE_ERR_UNAUTHENTICATED', 'The task execution API needs a try token', {
+        hint: 'Send "Authorization: Bearer <token>" with the token the worker gave the task process.',
+      });
+    }
+    const claims = tokens.verify(match[1]);
+    if (claims.tiId !== tiId || (tryNumber !== undefined && claims.tryNumber !== tryNumber)) {
+      throw new GaleError('GALE_ERR_FORBIDDEN', 'This token is for another try', {
+        hint: 'A task process may only act on the try it was started for.',
+      });
+    }
+    return claims;
+  };
+  const taskInstance = async (tiId: string): Promise<TaskInstanceRow> => {
+    const ti = await db.selectFrom('task_instance').selectAll().where('id', '=', tiId).executeTakeFirst();
+    if (!ti) throw new GaleError('GALE_ERR_NOT_FOUND', `No task instance has id ${tiId}`);
+    return ti;
+  };
+
+  app.post(
+    `${PREFIX}/claim`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams,
+        body: z.object({ ...tryBody, token: z.string(), hostname: z.string(), pid: z.number().int() }),
+      },
+    },
+    async (request) => {
+      const { ti_id } = request.params;
+      const { try_number, token, hostname, pid } = request.body;
+      authorize(request, ti_id, try_number);
+      const claimed = await claimTry(db, {
+        tiId: ti_id,
+        tryNumber: try_number,
+        token,
+        hostname,
+        pid,
+        now: new Date(),
+      });
+      return { claimed: claimed !== null, max_tries: claimed?.maxTries ?? null };
+    },
+  );
+
+  app.post(
+    `${PREFIX}/heartbeat`,
+    { ...route, schema: { hide: true, params: tiParams, body: z.object(tryBody) } },
+    async (request, reply) => {
+      const { ti_id } = request.params;
+      const claims = authorize(request, ti_id, request.body.try_number);
+      const running = await heartbeatTry(db, {
+        tiId: ti_id,
+        tryNumber: request.body.try_number,
+        now: new Date(),
+      });
+      // Renew a running try's token once it is past half its life.
+      if (running && claims.expiresAt - Date.now() / 1000 < tokens.ttlSeconds / 2) {
+        reply.header(REFRESHED_TOKEN_HEADER, tokens.mint(ti_id, claims.tryNumber));
+      }
+      return { running };
+    },
+  );
+
+  app.get(`${PREFIX}/dag-run`, { ...route, schema: { hide: true, params: tiParams } }, async (request) => {
+    authorize(request, request.params.ti_id);
+    const ti = await taskInstance(request.params.ti_id);
+    return requireDagRun(db, ti.dag_id, ti.run_id);
+  });
+
+  app.get(
+    `${PREFIX}/dag-run/is-latest`,
+    { ...route, schema: { hide: true, params: tiParams } },
+    async (request) => {
+      authorize(request, request.params.ti_id);
+      const ti = await taskInstance(request.params.ti_id);
+      return { is_latest: await isLatestRun(db, await requireDagRun(db, ti.dag_id, ti.run_id), cache) };
+    },
+  );
+
+  app.get(
+    `${PREFIX}/xcoms/:task_id/:key`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams.extend({ task_id: z.string(), key: z.string() }),
+        querystring: z.object({ map_index: z.coerce.number().int().min(-1).default(-1) }),
+      },
+    },
+    async (request, reply) => {
+      const { ti_id, task_id, key } = request.params;
+      authorize(request, ti_id);
+      const ti = await taskInstance(ti_id);
+      const value = await getXcom(db, {
+        dagId: ti.dag_id,
+        runId: ti.run_id,
+        taskId: task_id,
+        mapIndex: request.query.map_index,
+        key,
+      });
+      if (value === undefined) return reply.code(404).send({ value: null });
+      return { value };
+    },
+  );
+
+  app.put(
+    `${PREFIX}/xcoms/:key`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams.extend({ key: z.string().min(1) }),
+        body: z.object({ ...tryBody, value: z.string() }),
+      },
+    },
+    async (request, reply) => {
+      const { ti_id, key } = request.params;
+      authorize(request, ti_id, request.body.try_number);
+      const ti = await taskInstance(ti_id);
+      await setXcom(
+        db,
+        { dagId: ti.dag_id, runId: ti.run_id, taskId: ti.task_id, mapIndex: ti.map_index, key },
+        request.body.value,
+        new Date(),
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  app.put(
+    `${PREFIX}/rendered-fields`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams,
+        body: z.object({ ...tryBody, fields: z.record(z.string(), z.unknown()) }),
+      },
+    },
+    async (request, reply) => {
+      const { ti_id } = request.params;
+      authorize(request, ti_id, request.body.try_number);
+      const ti = await taskInstance(ti_id);
+      await saveRenderedFields(
+        db,
+        {
+          dagId: ti.dag_id,
+          runId: ti.run_id,
+          taskId: ti.task_id,
+          mapIndex: ti.map_index,
+          tryNumber: request.body.try_number,
+        },
+        request.body.fields,
+        new Date(),
+      );
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    `${PREFIX}/success`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams,
+        body: z.object({ ...tryBody, skip: z.array(z.string()), output: z.string().nullable() }),
+      },
+    },
+    async (request) => {
+      const { ti_id } = request.params;
+      const { try_number, skip, output } = request.body;
+      authorize(request, ti_id, try_number);
+      const ti = await taskInstance(ti_id);
+      const recorded = await recordTrySuccess(db, {
+        tiId: ti_id,
+        tryNumber: try_number,
+        dagId: ti.dag_id,
+        runId: ti.run_id,
+        taskId: ti.task_id,
+        mapIndex: ti.map_index,
+        skip,
+        outputJson: output ?? undefined,
+        now: new Date(),
+      });
+      return { recorded };
+    },
+  );
+
+  app.post(
+    `${PREFIX}/failure`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams,
+        body: z.object({
+          ...tryBody,
+          error: z.string(),
+          retry: z.object({
+            retry_delay_ms: z.number().min(0),
+            retry_exponential_backoff: z.boolean(),
+            max_retry_delay_ms: z.number().min(0).nullable(),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const { ti_id } = request.params;
+      const { try_number, error, retry } = request.body;
+      authorize(request, ti_id, try_number);
+      const outcome = await failTry(db, {
+        tiId: ti_id,
+        tryNumber: try_number,
+        error,
+        retry: {
+          retryDelayMs: retry.retry_delay_ms,
+          retryExponentialBackoff: retry.retry_exponential_backoff,
+          maxRetryDelayMs: retry.max_retry_delay_ms,
+        },
+        now: new Date(),
+      });
+      return {
+        state: outcome?.state === 'up_for_retry' || outcome?.state === 'failed' ? outcome.state : null,
+        next_retry_at: outcome?.state === 'up_for_retry' ? outcome.nextRetryAt.toISOString() : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * The direct channel: a task process of the local executor reads and writes the metadata database
+ * itself, with the scheduler's settings. The fastest path (no extra hop), kept for processes on the
+ * scheduler's own machine; workers and pods use the HTTP channel instead.
+ */
+import {
+  claimTry,
+  type DagRunRow,
+  failTry,
+  type GaleDb,
+  getXcom,
+  heartbeatTry,
+  recordTrySuccess,
+  requireDagRun,
+  SerializedDagCache,
+  saveRenderedFields,
+  setXcom,
+  type TryOutcome,
+} from '../db/index.js';
+import { isLatestRun } from './latest-only.js';
+import type {
+  ClaimRequest,
+  FailureReport,
+  SuccessReport,
+  TryChannel,
+  TryRef,
+  XcomRef,
+} from './try-channel.js';
+
+export class DbTryChannel implements TryChannel {
+  readonly #gdb: GaleDb;
+  readonly #ownsDb: boolean;
+  readonly #cache = new SerializedDagCache();
+
+  /** `ownsDb`: close the database with the channel. */
+  constructor(gdb: GaleDb, ownsDb = false) {
+    this.#gdb = gdb;
+    this.#ownsDb = ownsDb;
+  }
+
+  claim(t: TryRef, request: ClaimRequest): Promise<{ maxTries: number } | null> {
+    return claimTry(this.#gdb.db, {
+      tiId: t.tiId,
+      tryNumber: t.tryNumber,
+      token: request.token,
+      hostname: request.hostname,
+      pid: request.pid,
+      now: new Date(),
+    });
+  }
+
+  dagRun(t: TryRef): Promise<DagRunRow> {
+    return requireDagRun(this.#gdb.db, t.dagId, t.runId);
+  }
+
+  async isLatestRun(t: TryRef): Promise<boolean> {
+    return isLatestRun(this.#gdb.db, await this.dagRun(t), this.#cache);
+  }
+
+  getXcom(t: TryRef, ref: XcomRef): Promise<string | undefined> {
+    return getXcom(this.#gdb.db, { dagId: t.dagId, runId: t.runId, ...ref });
+  }
+
+  setXcom(t: TryRef, key: string, json: string): Promise<void> {
+    return setXcom(
+      this.#gdb.db,
+      { dagId: t.dagId, runId: t.runId, taskId: t.taskId, mapIndex: t.mapIndex, key },
+      json,
+      new Date(),
+    );
+  }
+
+  saveRenderedFields(t: TryRef, fields: Record<string, unknown>): Promise<void> {
+    return saveRenderedFields(this.#gdb.db, t, fields, new Date());
+  }
+
+  heartbeat(t: Pick<TryRef, 'tiId' | 'tryNumber'>): Promise<boolean> {
+    return heartbeatTry(this.#gdb.db, { tiId: t.tiId, tryNumber: t.tryNumber, now: new Date() });
+  }
+
+  succeed(t: TryRef, report: SuccessReport): Promise<boolean> {
+    return recordTrySuccess(this.#gdb.db, { ...t, ...report, now: new Date() });
+  }
+
+  fail(t: Pick<TryRef, 'tiId' | 'tryNumber'>, report: FailureReport): Promise<TryOutcome | null> {
+    return failTry(this.#gdb.db, {
+      tiId: t.tiId,
+      tryNumber: t.tryNumber,
+      error: report.error,
+      retry: report.retry,
+      now: new Date(),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDb) await this.#gdb.close();
+  }
+}
