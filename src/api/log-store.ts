@@ -1,43 +1,58 @@
 /**
  * Where the API reads task logs from. Logs are read in byte ranges so that a client can follow a
  * running try (it asks again from where the last answer ended) and a huge log is never read whole.
- * The local store reads the files that executors write under logging.base_log_folder; remote
- * stores (object storage) implement the same interface. A store only reads; it never writes logs.
+ * The local store reads the files that task processes on this machine write under
+ * logging.base_log_folder; the worker store (worker-log-store.ts) asks the log server of the worker
+ * a try ran on; object storage would be another. A store only reads; it never writes logs.
  */
-import { open } from 'node:fs/promises';
+import { type LogChunk, readLogFile } from '../task-logs/index.js';
 
-export interface LogChunk {
-  /** at most the bytes asked for, from the offset asked for */
-  data: Buffer;
-  /** the log's whole size in bytes when it was read */
-  size: number;
+export type { LogChunk } from '../task-logs/index.js';
+
+/** Which log to read: one try's. */
+export interface LogLocation {
+  /** its path relative to logging.base_log_folder, '/'-separated: dag_id=d/run_id=r/task_id=t/attempt=1.log */
+  relativePath: string;
+  /** the host the try ran on (task_instance.hostname); null before a process claimed it */
+  hostname: string | null;
+  /** whether the try ran on a queue worker, so that its log may be on another machine */
+  isOnWorker: boolean;
 }
 
 export interface LogStore {
-  /** Up to `maxBytes` bytes of the log at `path` from byte `offset`; null when there is no such log. */
-  read(path: string, offset: number, maxBytes: number): Promise<LogChunk | null>;
+  /**
+   * Up to `maxBytes` bytes of the log from byte `offset`, and its whole size; null when there is no
+   * such log (yet). Throws GALE_ERR_LOG_UNAVAILABLE when the log may exist but cannot be read now.
+   */
+  read(location: LogLocation, offset: number, maxBytes: number): Promise<LogChunk | null>;
 }
 
-/** Logs as files on this machine (or a volume that every task process writes to). */
+/** Logs as files in a folder of this machine (or a volume that every task process writes to). */
 export class LocalLogStore implements LogStore {
-  async read(path: string, offset: number, maxBytes: number): Promise<LogChunk | null> {
-    let file: Awaited<ReturnType<typeof open>>;
-    try {
-      file = await open(path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
+  readonly #baseFolder: string;
+  constructor(baseFolder: string) {
+    this.#baseFolder = baseFolder;
+  }
+  read(location: LogLocation, offset: number, maxBytes: number): Promise<LogChunk | null> {
+    return readLogFile(this.#baseFolder, location.relativePath, offset, maxBytes);
+  }
+}
+
+/**
+ * Asks each store in turn and answers with the first that has the log, as Airflow's file task
+ * handler reads the local file first and the worker's served log when there is none.
+ */
+export class FallbackLogStore implements LogStore {
+  readonly #stores: readonly LogStore[];
+  constructor(stores: readonly LogStore[]) {
+    this.#stores = stores;
+  }
+  async read(location: LogLocation, offset: number, maxBytes: number): Promise<LogChunk | null> {
+    for (const store of this.#stores) {
+      const chunk = await store.read(location, offset, maxBytes);
+      if (chunk) return chunk;
     }
-    try {
-      const { size } = await file.stat();
-      const length = Math.max(0, Math.min(maxBytes, size - offset));
-      if (length === 0) return { data: Buffer.alloc(0), size };
-      const data = Buffer.alloc(length);
-      const { bytesRead } = await file.read(data, 0, length, offset);
-      return { data: data.subarray(0, bytesRead), size };
-    } finally {
-      await file.close();
-    }
+    return null;
   }
 }
 

@@ -27,6 +27,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
 };
 
 /** The HTTP status of each Gale error code raised in a request. */
@@ -38,6 +39,10 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GALE_ERR_TASK_NOT_FOUND: 404,
   GALE_ERR_RUN_NOT_FOUND: 404,
   GALE_ERR_USER_NOT_FOUND: 404,
+  GALE_ERR_VARIABLE_NOT_FOUND: 404,
+  GALE_ERR_CONNECTION_NOT_FOUND: 404,
+  GALE_ERR_VARIABLE_EXISTS: 409,
+  GALE_ERR_CONNECTION_EXISTS: 409,
   GALE_ERR_RUN_EXISTS: 409,
   GALE_ERR_USER_EXISTS: 409,
   GALE_ERR_POOL_IN_USE: 409,
@@ -45,6 +50,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GALE_ERR_USAGE: 400,
   GALE_ERR_CONF_INVALID: 400,
   GALE_ERR_UNKNOWN_POOL: 400,
+  // the server is fine; a worker it reads a log from is not
+  GALE_ERR_LOG_UNAVAILABLE: 502,
 };
 
 export function problem(status: number, detail: string, code: string): Problem {

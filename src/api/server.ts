@@ -29,6 +29,7 @@ import { registerPoolRoutes } from './routes/pools.js';
 import { registerTaskInstanceTryRoutes } from './routes/task-instance-tries.js';
 import { registerTaskInstanceRoutes } from './routes/task-instances.js';
 import { registerTaskLogRoutes } from './routes/task-logs.js';
+import { registerVariableRoutes } from './routes/variables.js';
 import { registerXcomRoutes } from './routes/xcom.js';
 import { registerUi, type UiFallback } from './ui.js';
 
@@ -124,5 +125,6 @@ export async function buildApiServer(deps: ApiDeps) {
   registerEventLogRoutes(ctx);
   registerConfigRoutes(ctx);
   registerExecutionRoutes(ctx);
+  registerVariableRoutes(ctx);
   return app;
 }

@@ -1,9 +1,18 @@
-/** Resident memory of a process and all its descendants, read from /proc (Linux). */
+/**
+ * Resident memory of processes and all their descendants, read from /proc (Linux; 0 elsewhere).
+ * Reads only: it never signals a process.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 
 function children(): Map<number, number[]> {
   const map = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return map;
+  }
+  for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
@@ -27,15 +36,42 @@ function rssKb(pid: number): number {
   }
 }
 
-/** RSS in MB of `pid` and every process below it. */
-export function treeRssMb(pid: number): number {
+/** RSS in MB of the processes `pids` and every process below them, each counted once. */
+export function treeRssMb(pids: number | readonly number[]): number {
   const tree = children();
+  const seen = new Set<number>();
   let total = 0;
-  const stack = [pid];
+  const stack = typeof pids === 'number' ? [pids] : [...pids];
   while (stack.length > 0) {
     const p = stack.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
     total += rssKb(p);
     stack.push(...(tree.get(p) ?? []));
   }
   return Math.round(total / 1024);
+}
+
+/** Samples the RSS of process trees on a timer and keeps the peak, until stopped. */
+export class PeakRss {
+  #peak = 0;
+  readonly #timer: NodeJS.Timeout;
+  readonly #pids: () => readonly number[];
+
+  constructor(pids: () => readonly number[], intervalMs = 100) {
+    this.#pids = pids;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  sample(): void {
+    this.#peak = Math.max(this.#peak, treeRssMb(this.#pids()));
+  }
+
+  /** Stops sampling; the peak in MB. */
+  stop(): number {
+    clearInterval(this.#timer);
+    this.sample();
+    return this.#peak;
+  }
 }

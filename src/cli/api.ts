@@ -11,15 +11,19 @@ import { type CliEnv, openEnv, stopSignal } from './environment.js';
 
 const MIN_SECRET_LENGTH = 32;
 
-function checkSecret(secret: string): string {
+/** The key, when it is long enough; `need` says who needs it for what. */
+export function checkSecret(
+  secret: string,
+  need = 'The API server needs api.secret_key to sign access tokens',
+): string {
   if (secret.length < MIN_SECRET_LENGTH) {
     throw new GaleError(
       'GALE_ERR_SECRET_KEY_MISSING',
       secret
         ? `api.secret_key has ${secret.length} characters; it needs at least ${MIN_SECRET_LENGTH}`
-        : 'The API server needs api.secret_key to sign access tokens',
+        : need,
       {
-        hint: 'Set GALE__API__SECRET_KEY to a random value of 32+ characters, the same on every API server (for example: openssl rand -base64 48).',
+        hint: 'Set GALE__API__SECRET_KEY to a random value of 32+ characters, the same on every API server and worker (for example: openssl rand -base64 48).',
       },
     );
   }

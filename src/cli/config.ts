@@ -5,6 +5,8 @@ import { redactUrl } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 import { parseOutputFormat, printRows } from './output.js';
 
+const SECRET_SETTINGS = new Set(['api.secret_key', 'core.fernet_key']);
+
 export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('Show the configuration');
   config
@@ -15,10 +17,13 @@ export function registerConfigCommands(program: Command): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .action((opts: { showSource?: boolean; showDescription?: boolean; output: string }) => {
       const format = parseOutputFormat(opts.output);
-      // the database password stays out of listings (`config get database.url` shows it)
-      const rows = listSettings(loadConfig(process.env)).map((r) =>
-        r.name === 'database.url' ? { ...r, value: redactUrl(String(r.value)) } : r,
-      );
+      // secrets stay out of listings (`config get` shows one when asked by name)
+      const rows = listSettings(loadConfig(process.env)).map((r) => {
+        if (r.name === 'database.url' || r.name === 'queue.redis_url')
+          return { ...r, value: redactUrl(String(r.value)) };
+        if (SECRET_SETTINGS.has(r.name)) return { ...r, value: r.value === '' ? '' : '***' };
+        return r;
+      });
       printRows(
         rows,
         [

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { migrate, openDatabase, pendingMigrations, resetDatabase } from '../db/index.js';
 import { GaleError } from '../models/index.js';
+import { connectionError } from './environment.js';
 
 async function withDb<T>(
   fn: (gdb: ReturnType<typeof openDatabase>, slots: number) => Promise<T>,
@@ -11,8 +12,10 @@ async function withDb<T>(
   const gdb = openDatabase(config.database);
   try {
     return await fn(gdb, config.core.default_pool_slots);
+  } catch (error) {
+    throw connectionError(error, config.database.url);
   } finally {
-    await gdb.close();
+    await gdb.close().catch(() => undefined);
   }
 }
 

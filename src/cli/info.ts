@@ -40,7 +40,8 @@ export function registerInfoCommands(program: Command): void {
           config_file: loaded.file,
           dag_folders: dagFolders(loaded).join(', '),
           logs_folder: c.logging.base_log_folder,
-          executor: c.core.executor,
+          // the first is the default executor
+          executor: c.core.executor.join(','),
           parallelism: c.core.parallelism,
           database: redactUrl(c.database.url),
         },

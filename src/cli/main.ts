@@ -13,7 +13,9 @@ import { galeVersion, registerInfoCommands } from './info.js';
 import { registerPoolCommands } from './pools.js';
 import { registerServiceCommands } from './services.js';
 import { registerTaskCommands } from './tasks.js';
+import { registerTriggererCommands } from './triggerer.js';
 import { registerUserCommands } from './users.js';
+import { registerVariableCommands } from './variables.js';
 import { registerWorkerCommands } from './worker.js';
 
 const program = new Command('gale')
@@ -23,9 +25,11 @@ const program = new Command('gale')
   .exitOverride();
 
 registerServiceCommands(program);
+registerTriggererCommands(program);
 registerDagCommands(program);
 registerTaskCommands(program);
 registerPoolCommands(program);
+registerVariableCommands(program);
 registerWorkerCommands(program);
 registerApiCommands(program);
 registerUserCommands(program);

@@ -1,9 +1,10 @@
-/** The long-running commands: standalone, scheduler, dag-processor. */
+/** The long-running commands: standalone, scheduler, dag-processor, and the parts `gale triggerer` uses. */
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DagProcessor, dagFolders } from '../dag-processing/index.js';
 import { redactUrl } from '../db/index.js';
-import { type Executor, LocalExecutor, QueueExecutor } from '../executors/index.js';
+import { type Executor, ExecutorSet, LocalExecutor, QueueExecutor } from '../executors/index.js';
+import type { ExecutorName } from '../models/index.js';
 import {
   createGaleMetrics,
   type GaleMetrics,
@@ -12,22 +13,32 @@ import {
   startHealthServer,
 } from '../observability/index.js';
 import { Scheduler } from '../scheduler/index.js';
+import { compileTriggererOptions, Triggerer } from '../triggerer/index.js';
 import { ensureStandaloneAdmin, type RunningApi, standaloneSecret, startApi } from './api.js';
 import { type CliEnv, openEnv, stopSignal } from './environment.js';
+import { ensureStandaloneFernetKey } from './variables.js';
 
-function makeExecutor(env: CliEnv, metrics?: GaleMetrics): Executor {
+function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): Executor {
   const c = env.loaded.config;
-  if (c.core.executor === 'queue') {
-    const log = env.log.child({ component: 'queue-executor' });
-    return new QueueExecutor({
-      redisUrl: c.queue.redis_url,
-      keyPrefix: c.queue.key_prefix,
-      parallelism: c.core.parallelism,
-      onError: (message, error) => log.warn({ err: error }, message),
-      onQueueDepth: metrics ? (queue, depth) => metrics.queueDepth.set({ queue }, depth) : undefined,
-    });
+  switch (name) {
+    case 'queue': {
+      const log = env.log.child({ component: 'queue-executor' });
+      return new QueueExecutor({
+        redisUrl: c.queue.redis_url,
+        keyPrefix: c.queue.key_prefix,
+        parallelism: c.core.parallelism,
+        onError: (message, error) => log.warn({ err: error }, message),
+        onQueueDepth: metrics ? (queue, depth) => metrics.queueDepth.set({ queue }, depth) : undefined,
+      });
+    }
+    case 'local':
+      return new LocalExecutor({ parallelism: c.core.parallelism, ...localExecutorOptions(env) });
   }
-  return new LocalExecutor({ parallelism: c.core.parallelism, ...localExecutorOptions(env) });
+}
+
+/** Every executor of core.executor, the default first; each may take up to core.parallelism tries. */
+function makeExecutors(env: CliEnv, metrics?: GaleMetrics): ExecutorSet {
+  return new ExecutorSet(env.loaded.config.core.executor.map((name) => makeExecutor(name, env, metrics)));
 }
 
 /** The settings of task processes on this machine (local executor, and inside `gale worker`). */
@@ -42,11 +53,10 @@ export function localExecutorOptions(env: CliEnv) {
 }
 
 function makeScheduler(env: CliEnv, metrics?: GaleMetrics): Scheduler {
-  const executor = makeExecutor(env, metrics);
   return new Scheduler({
     db: env.gdb,
     config: env.loaded,
-    executor,
+    executors: makeExecutors(env, metrics),
     log: env.log.child({ component: 'scheduler' }),
     metrics,
   });
@@ -87,6 +97,26 @@ function processorLoop(env: CliEnv, processor: DagProcessor): LoopCheck {
   };
 }
 
+/** The triggerer of `gale triggerer` and standalone; `capacity` (--capacity) over triggerer.capacity. */
+export function makeTriggerer(env: CliEnv, metrics?: GaleMetrics, capacity?: number): Triggerer {
+  return new Triggerer({
+    db: env.gdb,
+    options: compileTriggererOptions(env.loaded.config.triggerer, { capacity }),
+    log: env.log.child({ component: 'triggerer' }),
+    metrics,
+  });
+}
+
+/** The triggerer beats every pass: every poll_interval (or heartbeat), sooner when a trigger fires. */
+export function triggererLoop(env: CliEnv, triggerer: Triggerer): LoopCheck {
+  const c = env.loaded.config.triggerer;
+  return {
+    name: 'triggerer',
+    intervalMs: Math.min(c.poll_interval, c.job_heartbeat_sec) * 1000,
+    lastBeatAt: () => triggerer.lastBeatAt,
+  };
+}
+
 /**
  * Starts this process's metrics and health server (one per process). When it cannot start (its
  * port is taken), closes the database and throws, so the command fails at once.
@@ -119,7 +149,7 @@ export function registerServiceCommands(program: Command): void {
   program
     .command('standalone')
     .description(
-      'Run Gale on one machine: migrates the database, then runs the DAG processor and the scheduler with the local executor',
+      'Run Gale on one machine: migrates the database, then runs the DAG processor, the scheduler with the executors of core.executor (local by default), the triggerer and the API server',
     )
     .action(async () => {
       const started = Date.now();
@@ -129,12 +159,15 @@ export function registerServiceCommands(program: Command): void {
       const metrics = makeMetrics(env);
       const processor = makeProcessor(env, metrics);
       const scheduler = makeScheduler(env, metrics);
+      const triggerer = makeTriggerer(env, metrics);
       const health = await serveHealth(env, metrics, [
         schedulerLoop(env, scheduler),
         processorLoop(env, processor),
+        triggererLoop(env, triggerer),
       ]);
       let api: RunningApi | null = null;
       try {
+        ensureStandaloneFernetKey(env);
         api = await startApi(env, standaloneSecret(env));
         await ensureStandaloneAdmin(env);
         await processor.processOnce();
@@ -148,7 +181,7 @@ export function registerServiceCommands(program: Command): void {
           },
           'Gale standalone is ready: add DAG files to the DAGs folder; "gale dags list" shows them',
         );
-        await Promise.all([processor.run(signal), scheduler.run(signal)]);
+        await Promise.all([processor.run(signal), scheduler.run(signal), triggerer.run(signal)]);
       } finally {
         await api?.close();
         await health?.close();
@@ -158,7 +191,9 @@ export function registerServiceCommands(program: Command): void {
 
   program
     .command('scheduler')
-    .description('Run the scheduler (with the configured executor) until SIGTERM')
+    .description(
+      'Run the scheduler, with every executor of core.executor (the first is the default), until SIGTERM',
+    )
     .action(async () => {
       const env = await openEnv({ name: 'scheduler' });
       const metrics = makeMetrics(env);

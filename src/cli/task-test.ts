@@ -75,6 +75,7 @@ export async function executeTaskForTest(input: {
     xcomPush: async (key: string, value: unknown) => {
       input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
     },
+    resumeMethods: Object.keys(node.resume),
   });
   if (input.renderOnly) return renderFields(node, ctx);
   return executeTask(node, ctx, args, input.log, input.killGraceMs);

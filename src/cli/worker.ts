@@ -1,11 +1,16 @@
-/** `gale worker` (runs tries from Redis queues) and `gale workers list`. */
+/**
+ * `gale worker` (runs tries from Redis queues, and serves their logs to API servers) and
+ * `gale workers list`.
+ */
 import type { Command } from 'commander';
 import type { GaleConfig } from '../config/index.js';
 import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopWorker } from '../db/index.js';
 import { ExecutionTokens, QueueWorker, redactRedisUrl } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
-import { handleExecutorEvents } from '../scheduler/index.js';
-import { openEnv, stopSignal, withEnv } from './environment.js';
+import { handleExecutorEvents, taskLogPath } from '../scheduler/index.js';
+import { startWorkerLogServer, type WorkerLogServer } from '../task-logs/index.js';
+import { checkSecret } from './api.js';
+import { type CliEnv, openEnv, stopSignal, withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
 import { localExecutorOptions, makeMetrics, serveHealth } from './services.js';
 
@@ -67,6 +72,32 @@ function parseConcurrency(text: string): number {
   return n;
 }
 
+/**
+ * Starts the server that gives API servers the logs of this worker's tries. Fails at once (closing
+ * the database) without api.secret_key, which its tokens need, or when its port is taken.
+ */
+async function serveLogs(env: CliEnv): Promise<WorkerLogServer> {
+  const c = env.loaded.config;
+  try {
+    const secretKey = checkSecret(
+      c.api.secret_key,
+      'gale worker needs api.secret_key: API servers sign with it the tokens that read task logs from its log server',
+    );
+    const server = await startWorkerLogServer({
+      host: c.logging.worker_log_server_host,
+      port: c.logging.worker_log_server_port,
+      baseFolder: c.logging.base_log_folder,
+      secretKey,
+      log: env.log.child({ component: 'worker-log-server' }),
+    });
+    env.log.info({ url: server.url }, `task logs served on ${server.url}`);
+    return server;
+  } catch (error) {
+    await env.gdb.close();
+    throw error;
+  }
+}
+
 export function registerWorkerCommands(program: Command): void {
   program
     .command('worker')
@@ -89,6 +120,7 @@ export function registerWorkerCommands(program: Command): void {
         throw error;
       }
       const log = env.log.child({ component: 'worker' });
+      const logServer = await serveLogs(env);
       const { db } = env.gdb;
       const cache = new SerializedDagCache();
       const worker = new QueueWorker({
@@ -97,6 +129,7 @@ export function registerWorkerCommands(program: Command): void {
         queues,
         concurrency,
         local: { ...localExecutorOptions(env), taskApi },
+        logPathOf: (w) => taskLogPath(c.logging.base_log_folder, w),
         onExited: async (event) => {
           await handleExecutorEvents(db, cache, [event], log, new Date());
         },
@@ -104,15 +137,26 @@ export function registerWorkerCommands(program: Command): void {
       });
       const beatSeconds = c.scheduler.scheduler_heartbeat_sec;
       let lastBeatAt: number | null = null;
-      const health = await serveHealth(env, makeMetrics(env), [
-        { name: 'worker', intervalMs: beatSeconds * 1000, lastBeatAt: () => lastBeatAt },
-      ]);
+      let health: Awaited<ReturnType<typeof serveHealth>>;
+      try {
+        health = await serveHealth(env, makeMetrics(env), [
+          { name: 'worker', intervalMs: beatSeconds * 1000, lastBeatAt: () => lastBeatAt },
+        ]);
+      } catch (error) {
+        await logServer.close();
+        throw error;
+      }
       const signal = stopSignal(env);
-      const id = await registerWorker(db, { queues, concurrency, now: new Date() });
+      const id = await registerWorker(db, {
+        queues,
+        concurrency,
+        logServerUrl: logServer.url,
+        now: new Date(),
+      });
       lastBeatAt = Date.now();
       worker.start();
       log.info(
-        { queues, concurrency, redis: redactRedisUrl(c.queue.redis_url) },
+        { queues, concurrency, redis: redactRedisUrl(c.queue.redis_url), logs: logServer.url },
         'worker started: taking tries from the queues',
       );
       const beat = setInterval(() => {
@@ -128,9 +172,12 @@ export function registerWorkerCommands(program: Command): void {
       log.info({ running: worker.running }, 'worker stopping: waiting for running tries');
       await worker.shutdown(c.queue.worker_shutdown_grace * 1000);
       await stopWorker(db, id, new Date());
+      await logServer.close();
       await health?.close();
       await env.gdb.close();
       log.info('worker stopped');
+      // BullMQ keeps reconnecting a Redis that is gone, which would hold the process open forever.
+      setTimeout(() => process.exit(0), 200).unref();
     });
 
   const workers = program.command('workers').description('Workers of the queue executor');
@@ -145,7 +192,17 @@ export function registerWorkerCommands(program: Command): void {
         const rows = await listWorkers(env.gdb.db, { since: new Date(Date.now() - beat * 3_000) });
         printRows(
           rows.map((w) => ({ ...w, queues: (JSON.parse(w.queues) as string[]).join(',') })),
-          ['id', 'hostname', 'pid', 'queues', 'concurrency', 'running', 'start_date', 'latest_heartbeat'],
+          [
+            'id',
+            'hostname',
+            'pid',
+            'queues',
+            'concurrency',
+            'running',
+            'start_date',
+            'latest_heartbeat',
+            'log_server_url',
+          ],
           format,
         );
       });

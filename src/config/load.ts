@@ -117,9 +117,11 @@ export function listSettings(
   for (const [section, defs] of Object.entries(SETTINGS)) {
     for (const [key, d] of Object.entries(defs)) {
       const name = `${section}.${key}`;
+      const value = (loaded.config as unknown as Record<string, Record<string, unknown>>)[section]?.[key];
       rows.push({
         name,
-        value: (loaded.config as unknown as Record<string, Record<string, unknown>>)[section]?.[key],
+        // a list (core.executor) shows as it is written in GALE__SECTION__KEY: comma-separated
+        value: Array.isArray(value) ? value.join(',') : value,
         source: loaded.sources.get(name) ?? 'default',
         description: d.description,
       });

@@ -3,6 +3,7 @@
  * declared; loading, validation, `gale config list` and the README table all come from here.
  */
 import { z } from 'zod';
+import { executorListSchema } from './executor-list.js';
 
 const bool = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -41,14 +42,14 @@ export const SETTINGS = {
     ),
     load_examples: def(bool, true, "Load Gale's example DAGs too."),
     executor: def(
-      z.enum(['local', 'queue']),
+      executorListSchema,
       'local',
-      'Executor that runs task tries: local (task processes on this machine), queue (sent through Redis to `gale worker` processes).',
+      'Executors the scheduler runs, comma-separated (local,queue); the first is the default, a task picks another with its executor option. local: task processes on this machine; queue: sent through Redis to `gale worker` processes.',
     ),
     parallelism: def(
       num(z.number().int().min(1)),
       32,
-      'Task tries running at once across the installation (per scheduler).',
+      'Task tries running at once across the installation (per scheduler, all its executors together).',
     ),
     max_active_tasks_per_dag: def(num(z.number().int().min(1)), 16, 'Default maxActiveTasks of a DAG.'),
     max_active_runs_per_dag: def(num(z.number().int().min(1)), 16, 'Default maxActiveRuns of a DAG.'),
@@ -58,6 +59,11 @@ export const SETTINGS = {
       'Whether a DAG seen for the first time starts paused (a DAG can say with `paused`).',
     ),
     default_timezone: def(str, 'UTC', 'Time zone for cron schedules of DAGs that do not name one.'),
+    fernet_key: def(
+      z.string(),
+      '',
+      'Key(s) that encrypt variables and connection passwords in the database: 32 random bytes in base64 ("gale fernet-key" prints one), the same on every process; comma-separated to rotate (the first encrypts). Empty: the key standalone keeps in $GALE_HOME/fernet_key, else storing a secret fails.',
+    ),
     max_output_size: def(
       num(z.number().int().min(1)),
       1_048_576,
@@ -261,12 +267,39 @@ export const SETTINGS = {
       'DAG files parsed at once, each in its own process.',
     ),
   },
+  triggerer: {
+    capacity: def(
+      num(z.number().int().min(1)),
+      1000,
+      'Triggers one triggerer runs at once (its --capacity overrides it); more wait for another triggerer or a free place.',
+    ),
+    poll_interval: def(
+      num(z.number().min(0.05)),
+      1,
+      'Seconds between passes of the triggerer loop: claiming new triggers, stopping those no longer needed, failing deferrals past their timeout (a trigger that fires is recorded at once).',
+    ),
+    job_heartbeat_sec: def(
+      num(z.number().min(0.1)),
+      5,
+      "Seconds between a triggerer's heartbeats; one silent for 2.1 times as long is taken for dead and its triggers go to another triggerer.",
+    ),
+  },
   logging: {
     base_log_folder: def(str, (home: string) => `${home}/logs`, 'Folder of task logs.'),
     level: def(
       z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
       'info',
       'Level of service logs.',
+    ),
+    worker_log_server_host: def(
+      str,
+      '0.0.0.0',
+      'Address the log server of each `gale worker` listens on; API servers read the logs of its running and past tries from it (its tokens need api.secret_key).',
+    ),
+    worker_log_server_port: def(
+      num(z.number().int().min(0).max(65_535)),
+      8793,
+      "Port of each `gale worker`'s log server, as Airflow's (0 picks a free one; the worker registers the address it got). Open it from the API servers to the workers.",
     ),
   },
   metrics: {

@@ -1,9 +1,11 @@
 /** The metadata database: connection, migrations, and one repository module per table group. */
 export * from './audit-repository.js';
 export * from './connection.js';
+export * from './connection-repository.js';
 export * from './dag-repository.js';
 export * from './dag-run-repository.js';
 export * from './dialect.js';
+export * from './encryption.js';
 export * from './import-error-repository.js';
 export * from './job-repository.js';
 export * from './migrate.js';
@@ -12,7 +14,9 @@ export * from './rendered-fields-repository.js';
 export type * from './schema.js';
 export * from './task-instance-repository.js';
 export * from './time.js';
+export * from './trigger-repository.js';
 export * from './try-result-repository.js';
 export * from './user-repository.js';
+export * from './variable-repository.js';
 export * from './worker-repository.js';
 export * from './xcom-repository.js';

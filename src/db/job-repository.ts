@@ -1,10 +1,10 @@
-/** Jobs: the running services (scheduler, DAG processor) and their heartbeats. */
+/** Jobs: the running services (scheduler, DAG processor, triggerer) and their heartbeats. */
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database, JobRow } from './schema.js';
 import { iso } from './time.js';
 
-export type JobType = 'scheduler' | 'dag_processor';
+export type JobType = 'scheduler' | 'dag_processor' | 'triggerer';
 
 export async function startJob(db: Kysely<Database>, jobType: JobType, now: Date): Promise<number> {
   const row = await db
@@ -41,4 +41,16 @@ export async function endJob(db: Kysely<Database>, id: number, now: Date): Promi
 
 export async function listRunningJobs(db: Kysely<Database>): Promise<JobRow[]> {
   return db.selectFrom('job').selectAll().where('state', '=', 'running').orderBy('id').execute();
+}
+
+/** Ids of the running jobs of a type that heartbeated since `since` (the live triggerers). */
+export async function liveJobIds(db: Kysely<Database>, jobType: JobType, since: Date): Promise<number[]> {
+  const rows = await db
+    .selectFrom('job')
+    .select('id')
+    .where('job_type', '=', jobType)
+    .where('state', '=', 'running')
+    .where('latest_heartbeat', '>=', iso(since))
+    .execute();
+  return rows.map((r) => r.id);
 }

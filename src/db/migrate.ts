@@ -8,6 +8,9 @@ import * as m0003 from './migrations/0003-workers.js';
 import * as m0004 from './migrations/0004-users.js';
 import * as m0005 from './migrations/0005-history-state-index.js';
 import * as m0006 from './migrations/0006-audit-event-length.js';
+import * as m0007 from './migrations/0007-triggers.js';
+import * as m0009 from './migrations/0009-worker-log-server.js';
+import * as m0010 from './migrations/0010-variables-connections.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +20,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-users': m0004,
   '0005-history-state-index': m0005,
   '0006-audit-event-length': m0006,
+  '0007-triggers': m0007,
+  '0009-worker-log-server': m0009,
+  '0010-variables-connections': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -88,6 +94,7 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0007.down(db as Kysely<unknown>);
   await m0006.down(db as Kysely<unknown>);
   await m0005.down(db as Kysely<unknown>);
   await m0004.down(db as Kysely<unknown>);

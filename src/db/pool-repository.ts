@@ -9,13 +9,31 @@ export async function listPools(db: Kysely<Database>): Promise<(PoolRow & { occu
   return pools.map((p) => ({ ...p, occupied: used.get(p.pool) ?? 0 }));
 }
 
-/** Slots taken per pool by queued and running tries. */
+/** Slots taken per pool by queued and running tries, and by deferred ones where the pool counts them. */
 export async function occupiedSlots(db: Kysely<Database>): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('task_instance')
     .select(['pool', (eb) => eb.fn.sum<number>('pool_slots').as('slots')])
     .where('state', 'in', ['queued', 'running'])
     .groupBy('pool')
+    .execute();
+  const used = new Map(rows.map((r) => [r.pool, Number(r.slots)]));
+  for (const [pool, slots] of await deferredPoolSlots(db)) used.set(pool, (used.get(pool) ?? 0) + slots);
+  return used;
+}
+
+/**
+ * Slots held by deferred tries in the pools that count them (include_deferred), as Airflow's
+ * Pool.occupied_slots: by default a deferred try holds no slot of its pool.
+ */
+export async function deferredPoolSlots(db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('task_instance as ti')
+    .innerJoin('slot_pool as p', 'p.pool', 'ti.pool')
+    .select(['ti.pool', (eb) => eb.fn.sum<number>('ti.pool_slots').as('slots')])
+    .where('ti.state', '=', 'deferred')
+    .where('p.include_deferred', '=', 1)
+    .groupBy('ti.pool')
     .execute();
   return new Map(rows.map((r) => [r.pool, Number(r.slots)]));
 }

@@ -86,6 +86,14 @@ export interface TaskInstanceTable {
   /** the token of the current queueing; only a process holding it may claim the try */
   external_executor_id: string | null;
   updated_at: string;
+  /** the trigger a deferred try waits for */
+  trigger_id: number | null;
+  /** when a deferral that has not fired fails (ISO time), or null for never */
+  trigger_timeout: string | null;
+  /** what a resumed try runs: "execute" (the task function again) or a resume function's name */
+  next_method: string | null;
+  /** JSON object: the kwargs of defer(), with the trigger's `event` once it fired */
+  next_kwargs: string | null;
 }
 
 export interface TaskInstanceHistoryTable {
@@ -181,6 +189,20 @@ export interface WorkerTable {
   start_date: string;
   latest_heartbeat: string;
   end_date: string | null;
+  /** where its log server answers (http://host:port); null for workers without one */
+  log_server_url: string | null;
+}
+
+/** What a deferred try waits for (Airflow's trigger table); run by the triggerer that claimed it. */
+export interface TriggerTable {
+  id: Generated<number>;
+  /** which built-in trigger: gale.triggers.DateTimeTrigger, ... */
+  classpath: string;
+  /** JSON object: the trigger's arguments */
+  kwargs: string;
+  created_date: string;
+  /** the job id of the triggerer running it; null until one claims it */
+  triggerer_id: number | null;
 }
 
 export interface UserTable {
@@ -195,6 +217,28 @@ export interface UserTable {
   failed_logins: number;
   created_at: string;
   last_login: string | null;
+}
+
+/** A variable; `val` is encrypted (db/encryption.ts). */
+export interface VariableTable {
+  key: string;
+  val: string;
+  description: string | null;
+  updated_at: string;
+}
+
+/** A connection; `password` and `extra` are encrypted (db/encryption.ts). */
+export interface ConnectionTable {
+  conn_id: string;
+  conn_type: string;
+  description: string | null;
+  host: string | null;
+  schema: string | null;
+  login: string | null;
+  password: string | null;
+  port: number | null;
+  extra: string | null;
+  updated_at: string;
 }
 
 export interface Database {
@@ -212,6 +256,9 @@ export interface Database {
   rendered_task_instance_fields: RenderedFieldsTable;
   worker: WorkerTable;
   gale_user: UserTable;
+  trigger: TriggerTable;
+  variable: VariableTable;
+  connection: ConnectionTable;
 }
 
 export type DagRow = Selectable<DagTable>;
@@ -222,3 +269,4 @@ export type ImportErrorRow = Selectable<ImportErrorTable>;
 export type JobRow = Selectable<JobTable>;
 export type WorkerRow = Selectable<WorkerTable>;
 export type UserRow = Selectable<UserTable>;
+export type TriggerRow = Selectable<TriggerTable>;

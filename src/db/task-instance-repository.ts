@@ -4,11 +4,26 @@
  * nothing. A try is claimed only with the token it was queued with, and recorded once in history.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { GaleError, retryDelayMs, type SerializedTask, type TaskInstanceState } from '../models/index.js';
+import {
+  GaleError,
+  parseNextKwargs,
+  type ResumeState,
+  retryDelayMs,
+  type SerializedTask,
+  type TaskInstanceState,
+} from '../models/index.js';
 import type { Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** The columns of a deferral, reset when its try ends or is cleared (Airflow's clear_next_method_args). */
+const DEFERRAL_CLEARED = {
+  trigger_id: null,
+  trigger_timeout: null,
+  next_method: null,
+  next_kwargs: null,
+} as const;
 
 export interface TryKey {
   tiId: string;
@@ -57,23 +72,41 @@ export async function listTaskInstances(db: Db, dagId: string, runId: string): P
     .execute();
 }
 
+/** A try its process claimed. */
+export interface ClaimedTry {
+  maxTries: number;
+  /** when the try started (ISO); a resumed try keeps the start of its first run */
+  startDate: string;
+  /** what a try resuming from a deferral resumes with; null for a try's first run */
+  resume: ResumeState | null;
+}
+
 /**
  * The task process takes its try: queued with this token -> running, and the outputs of an
  * earlier try are cleared, in one transaction. Returns null when the try was taken by another
- * process, re-queued, or changed by someone else: the caller must not run it.
+ * process, re-queued, or changed by someone else: the caller must not run it. A try resuming from
+ * a deferral (next_method set) keeps its start date and outputs, as Airflow's, and gets back
+ * what it resumes with.
  */
 export async function claimTry(
   db: Kysely<Database>,
   input: TryKey & { token: string; hostname: string; pid: number; now: Date },
-): Promise<{ maxTries: number } | null> {
+): Promise<ClaimedTry | null> {
   return db.transaction().execute(async (tx) => {
+    const before = await tx
+      .selectFrom('task_instance')
+      .select(['start_date', 'next_method'])
+      .where('id', '=', input.tiId)
+      .executeTakeFirst();
+    const resuming = before?.next_method != null;
+    const startDate = resuming && before.start_date ? before.start_date : iso(input.now);
     const claimed = await tx
       .updateTable('task_instance')
       .set({
         state: 'running',
         hostname: input.hostname,
         pid: input.pid,
-        start_date: iso(input.now),
+        start_date: startDate,
         end_date: null,
         duration: null,
         last_heartbeat_at: iso(input.now),
@@ -83,9 +116,15 @@ export async function claimTry(
       .where('try_number', '=', input.tryNumber)
       .where('state', '=', 'queued')
       .where('external_executor_id', '=', input.token)
-      .returning(['dag_id', 'run_id', 'task_id', 'map_index', 'max_tries'])
+      .returning(['dag_id', 'run_id', 'task_id', 'map_index', 'max_tries', 'next_method', 'next_kwargs'])
       .executeTakeFirst();
     if (!claimed) return null;
+    if (claimed.next_method !== null) {
+      const kwargs = parseNextKwargs(claimed.next_kwargs);
+      const { event, ...rest } = kwargs;
+      const resume = { method: claimed.next_method, kwargs: rest, event };
+      return { maxTries: claimed.max_tries, startDate, resume };
+    }
     await tx
       .deleteFrom('xcom')
       .where('dag_id', '=', claimed.dag_id)
@@ -93,7 +132,7 @@ export async function claimTry(
       .where('task_id', '=', claimed.task_id)
       .where('map_index', '=', claimed.map_index)
       .execute();
-    return { maxTries: claimed.max_tries };
+    return { maxTries: claimed.max_tries, startDate, resume: null };
   });
 }
 
@@ -143,6 +182,8 @@ export async function finishTry(
       duration,
       next_retry_at: outcome.state === 'up_for_retry' ? iso(outcome.nextRetryAt) : null,
       updated_at: iso(input.now),
+      // the try is over: a deferral it made is done with (its trigger is cleaned up)
+      ...DEFERRAL_CLEARED,
     })
     .where('id', '=', input.tiId)
     .where('try_number', '=', input.tryNumber)
@@ -282,6 +323,7 @@ export async function clearTaskInstances(
           next_retry_at: null,
           external_executor_id: null,
           updated_at: iso(input.now),
+          ...DEFERRAL_CLEARED,
         })
         .where('id', '=', ti.id)
         .execute();

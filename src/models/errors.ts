@@ -34,7 +34,18 @@
  * | GALE_ERR_NOT_FOUND | an API route or resource that does not exist (HTTP 404) |
  * | GALE_ERR_INVALID_REQUEST | an API request whose parameters or body break its schema (HTTP 400) |
  * | GALE_ERR_SECRET_KEY_MISSING | the API server needs api.secret_key to sign tokens |
+ * | GALE_ERR_LOG_UNAVAILABLE | a try's log is on a worker whose log server could not be read (unreachable, or it refused the token) (HTTP 502) |
+ * | GALE_ERR_EXECUTOR_NOT_CONFIGURED | a task names an executor that the scheduler does not run (core.executor) |
+ * | GALE_ERR_DB_UNREACHABLE | the metadata database cannot be reached or refuses the credentials |
+ * | GALE_ERR_FERNET_KEY | a secret cannot be encrypted or decrypted: core.fernet_key is missing, malformed or wrong |
+ * | GALE_ERR_VARIABLE_NOT_FOUND | no variable has the given key |
+ * | GALE_ERR_CONNECTION_NOT_FOUND | no connection has the given id |
+ * | GALE_ERR_VARIABLE_EXISTS | a variable with that key already exists |
+ * | GALE_ERR_CONNECTION_EXISTS | a connection with that id already exists |
  * | GALE_ERR_EXECUTION_API | a task process's call to the task execution API failed (unreachable, refused) |
+ * | GALE_ERR_DEFERRAL_TIMEOUT | a deferred try's trigger did not fire within its timeout (Airflow's TaskDeferralTimeout) |
+ * | GALE_ERR_TRIGGER_INVALID | a trigger names no built-in trigger, or its arguments are wrong |
+ * | GALE_ERR_TRIGGER_FAILED | a trigger failed while it waited (its deferred try fails) |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -66,7 +77,18 @@ export const ErrorCodes = {
   GALE_ERR_NOT_FOUND: 'GALE_ERR_NOT_FOUND',
   GALE_ERR_INVALID_REQUEST: 'GALE_ERR_INVALID_REQUEST',
   GALE_ERR_SECRET_KEY_MISSING: 'GALE_ERR_SECRET_KEY_MISSING',
+  GALE_ERR_LOG_UNAVAILABLE: 'GALE_ERR_LOG_UNAVAILABLE',
+  GALE_ERR_EXECUTOR_NOT_CONFIGURED: 'GALE_ERR_EXECUTOR_NOT_CONFIGURED',
+  GALE_ERR_DB_UNREACHABLE: 'GALE_ERR_DB_UNREACHABLE',
+  GALE_ERR_FERNET_KEY: 'GALE_ERR_FERNET_KEY',
+  GALE_ERR_VARIABLE_NOT_FOUND: 'GALE_ERR_VARIABLE_NOT_FOUND',
+  GALE_ERR_CONNECTION_NOT_FOUND: 'GALE_ERR_CONNECTION_NOT_FOUND',
+  GALE_ERR_VARIABLE_EXISTS: 'GALE_ERR_VARIABLE_EXISTS',
+  GALE_ERR_CONNECTION_EXISTS: 'GALE_ERR_CONNECTION_EXISTS',
   GALE_ERR_EXECUTION_API: 'GALE_ERR_EXECUTION_API',
+  GALE_ERR_DEFERRAL_TIMEOUT: 'GALE_ERR_DEFERRAL_TIMEOUT',
+  GALE_ERR_TRIGGER_INVALID: 'GALE_ERR_TRIGGER_INVALID',
+  GALE_ERR_TRIGGER_FAILED: 'GALE_ERR_TRIGGER_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -24,6 +24,11 @@ export const TaskInstanceState = {
   skipped: 'skipped',
   /** the task no longer exists in the DAG */
   removed: 'removed',
+  /**
+   * the try handed a trigger to the triggerer and gave up its worker slot; when the trigger fires,
+   * the task instance goes back to scheduled and the same try resumes (as Airflow's deferred)
+   */
+  deferred: 'deferred',
 } as const;
 export type TaskInstanceState = (typeof TaskInstanceState)[keyof typeof TaskInstanceState];
 
@@ -45,7 +50,10 @@ const TI_TRANSITIONS: Readonly<Record<TaskInstanceState, readonly TaskInstanceSt
   none: ['scheduled', 'upstream_failed', 'skipped', 'removed', 'success', 'failed'],
   scheduled: ['queued', 'none', 'upstream_failed', 'skipped', 'removed', 'success', 'failed'],
   queued: ['running', 'scheduled', 'failed', 'up_for_retry', 'success', 'none'],
-  running: ['success', 'failed', 'up_for_retry', 'skipped', 'none', 'upstream_failed'],
+  running: ['success', 'failed', 'up_for_retry', 'skipped', 'none', 'upstream_failed', 'deferred'],
+  // fired: scheduled to resume; timed out or its trigger failed: failed or retried; or cleared,
+  // marked, skipped by a DAG run timeout
+  deferred: ['scheduled', 'failed', 'up_for_retry', 'success', 'skipped', 'none'],
   up_for_retry: ['scheduled', 'failed', 'success', 'none', 'upstream_failed', 'skipped'],
   success: ['none', 'failed'],
   failed: ['none', 'success'],

@@ -3,7 +3,8 @@
  * Airflow's metrics where one exists (`scheduler.scheduler_loop_duration` becomes
  * `gale_scheduler_loop_duration_seconds`). Each process makes one registry with
  * `createGaleMetrics` and passes it to the services it runs; the README's "Metrics" section lists
- * every metric. Labels stay bounded: `dag_id`, `pool`, `state`, `queue`, never a run or task id.
+ * every metric. Labels stay bounded: `dag_id`, `pool`, `state`, `queue`, `executor`, never a run or
+ * task id.
  * Scrape-time collectors only read the database; they never change anything.
  */
 import type { Kysely } from 'kysely';
@@ -39,11 +40,20 @@ export interface GaleMetrics {
   readonly dagProcessingLastDuration: Histogram;
   /** Airflow's dagrun.duration.<state>, tagged dag_id */
   readonly dagrunDuration: Histogram<'dag_id' | 'state'>;
-  readonly executorOpenSlots: Gauge;
-  readonly executorQueuedTasks: Gauge;
-  readonly executorRunningTasks: Gauge;
+  /** per executor of the scheduler (label `executor`: local, queue) */
+  readonly executorOpenSlots: Gauge<'executor'>;
+  readonly executorQueuedTasks: Gauge<'executor'>;
+  readonly executorRunningTasks: Gauge<'executor'>;
   /** Tries waiting in each queue of the queue executor; set by it, no series otherwise. */
   readonly queueDepth: Gauge<'queue'>;
+  /** Airflow's triggers.running: triggers this process's triggerer runs now */
+  readonly triggersRunning: Gauge;
+  /** Airflow's triggers.succeeded: triggers that fired */
+  readonly triggersSucceeded: Counter;
+  /** Airflow's triggers.failed: triggers that failed (their deferred tries fail) */
+  readonly triggersFailed: Counter;
+  /** Airflow's triggerer.capacity_left: triggers this process's triggerer can still take */
+  readonly triggererCapacityLeft: Gauge;
 }
 
 const PREFIX = 'gale_';
@@ -149,12 +159,6 @@ export function createGaleMetrics(options: GaleMetricsOptions): GaleMetrics {
     }),
   });
 
-  new Gauge({
-    name: `${PREFIX}triggers_running`,
-    help: 'Triggers running in triggerers (Airflow triggers.running); always 0 until Gale has a triggerer.',
-    registers,
-  });
-
   return {
     registry,
     schedulerHeartbeat: new Counter({
@@ -193,23 +197,46 @@ export function createGaleMetrics(options: GaleMetricsOptions): GaleMetrics {
     }),
     executorOpenSlots: new Gauge({
       name: `${PREFIX}executor_open_slots`,
-      help: "Tries this scheduler's executor can take now (Airflow executor.open_slots).",
+      help: "Tries each of this scheduler's executors can take now (Airflow executor.open_slots).",
+      labelNames: ['executor'] as const,
       registers,
     }),
     executorQueuedTasks: new Gauge({
       name: `${PREFIX}executor_queued_tasks`,
-      help: "Tries handed to this scheduler's executor that no process runs yet (Airflow executor.queued_tasks).",
+      help: "Tries handed to each of this scheduler's executors that no process runs yet (Airflow executor.queued_tasks).",
+      labelNames: ['executor'] as const,
       registers,
     }),
     executorRunningTasks: new Gauge({
       name: `${PREFIX}executor_running_tasks`,
-      help: "Tries this scheduler's executor runs now (Airflow executor.running_tasks).",
+      help: "Tries each of this scheduler's executors runs now (Airflow executor.running_tasks).",
+      labelNames: ['executor'] as const,
       registers,
     }),
     queueDepth: new Gauge({
       name: `${PREFIX}queue_depth`,
       help: 'Tries waiting in each queue of the queue executor.',
       labelNames: ['queue'] as const,
+      registers,
+    }),
+    triggersRunning: new Gauge({
+      name: `${PREFIX}triggers_running`,
+      help: "Triggers this process's triggerer runs now (Airflow triggers.running).",
+      registers,
+    }),
+    triggersSucceeded: new Counter({
+      name: `${PREFIX}triggers_succeeded_total`,
+      help: "Triggers that fired in this process's triggerer (Airflow triggers.succeeded).",
+      registers,
+    }),
+    triggersFailed: new Counter({
+      name: `${PREFIX}triggers_failed_total`,
+      help: "Triggers that failed in this process's triggerer; their deferred tries fail (Airflow triggers.failed).",
+      registers,
+    }),
+    triggererCapacityLeft: new Gauge({
+      name: `${PREFIX}triggerer_capacity_left`,
+      help: "Triggers this process's triggerer can still take (Airflow triggerer.capacity_left).",
       registers,
     }),
   };

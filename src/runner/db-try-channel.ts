@@ -4,8 +4,10 @@
  * scheduler's own machine; workers and pods use the HTTP channel instead.
  */
 import {
+  type ClaimedTry,
   claimTry,
   type DagRunRow,
+  deferTry,
   failTry,
   type GaleDb,
   getXcom,
@@ -17,6 +19,7 @@ import {
   setXcom,
   type TryOutcome,
 } from '../db/index.js';
+import type { Deferral } from '../models/index.js';
 import { isLatestRun } from './latest-only.js';
 import type {
   ClaimRequest,
@@ -38,7 +41,7 @@ export class DbTryChannel implements TryChannel {
     this.#ownsDb = ownsDb;
   }
 
-  claim(t: TryRef, request: ClaimRequest): Promise<{ maxTries: number } | null> {
+  claim(t: TryRef, request: ClaimRequest): Promise<ClaimedTry | null> {
     return claimTry(this.#gdb.db, {
       tiId: t.tiId,
       tryNumber: t.tryNumber,
@@ -90,6 +93,10 @@ export class DbTryChannel implements TryChannel {
       retry: report.retry,
       now: new Date(),
     });
+  }
+
+  defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean> {
+    return deferTry(this.#gdb.db, { tiId: t.tiId, tryNumber: t.tryNumber, deferral, now: new Date() });
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,8 @@
  * are retried while the API server cannot be reached at all (a restart, a rolling update), for up
  * to `retryForMs`; any answer, even an error, is final.
  */
-import type { DagRunRow, TryOutcome } from '../db/index.js';
-import { GaleError } from '../models/index.js';
+import type { ClaimedTry, DagRunRow, TryOutcome } from '../db/index.js';
+import { type Deferral, GaleError, type ResumeState } from '../models/index.js';
 import type {
   ClaimRequest,
   FailureReport,
@@ -97,13 +97,24 @@ export class HttpTryChannel implements TryChannel {
     }
   }
 
-  async claim(t: TryRef, request: ClaimRequest): Promise<{ maxTries: number } | null> {
-    const { json } = await this.#call<{ claimed: boolean; max_tries: number | null }>(
-      'POST',
-      `/task-instances/${t.tiId}/claim`,
-      { try_number: t.tryNumber, token: request.token, hostname: request.hostname, pid: request.pid },
-    );
-    return json.claimed && json.max_tries !== null ? { maxTries: json.max_tries } : null;
+  async claim(t: TryRef, request: ClaimRequest): Promise<ClaimedTry | null> {
+    const { json } = await this.#call<{
+      claimed: boolean;
+      max_tries: number | null;
+      start_date: string | null;
+      resume: ResumeState | null;
+    }>('POST', `/task-instances/${t.tiId}/claim`, {
+      try_number: t.tryNumber,
+      token: request.token,
+      hostname: request.hostname,
+      pid: request.pid,
+    });
+    if (!json.claimed || json.max_tries === null) return null;
+    return {
+      maxTries: json.max_tries,
+      startDate: json.start_date ?? new Date().toISOString(),
+      resume: json.resume ?? null,
+    };
   }
 
   async dagRun(t: TryRef): Promise<DagRunRow> {
@@ -169,6 +180,18 @@ export class HttpTryChannel implements TryChannel {
       };
     if (json.state === 'failed') return { state: 'failed', error: report.error };
     return null;
+  }
+
+  async defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean> {
+    const { json } = await this.#call<{ deferred: boolean }>('POST', `/task-instances/${t.tiId}/defer`, {
+      try_number: t.tryNumber,
+      trigger: deferral.trigger,
+      method: deferral.method,
+      kwargs: deferral.kwargs,
+      timeout_ms: deferral.timeoutMs,
+      execution_timeout_ms: deferral.executionTimeoutMs,
+    });
+    return json.deferred;
   }
 
   async close(): Promise<void> {

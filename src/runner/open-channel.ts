@@ -23,7 +23,7 @@ export interface TaskProcessChannel {
   channel: TryChannel;
   watchdog: WatchdogHandle;
   /** Hands the channel and the watchdog the try's token, when the process uses the API. */
-  useToken(tiId: string, tryNumber: number, token: string | undefined): void;
+  giveToken(tiId: string, tryNumber: number, token: string | undefined): void;
 }
 
 /** The channel and watchdog of a task process that leads its own process group. */
@@ -45,7 +45,7 @@ export function openTaskProcessChannel(env: NodeJS.ProcessEnv, config: GaleConfi
   return {
     channel,
     watchdog,
-    useToken(tiId, tryNumber, token) {
+    giveToken(tiId, tryNumber, token) {
       if (token === undefined || !(channel instanceof HttpTryChannel)) return;
       channel.setToken(token);
       watchdog.setToken(tiId, tryNumber, token);

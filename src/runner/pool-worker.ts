@@ -27,7 +27,7 @@ export type PoolReply =
   | { type: 'rejected'; tiId: string };
 
 const { config } = loadConfig(process.env);
-const { channel, watchdog, useToken } = openTaskProcessChannel(process.env, config);
+const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, config);
 const stop = new AbortController();
 const maxRss = config.local_executor.max_process_memory_mb * 1024 * 1024;
 let tries = 0;
@@ -78,7 +78,7 @@ process.on('message', (message) => {
   busy = true;
   void (async () => {
     const fd = openSync(w.logPath, 'a');
-    useToken(w.tiId, w.tryNumber, apiToken);
+    giveToken(w.tiId, w.tryNumber, apiToken);
     try {
       await runTry(w, {
         channel,

@@ -1,6 +1,7 @@
 /**
  * The life of one try inside the process that runs it: claim it with its token, load the DAG,
- * gather the upstream outputs, run the task, and record the result once. Used by the task
+ * gather the upstream outputs, run the task, and record the result once: its end, or its deferral
+ * (ctx.defer(); the same try resumes in a new process when its trigger fires). Used by the task
  * process (runner/main.ts) and in-process by `gale dags test` and `gale tasks test`.
  */
 import { hostname } from 'node:os';
@@ -9,6 +10,7 @@ import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
 import type { Dag, TaskCallbacks, TaskContext, TaskNode } from '../sdk/index.js';
+import { recordDeferral, runTaskCode } from './deferral.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
@@ -32,6 +34,8 @@ export interface RunTryOptions {
 export type TryResult =
   | { kind: 'not_claimed' }
   | { kind: 'success'; output: unknown }
+  /** the try handed a trigger to the triggerer; it resumes in a new process when it fires */
+  | { kind: 'deferred' }
   | { kind: 'failed'; error: string; recordedState: string | null };
 
 function downstreamOf(dag: Dag, taskId: string, transitive: boolean): string[] {
@@ -138,10 +142,11 @@ async function gatherArgs(channel: TryChannel, node: TaskNode, w: TaskWorkload):
 
 export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
   const { channel } = options;
-  const startedAt = new Date();
   const claimed = await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid });
   if (!claimed) return { kind: 'not_claimed' };
-  const { maxTries } = claimed;
+  const { maxTries, resume } = claimed;
+  // a resumed try's clock runs from the start of its first run (executionTimeout, as Airflow's)
+  const startedAt = new Date(claimed.startDate);
 
   const log = createTaskLogger(options.sink);
   const controller = new AbortController();
@@ -186,7 +191,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   watch(null);
   try {
     log.info(
-      `Starting try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})`,
+      `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? ` after its trigger fired, with "${resume.method}"` : ''}`,
     );
     const run = await channel.dagRun(w);
     const dag = await loadDag(w.fileloc, w.dagId);
@@ -203,7 +208,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       const ms = node.options.executionTimeoutMs;
       timeoutTimer = setTimeout(
         () => controller.abort(new GaleError('GALE_ERR_TASK_TIMEOUT', executionTimeoutMessage(ms))),
-        ms,
+        Math.max(0, ms - (Date.now() - startedAt.getTime())),
       );
     }
     const args = await gatherArgs(channel, node, w);
@@ -238,6 +243,8 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         if (json === undefined) return;
         await channel.setXcom(w, key, json);
       },
+      resume,
+      resumeMethods: Object.keys(node.resume),
     });
     await callback('onExecute');
     const restoreConsole = captureConsole(log);
@@ -249,10 +256,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       });
       aborted.catch(() => undefined);
       const keepRendered = (fields: Record<string, unknown>) => channel.saveRenderedFields(w, fields);
-      output = await Promise.race([
-        executeTask(node, ctx!, args, log, options.killGraceMs, keepRendered),
-        aborted,
-      ]);
+      const code = runTaskCode(node, ctx, resume, (c) =>
+        executeTask(node!, c, args, log, options.killGraceMs, keepRendered),
+      );
+      output = await Promise.race([code, aborted]);
     } finally {
       restoreConsole();
     }
@@ -268,7 +275,11 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     );
     await callback('onSuccess');
     return { kind: 'success', output };
-  } catch (error) {
+  } catch (thrown) {
+    const deferral = node ? await recordDeferral(channel, w, thrown, node, log) : null;
+    if (deferral?.kind === 'deferred') return { kind: 'deferred' };
+    if (deferral?.kind === 'ended') return { kind: 'failed', error: 'ended elsewhere', recordedState: null };
+    const error = deferral?.kind === 'error' ? deferral.error : thrown;
     const timeoutMs = node?.options.executionTimeoutMs ?? null;
     const overran = timeoutMs !== null && Date.now() - startedAt.getTime() >= timeoutMs;
     const message =

@@ -1,6 +1,13 @@
 /** Builds what a try sees: the TaskContext for functions, the template context for templates. */
 import type { DagRunRow } from '../db/index.js';
-import type { TaskContext, TaskLogger } from '../sdk/index.js';
+import { GaleError, RESUME_EXECUTE, type ResumeState } from '../models/index.js';
+import {
+  type DeferOptions,
+  type TaskContext,
+  TaskDeferred,
+  type TaskLogger,
+  type TriggerSpec,
+} from '../sdk/index.js';
 
 export interface ContextInput {
   run: DagRunRow;
@@ -13,6 +20,27 @@ export interface ContextInput {
   signal: AbortSignal;
   xcomPull: TaskContext['xcomPull'];
   xcomPush: TaskContext['xcomPush'];
+  /** a try resumed after a deferral: what it resumes with; null or absent otherwise */
+  resume?: ResumeState | null;
+  /** the names of the task's resume functions, which defer() may name */
+  resumeMethods?: readonly string[];
+}
+
+/** ctx.defer(): checks the method it names, then ends the run with TaskDeferred. */
+function deferFor(taskId: string, resumeMethods: readonly string[]) {
+  return <E>(trigger: TriggerSpec<E>, options: DeferOptions = {}): never => {
+    const method = options.method ?? RESUME_EXECUTE;
+    if (method !== RESUME_EXECUTE && !resumeMethods.includes(method)) {
+      throw new GaleError(
+        'GALE_ERR_DAG_INVALID',
+        `Task "${taskId}" deferred to resume with "${method}", which it does not have`,
+        {
+          hint: `Add resume: { ${method}: (ctx, event) => ... } to the task's options${resumeMethods.length > 0 ? ` (it has: ${resumeMethods.join(', ')})` : ''}, or leave method out to run the task function again.`,
+        },
+      );
+    }
+    throw new TaskDeferred(trigger, options);
+  };
 }
 
 export function buildTaskContext(input: ContextInput): TaskContext {
@@ -38,6 +66,9 @@ export function buildTaskContext(input: ContextInput): TaskContext {
     signal: input.signal,
     xcomPull: input.xcomPull,
     xcomPush: input.xcomPush,
+    defer: deferFor(input.taskId, input.resumeMethods ?? []),
+    triggerEvent: input.resume?.event,
+    nextKwargs: { ...(input.resume?.kwargs ?? {}) },
   };
 }
 

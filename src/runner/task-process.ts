@@ -15,8 +15,8 @@ async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
   const { config } = loadConfig(process.env);
   // Spawned detached by the local executor, this process leads its process group.
-  const { channel, watchdog, useToken } = openTaskProcessChannel(process.env, config);
-  useToken(workload.tiId, workload.tryNumber, process.env[EXECUTION_API_TOKEN_ENV]);
+  const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, config);
+  giveToken(workload.tiId, workload.tryNumber, process.env[EXECUTION_API_TOKEN_ENV]);
   const stop = new AbortController();
   process.on('SIGTERM', () => {
     stopped = true;

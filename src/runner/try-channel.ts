@@ -1,12 +1,13 @@
 /**
  * Everything a task process asks of the metadata database, as one interface: claim its try, read
- * its DAG run and upstream outputs, push outputs, heartbeat, record its end. Two implementations:
+ * its DAG run and upstream outputs, push outputs, heartbeat, record its end or its deferral. Two implementations:
  * the direct one (the local executor's task processes, which share the scheduler's machine and
  * settings) and the HTTP one (task processes on workers and in pods, which hold no database
  * credentials and speak to the API server's task execution API with a token scoped to their try).
  * A channel never decides an outcome: it carries what run-try decided.
  */
-import type { DagRunRow, DatabaseSettings, RetryPolicy, TryOutcome } from '../db/index.js';
+import type { ClaimedTry, DagRunRow, DatabaseSettings, RetryPolicy, TryOutcome } from '../db/index.js';
+import type { Deferral } from '../models/index.js';
 
 /** The try a call is about: the fields of its workload that name it. */
 export interface TryRef {
@@ -44,8 +45,11 @@ export interface XcomRef {
 }
 
 export interface TryChannel {
-  /** Takes the try (queued with this token -> running); null when it is not this process's to run. */
-  claim(t: TryRef, request: ClaimRequest): Promise<{ maxTries: number } | null>;
+  /**
+   * Takes the try (queued with this token -> running); null when it is not this process's to run.
+   * A try resuming from a deferral gets back what it resumes with.
+   */
+  claim(t: TryRef, request: ClaimRequest): Promise<ClaimedTry | null>;
   /** The DAG run of the claimed try. */
   dagRun(t: TryRef): Promise<DagRunRow>;
   /** Whether the run is its DAG's latest scheduled one (Airflow's latest-only rule). */
@@ -61,6 +65,11 @@ export interface TryChannel {
   succeed(t: TryRef, report: SuccessReport): Promise<boolean>;
   /** Records a failure (retry or failed); null when the try had already ended. */
   fail(t: Pick<TryRef, 'tiId' | 'tryNumber'>, report: FailureReport): Promise<TryOutcome | null>;
+  /**
+   * The try defers (running -> deferred, its trigger stored) and gives up its slot until the
+   * trigger fires; false when it was no longer running (ended elsewhere).
+   */
+  defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean>;
   close(): Promise<void>;
 }
 

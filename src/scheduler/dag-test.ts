@@ -1,7 +1,7 @@
 /**
  * `gale dags test`: one DAG run executed in this process, task after task, with logs to the
  * terminal, for a fast authoring loop. It records the run in the database like any other run.
- * Retries run at once, without waiting for their delay.
+ * Retries run at once, without waiting for their delay; deferred tasks wait for their triggers here.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type DagRunRow, type Database, type GaleDb, SerializedDagCache } from '../db/index.js';
 import { DbTryChannel, runTry } from '../runner/index.js';
+import { runDeferredInline } from '../triggerer/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
 import { taskLogPath } from './task-queueing.js';
 import { scheduleRun } from './task-readiness.js';
@@ -60,10 +61,18 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
     const { runState } = await scheduleRun(db, cache, run, new Date(Date.now() + 400 * 24 * 3_600_000));
     if (runState) break;
     const ready = (await readyTasks(db, run)).filter((t) => t.state === 'scheduled');
-    if (ready.length === 0) break;
+    if (ready.length === 0) {
+      // no triggerer here: deferred tasks wait for their triggers in this process, as Airflow's dag.test()
+      const settled = await runDeferredInline(db, cache, { dagId: run.dag_id, runId: run.run_id });
+      for (const o of settled)
+        options.echo(`${o.taskId} | trigger ${o.error === null ? 'fired' : `failed: ${o.error}`}\n`);
+      if (settled.length > 0) continue;
+      break;
+    }
     for (const ti of ready) {
       const token = randomUUID();
-      const tryNumber = ti.try_number + 1;
+      // a try resuming from a deferral keeps its number
+      const tryNumber = ti.next_method === null ? ti.try_number + 1 : ti.try_number;
       await db
         .updateTable('task_instance')
         .set({

@@ -14,7 +14,7 @@ import {
   findStaleRunning,
   type SerializedDagCache,
 } from '../db/index.js';
-import { type Executor, type ExecutorEvent, killGroup } from '../executors/index.js';
+import { type ExecutorEvent, type ExecutorSet, killGroup } from '../executors/index.js';
 import type { SerializedTask } from '../models/index.js';
 
 async function taskOf(
@@ -125,7 +125,7 @@ export async function failZombies(
  */
 export async function requeueStaleQueued(
   db: Kysely<Database>,
-  executor: Executor,
+  executors: ExecutorSet,
   timeoutSeconds: number,
   log: Logger,
   now: Date,
@@ -133,12 +133,14 @@ export async function requeueStaleQueued(
   const stale = await findStaleQueued(db, new Date(now.getTime() - timeoutSeconds * 1000));
   let requeued = 0;
   for (const ti of stale) {
-    if (executor.isRunning(ti.id)) continue;
+    // the executor it was queued to still holds it (a slow start, a long broker queue)
+    if (executors.isRunning(ti.id, ti.executor)) continue;
     const result = await db
       .updateTable('task_instance')
       .set({
         state: 'scheduled',
-        try_number: ti.try_number - 1,
+        // queueing numbers the try; a try resuming from a deferral kept its number when queued
+        try_number: ti.next_method === null ? ti.try_number - 1 : ti.try_number,
         external_executor_id: null,
         queued_at: null,
         updated_at: now.toISOString(),

@@ -1,12 +1,12 @@
 /**
- * The scheduler loop: create due runs, start queued runs, record what the executor reports,
+ * The scheduler loop: create due runs, start queued runs, record what the executors report,
  * decide task readiness, queue tasks, and now and then look for zombies and stuck queued tries.
- * It sleeps when idle and wakes at once when the executor reports a finished process.
+ * It sleeps when idle and wakes at once when an executor reports a finished process.
  */
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
-import type { Executor } from '../executors/index.js';
+import type { ExecutorSet } from '../executors/index.js';
 import type { GaleMetrics } from '../observability/index.js';
 import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
 import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
@@ -20,15 +20,16 @@ export interface Clock {
 export interface SchedulerDeps {
   db: GaleDb;
   config: LoadedConfig;
-  executor: Executor;
+  /** the executors of core.executor, the default first */
+  executors: ExecutorSet;
   log: Logger;
   clock?: Clock;
   metrics?: GaleMetrics;
 }
 
 /**
- * SQLite calls are synchronous, so a whole loop would otherwise run without letting the executor
- * hear from its task processes; between steps the loop lets pending events through.
+ * SQLite calls are synchronous, so a whole loop would otherwise run without letting the executors
+ * hear from their task processes; between steps the loop lets pending events through.
  */
 function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -56,7 +57,7 @@ export class Scheduler {
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? { now: () => new Date() };
-    deps.executor.onEvent(() => this.wake());
+    deps.executors.onEvent(() => this.wake());
   }
 
   wake(): void {
@@ -77,7 +78,8 @@ export class Scheduler {
     const metrics = this.#deps.metrics;
     const passStarted = performance.now();
     const now = this.#clock.now();
-    await handleExecutorEvents(db, this.#cache, this.#deps.executor.drainEvents(), log, now);
+    const { executors } = this.#deps;
+    await handleExecutorEvents(db, this.#cache, executors.drainEvents(), log, now);
     const runsCreated = await createDueScheduledRuns(
       db,
       this.#cache,
@@ -97,16 +99,18 @@ export class Scheduler {
           Math.max(0, now.getTime() - Date.parse(run.start_date)) / 1000,
         );
     }
-    const tasksQueued = await queueScheduledTasks(db, this.#cache, this.#deps.executor, {
+    const tasksQueued = await queueScheduledTasks(db, this.#cache, executors, {
       baseLogFolder: c.logging.base_log_folder,
       now,
+      parallelism: c.core.parallelism,
+      log,
     });
     const recoveryEvery =
       Math.min(c.scheduler.task_instance_heartbeat_timeout, c.scheduler.task_queued_timeout) * 500;
     if (now.getTime() - this.#lastRecovery >= recoveryEvery) {
       this.#lastRecovery = now.getTime();
       await failZombies(db, this.#cache, c.scheduler.task_instance_heartbeat_timeout, log, now);
-      await requeueStaleQueued(db, this.#deps.executor, c.scheduler.task_queued_timeout, log, now);
+      await requeueStaleQueued(db, executors, c.scheduler.task_queued_timeout, log, now);
     }
     if (
       this.#jobId !== null &&
@@ -117,13 +121,15 @@ export class Scheduler {
       metrics?.schedulerHeartbeat.inc();
     }
     if (metrics) {
-      const executor = this.#deps.executor;
       metrics.schedulerTasksQueued.inc(tasksQueued);
-      metrics.executorOpenSlots.set(executor.openSlots());
-      const counts = executor.taskCounts?.();
-      if (counts) {
-        metrics.executorQueuedTasks.set(counts.queued);
-        metrics.executorRunningTasks.set(counts.running);
+      for (const executor of executors.all()) {
+        const labels = { executor: executor.name };
+        metrics.executorOpenSlots.set(labels, Math.max(0, executor.openSlots()));
+        const counts = executor.taskCounts?.();
+        if (counts) {
+          metrics.executorQueuedTasks.set(labels, counts.queued);
+          metrics.executorRunningTasks.set(labels, counts.running);
+        }
       }
       metrics.schedulerLoopDuration.observe((performance.now() - passStarted) / 1000);
     }
@@ -145,8 +151,11 @@ export class Scheduler {
     const idleMs = this.#deps.config.config.scheduler.idle_sleep_time * 1000;
     const onAbort = () => this.#wake?.();
     signal.addEventListener('abort', onAbort);
-    this.#deps.executor.start();
-    log.info({ executor: this.#deps.executor.name }, 'scheduler started');
+    this.#deps.executors.start();
+    log.info(
+      { executors: this.#deps.executors.names, defaultExecutor: this.#deps.executors.default.name },
+      'scheduler started',
+    );
     try {
       while (!signal.aborted) {
         let stats: LoopStats | null = null;
@@ -176,7 +185,7 @@ export class Scheduler {
     } finally {
       signal.removeEventListener('abort', onAbort);
       log.info('scheduler stopping');
-      await this.#deps.executor.shutdown(options.shutdownGraceMs ?? 0);
+      await this.#deps.executors.shutdown(options.shutdownGraceMs ?? 0);
       await endJob(db, this.#jobId, this.#clock.now());
     }
   }

@@ -1,20 +1,26 @@
 /**
- * Queueing scheduled task instances to the executor, highest priority first, within the limits:
- * the executor's open slots (parallelism), each run's maxActiveTasks, and each pool's slots.
+ * Queueing scheduled task instances to the executors, highest priority first, each to the
+ * executor its task names (or the default), within the limits: each executor's open slots,
+ * core.parallelism across them, each run's maxActiveTasks, and each pool's slots (selectTries).
  * A queued try gets its try number and a fresh token; only a process with the token may run it.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
 import {
   type Database,
+  deferredPoolSlots,
   inTransaction,
   LOCKS,
   type SerializedDagCache,
   tryTransactionLock,
 } from '../db/index.js';
-import type { Executor, TaskWorkload } from '../executors/index.js';
+import type { ExecutorSet, TaskWorkload } from '../executors/index.js';
+import type { SerializedTask } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { type SelectionLimits, selectTries } from './try-selection.js';
+import { failUnroutableTry, reportUnroutableTry, type UnroutableTry } from './unroutable-tries.js';
 
 export function taskLogPath(
   baseFolder: string,
@@ -27,6 +33,14 @@ export function taskLogPath(
 export interface QueueingOptions {
   baseLogFolder: string;
   now: Date;
+  /** tries this scheduler's executors may hold at once, all together (core.parallelism) */
+  parallelism: number;
+  log: Logger;
+}
+
+interface Queueing {
+  workloads: { executor: string; workload: TaskWorkload }[];
+  unroutable: UnroutableTry[];
 }
 
 /**
@@ -36,10 +50,12 @@ export interface QueueingOptions {
 export async function queueScheduledTasks(
   db: Kysely<Database>,
   cache: SerializedDagCache,
-  executor: Executor,
+  executors: ExecutorSet,
   options: QueueingOptions,
 ): Promise<number> {
-  if (executor.openSlots() <= 0) return 0;
+  const openSlots = executors.openSlots();
+  const totalOpen = options.parallelism - executors.inUse();
+  if (totalOpen <= 0 || ![...openSlots.values()].some((n) => n > 0)) return 0;
   const waiting = await db
     .selectFrom('task_instance')
     .select('id')
@@ -47,22 +63,45 @@ export async function queueScheduledTasks(
     .limit(1)
     .executeTakeFirst();
   if (!waiting) return 0;
-  const workloads = await inTransaction(db, async (tx) => {
-    if (!(await tryTransactionLock(tx, LOCKS.queueing))) return [];
-    return chooseAndQueue(tx, cache, executor, options);
+  const limits = { openSlots, totalOpen, defaultExecutor: executors.default.name };
+  const done = await inTransaction(db, async (tx): Promise<Queueing> => {
+    if (!(await tryTransactionLock(tx, LOCKS.queueing))) return { workloads: [], unroutable: [] };
+    return chooseAndQueue(tx, cache, limits, options);
   });
-  for (const w of workloads) executor.queue(w);
-  return workloads.length;
+  for (const u of done.unroutable) reportUnroutableTry(u, executors.names, options.log, options.now);
+  for (const { executor, workload } of done.workloads) executors.get(executor)?.queue(workload);
+  return done.workloads.length;
+}
+
+interface DagVersionTasks {
+  fileloc: string;
+  tasks: Map<string, SerializedTask>;
+}
+
+/** The serialized tasks of each DAG version the rows belong to, by `dag id \0 version hash`. */
+async function tasksOfVersions(
+  db: Kysely<Database>,
+  cache: SerializedDagCache,
+  rows: readonly { dag_id: string; dag_version_hash: string }[],
+): Promise<Map<string, DagVersionTasks>> {
+  const versions = new Map<string, DagVersionTasks>();
+  for (const r of rows) {
+    const key = `${r.dag_id}\u0000${r.dag_version_hash}`;
+    if (versions.has(key)) continue;
+    const dag = await cache.get(db, r.dag_id, r.dag_version_hash);
+    versions.set(key, { fileloc: dag.fileloc, tasks: new Map(dag.tasks.map((t) => [t.taskId, t])) });
+  }
+  return versions;
 }
 
 async function chooseAndQueue(
-  db: Kysely<Database>,
+  db: Transaction<Database>,
   cache: SerializedDagCache,
-  executor: Executor,
+  limits: Pick<SelectionLimits, 'openSlots' | 'totalOpen' | 'defaultExecutor'>,
   options: QueueingOptions,
-): Promise<TaskWorkload[]> {
-  let open = executor.openSlots();
-  const candidates = await db
+): Promise<Queueing> {
+  const full = [...limits.openSlots].filter(([, n]) => n <= 0).map(([name]) => name);
+  let query = db
     .selectFrom('task_instance as ti')
     .innerJoin('dag_run as dr', (j) =>
       j.onRef('dr.dag_id', '=', 'ti.dag_id').onRef('dr.run_id', '=', 'ti.run_id'),
@@ -75,6 +114,7 @@ async function chooseAndQueue(
       'ti.task_id',
       'ti.map_index',
       'ti.try_number',
+      'ti.next_method',
       'ti.pool',
       'ti.pool_slots',
       'ti.queue',
@@ -84,13 +124,25 @@ async function chooseAndQueue(
     .where('ti.state', '=', 'scheduled')
     .where('dr.state', '=', 'running')
     .where('dr.run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
-    .where('d.is_paused', '=', 0)
+    .where('d.is_paused', '=', 0);
+  if (full.length > 0) {
+    // Candidates of a full executor would only crowd out those of the others. task_instance.executor
+    // is the task's executor (null: the default) or the one that ran its last try: close enough to
+    // skip on; the serialized task decides where a candidate goes.
+    const defaultIsFull = full.includes(limits.defaultExecutor);
+    query = query.where((eb) =>
+      defaultIsFull
+        ? eb.and([eb('ti.executor', 'is not', null), eb('ti.executor', 'not in', full)])
+        : eb.or([eb('ti.executor', 'is', null), eb('ti.executor', 'not in', full)]),
+    );
+  }
+  const rows = await query
     .orderBy('ti.priority_weight', 'desc')
     .orderBy('dr.logical_date', 'asc')
     .orderBy('ti.task_id', 'asc')
-    .limit(Math.max(open * 4, 256))
+    .limit(Math.max(limits.totalOpen * 4, 256))
     .execute();
-  if (candidates.length === 0) return [];
+  if (rows.length === 0) return { workloads: [], unroutable: [] };
 
   const activeRows = await db
     .selectFrom('task_instance')
@@ -104,48 +156,75 @@ async function chooseAndQueue(
     .where('state', 'in', ['queued', 'running'])
     .groupBy(['dag_id', 'run_id', 'pool'])
     .execute();
-  const perRun = new Map<string, number>();
-  const perPool = new Map<string, number>();
+  const activePerRun = new Map<string, number>();
+  const activePerPool = new Map<string, number>();
   for (const r of activeRows) {
     const key = `${r.dag_id}\u0000${r.run_id}`;
-    perRun.set(key, (perRun.get(key) ?? 0) + Number(r.n));
-    perPool.set(r.pool, (perPool.get(r.pool) ?? 0) + Number(r.slots));
+    activePerRun.set(key, (activePerRun.get(key) ?? 0) + Number(r.n));
+    activePerPool.set(r.pool, (activePerPool.get(r.pool) ?? 0) + Number(r.slots));
   }
-  const pools = new Map(
+  for (const [pool, slots] of await deferredPoolSlots(db))
+    activePerPool.set(pool, (activePerPool.get(pool) ?? 0) + slots);
+  const poolSlots = new Map(
     (await db.selectFrom('slot_pool').select(['pool', 'slots']).execute()).map((p) => [p.pool, p.slots]),
   );
 
-  const chosen: typeof candidates = [];
-  for (const c of candidates) {
-    if (open <= 0) break;
-    const runKey = `${c.dag_id}\u0000${c.run_id}`;
-    if ((perRun.get(runKey) ?? 0) >= c.max_active_tasks) continue;
-    const poolSlots = pools.get(c.pool);
-    if (poolSlots === undefined) continue; // the DAG processor reports unknown pools as import errors
-    if ((perPool.get(c.pool) ?? 0) + c.pool_slots > poolSlots) continue;
-    chosen.push(c);
-    open--;
-    perRun.set(runKey, (perRun.get(runKey) ?? 0) + 1);
-    perPool.set(c.pool, (perPool.get(c.pool) ?? 0) + c.pool_slots);
-  }
-  if (chosen.length === 0) return [];
+  const versions = await tasksOfVersions(db, cache, rows);
+  const candidates = rows.map((r) => {
+    const dag = versions.get(`${r.dag_id}\u0000${r.dag_version_hash}`);
+    const task = dag?.tasks.get(r.task_id);
+    return {
+      ...r,
+      fileloc: dag?.fileloc ?? '',
+      task,
+      runKey: `${r.dag_id}\u0000${r.run_id}`,
+      maxActiveTasks: r.max_active_tasks,
+      poolSlots: r.pool_slots,
+      executor: task?.executor ?? null,
+      // a try resuming from a deferral keeps its number (Airflow does not count a resume as a try)
+      nextTry: r.next_method === null ? r.try_number + 1 : r.try_number,
+    };
+  });
+  const selection = selectTries(candidates, { ...limits, activePerRun, activePerPool, poolSlots });
 
   const now = options.now.toISOString();
-  const workloads: TaskWorkload[] = [];
-  const tx = db;
-  for (const c of chosen) {
+  const logPath = (c: (typeof candidates)[number]) =>
+    taskLogPath(options.baseLogFolder, {
+      dagId: c.dag_id,
+      runId: c.run_id,
+      taskId: c.task_id,
+      mapIndex: c.map_index,
+      tryNumber: c.nextTry,
+    });
+  const result: Queueing = { workloads: [], unroutable: [] };
+  for (const { candidate: c, executor } of selection.unroutable) {
+    const u: UnroutableTry = {
+      tiId: c.id,
+      dagId: c.dag_id,
+      runId: c.run_id,
+      taskId: c.task_id,
+      mapIndex: c.map_index,
+      scheduledTryNumber: c.try_number,
+      tryNumber: c.nextTry,
+      executor,
+      logPath: logPath(c),
+    };
+    if (await failUnroutableTry(db, u, [...limits.openSlots.keys()], options.now)) result.unroutable.push(u);
+  }
+  for (const { candidate: c, executor } of selection.chosen) {
     const token = randomUUID();
-    const result = await tx
+    const updated = await db
       .updateTable('task_instance')
       .set({
         state: 'queued',
-        try_number: c.try_number + 1,
+        try_number: c.nextTry,
         queued_at: now,
         external_executor_id: token,
-        executor: executor.name,
+        executor,
         hostname: null,
         pid: null,
-        start_date: null,
+        // a resuming try keeps the start of its first run, as Airflow's
+        ...(c.next_method === null ? { start_date: null } : {}),
         end_date: null,
         duration: null,
         updated_at: now,
@@ -154,26 +233,24 @@ async function chooseAndQueue(
       .where('state', '=', 'scheduled')
       .where('try_number', '=', c.try_number)
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) continue;
-    const dag = await cache.get(tx, c.dag_id, c.dag_version_hash);
-    const task = dag.tasks.find((t) => t.taskId === c.task_id);
-    const w = {
-      dagId: c.dag_id,
-      runId: c.run_id,
-      taskId: c.task_id,
-      mapIndex: c.map_index,
-      tryNumber: c.try_number + 1,
-    };
-    workloads.push({
-      ...w,
-      tiId: c.id,
-      token,
-      fileloc: dag.fileloc,
-      queue: c.queue,
-      executionTimeoutMs: task?.executionTimeoutMs ?? null,
-      freshProcess: task?.freshProcess ?? false,
-      logPath: taskLogPath(options.baseLogFolder, w),
+    if (Number(updated.numUpdatedRows) !== 1) continue;
+    result.workloads.push({
+      executor,
+      workload: {
+        tiId: c.id,
+        dagId: c.dag_id,
+        runId: c.run_id,
+        taskId: c.task_id,
+        mapIndex: c.map_index,
+        tryNumber: c.nextTry,
+        token,
+        fileloc: c.fileloc,
+        queue: c.queue,
+        executionTimeoutMs: c.task?.executionTimeoutMs ?? null,
+        freshProcess: c.task?.freshProcess ?? false,
+        logPath: logPath(c),
+      },
     });
   }
-  return workloads;
+  return result;
 }

@@ -107,7 +107,7 @@ async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Prom
       .set({ state: 'skipped', end_date: now.toISOString(), updated_at: now.toISOString() })
       .where('dag_id', '=', run.dag_id)
       .where('run_id', '=', run.run_id)
-      .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry'])
+      .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry', 'deferred'])
       .execute();
     const result = await tx
       .updateTable('dag_run')

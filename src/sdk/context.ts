@@ -4,7 +4,10 @@
  * - DAG run: one execution of a DAG for one logical date.
  * - task instance: one task in one DAG run; a try is one attempt to run it (try number 1, 2, ...).
  * - output (XCom): what a task returns, stored and handed to the tasks that take it as an argument.
+ * - defer: a try hands a trigger to the triggerer and gives up its worker slot; when the trigger
+ *   fires, the same try resumes in a new process (see triggers.ts).
  */
+import type { DeferOptions, TriggerSpec } from './triggers.js';
 
 /** A logger whose lines go to the try's log file, with a timestamp and level. */
 export interface TaskLogger {
@@ -47,4 +50,14 @@ export interface TaskContext {
   xcomPull<T = unknown>(taskId: string, key?: string): Promise<T | undefined>;
   /** Stores a named output of this task (Airflow's ti.xcom_push); "return_value" is the return value's. */
   xcomPush(key: string, value: unknown): Promise<void>;
+  /**
+   * Defers the try (Airflow's self.defer): the triggerer waits for `trigger`, the worker slot is
+   * freed, and when the trigger fires the same try resumes in a new process: the task function
+   * again (`ctx.triggerEvent` set), or the task's `resume[options.method]` function. Never returns.
+   */
+  defer<E>(trigger: TriggerSpec<E>, options?: DeferOptions): never;
+  /** On a try resumed after defer(): the event its trigger fired with; undefined otherwise. */
+  triggerEvent: unknown;
+  /** On a try resumed after defer(): the kwargs given to defer(); {} otherwise. */
+  nextKwargs: Record<string, unknown>;
 }

@@ -19,8 +19,10 @@ import {
 import type { TaskContext } from './context.js';
 import {
   type CompiledTaskOptions,
+  compileResumeFunctions,
   compileTaskOptions,
   type DefaultArgs,
+  type ResumeFunctions,
   type TaskCallbacks,
   type TaskOptions,
   taskCallbacks,
@@ -131,6 +133,8 @@ export interface TaskNode {
   readonly taskGroup: string | null;
   /** functions called in the task process around its tries (not serialized) */
   readonly callbacks: TaskCallbacks;
+  /** the functions a deferred try may resume with, by name (not serialized) */
+  readonly resume: ResumeFunctions;
 }
 
 /** A param with a JSON Schema (Airflow's Param). */
@@ -595,6 +599,7 @@ function addNode(
   const defaults = { ...(dag.options.defaultArgs ?? {}), ...(frame?.defaultArgs ?? {}) };
   const compiled = compileTaskOptions(options, defaults, where);
   const callbacks = taskCallbacks(options, defaults);
+  const resume = compileResumeFunctions(options.resume, where);
   dag.addTask({
     taskId,
     kind,
@@ -606,6 +611,7 @@ function addNode(
     flow,
     taskGroup: frame?.path ?? null,
     callbacks,
+    resume,
   });
   for (const g of groups) g.taskIds.add(taskId);
   return new Ref(dag, taskId);

@@ -1,4 +1,6 @@
 /** What DAG authors import: `import { dag, task, shell, chain } from 'gale/sdk'`. */
+
+export type { ExecutorName, FileTriggerEvent } from '../models/index.js';
 export type { TaskContext, TaskLogger } from './context.js';
 export {
   type Arg,
@@ -25,4 +27,22 @@ export {
   takeDefinedDags,
   task,
 } from './dag.js';
-export type { DefaultArgs, TaskCallback, TaskCallbacks, TaskOptions } from './task-options.js';
+export { waitFor, waitForFile, waitUntil } from './sensors.js';
+export type {
+  DefaultArgs,
+  ResumeFunction,
+  ResumeFunctions,
+  TaskCallback,
+  TaskCallbacks,
+  TaskOptions,
+} from './task-options.js';
+export {
+  type DeferOptions,
+  dateTimeTrigger,
+  type FileTriggerOptions,
+  fileTrigger,
+  isTaskDeferred,
+  TaskDeferred,
+  type TriggerSpec,
+  timeDeltaTrigger,
+} from './triggers.js';

@@ -2,8 +2,12 @@
 
 import {
   type Duration,
+  EXECUTOR_NAMES,
+  type ExecutorName,
   GaleError,
+  isExecutorName,
   parseDuration,
+  RESUME_EXECUTE,
   TRIGGER_RULES,
   type TriggerRule,
   WEIGHT_RULES,
@@ -34,8 +38,11 @@ export interface TaskOptions {
   weightRule?: WeightRule;
   /** the queue of the executor that runs the task (default "default") */
   queue?: string;
-  /** the executor that runs the task (default: core.executor) */
-  executor?: string | null;
+  /**
+   * the executor that runs the task: one the scheduler runs (listed in core.executor); default
+   * null, the first of core.executor. A scheduler without it fails the task instance.
+   */
+  executor?: ExecutorName | null;
   /** run each try in a new process rather than a warm one (local executor; default false) */
   freshProcess?: boolean;
   /** when the task runs, given its upstream tasks' states (default "all_success") */
@@ -51,9 +58,24 @@ export interface TaskOptions {
   onRetry?: TaskCallback;
   /** documentation shown with the task */
   doc?: string;
+  /**
+   * Functions a deferred try resumes with, by name (Airflow's method_name): after
+   * `ctx.defer(trigger, { method: 'done' })`, the try resumes with `resume.done(ctx, event, kwargs)`
+   * and its return value is the task's output. Not in defaultArgs.
+   */
+  resume?: ResumeFunctions;
 }
 
-export type DefaultArgs = Omit<TaskOptions, 'taskId'>;
+export type DefaultArgs = Omit<TaskOptions, 'taskId' | 'resume'>;
+
+/**
+ * A function a deferred try resumes with: the context, the trigger's event and the kwargs given
+ * to defer(). (Method syntax, so that a function declaring its event's type fits.)
+ */
+export type ResumeFunction = {
+  resume(ctx: TaskContext, event: unknown, kwargs: Record<string, unknown>): unknown;
+}['resume'];
+export type ResumeFunctions = Readonly<Record<string, ResumeFunction>>;
 
 /** A task callback: runs in the task process; its errors are logged, never change the try's state. */
 export type TaskCallback = (ctx: TaskContext, error?: string) => void | Promise<void>;
@@ -82,7 +104,7 @@ export interface CompiledTaskOptions {
   priorityWeight: number;
   weightRule: WeightRule;
   queue: string;
-  executor: string | null;
+  executor: ExecutorName | null;
   freshProcess: boolean;
   triggerRule: TriggerRule;
   owner: string;
@@ -128,6 +150,11 @@ export function compileTaskOptions(
       hint: `Use one of: ${WEIGHT_RULES.join(', ')}.`,
     });
   }
+  if (o.executor != null && !isExecutorName(o.executor)) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: unknown executor "${String(o.executor)}"`, {
+      hint: `Use one of: ${EXECUTOR_NAMES.join(', ')}, or leave it out for the default executor (the first of core.executor).`,
+    });
+  }
   const timeout =
     o.executionTimeout == null ? null : parseDuration(o.executionTimeout, `${where}: executionTimeout`);
   if (timeout === 0) {
@@ -151,4 +178,22 @@ export function compileTaskOptions(
     owner: o.owner ?? 'gale',
     doc: o.doc ?? null,
   });
+}
+
+/** A task's resume functions, checked: functions, and none named "execute" (the task function's name). */
+export function compileResumeFunctions(resume: ResumeFunctions | undefined, where: string): ResumeFunctions {
+  const out: Record<string, ResumeFunction> = {};
+  for (const [name, fn] of Object.entries(resume ?? {})) {
+    if (typeof fn !== 'function' || name === RESUME_EXECUTE || name === '') {
+      throw new GaleError(
+        'GALE_ERR_DAG_INVALID',
+        `${where}: resume.${name} must be a function, not named "execute"`,
+        {
+          hint: 'Give resume functions other names; defer() without a method runs the task function again.',
+        },
+      );
+    }
+    out[name] = fn;
+  }
+  return Object.freeze(out);
 }

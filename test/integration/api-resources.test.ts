@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Client, login } from '../support/api-client.js';
 import { CLI, type GaleHome, isAlive, makeGaleHome, type Service, waitFor } from '../support/gale-home.js';
 
 const DAGS = `
@@ -45,13 +46,6 @@ dag({ dagId: 'res_mark', schedule: null }, () => {
   hang().then(next());
 });
 `;
-
-interface Answer<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-  headers: Headers;
-  text: string;
-}
 
 interface Ti {
   task_id: string;
@@ -89,43 +83,6 @@ async function startStandalone(
   });
   return { base, password, s };
 }
-
-/** A client of the API as one user: `call(method, path, body?, headers?)`. */
-async function login(base: string, username: string, password: string) {
-  const r = await fetch(`${base}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(r.status).toBe(201);
-  const { access_token } = (await r.json()) as { access_token: string };
-  return async <T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer<T>> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${access_token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-    return { status: response.status, body: parsed as T, headers: response.headers, text };
-  };
-}
-
-type Client = Awaited<ReturnType<typeof login>>;
 
 async function trigger(api: Client, dagId: string): Promise<string> {
   const r = await api<{ dag_run_id: string }>('POST', `/api/v2/dags/${dagId}/dagRuns`, { conf: {} });

@@ -39,6 +39,20 @@ describe('gale with bad configuration', () => {
     expectUserError(r, 1, /Invalid value "abc" for GALE__CORE__PARALLELISM/);
   });
 
+  it.each([
+    {
+      value: 'local,celery',
+      says: /GALE__CORE__EXECUTOR: unknown executor "celery"; Gale's executors are local, queue/,
+    },
+    { value: 'local,local', says: /GALE__CORE__EXECUTOR: executor "local" is listed twice/ },
+    { value: '', says: /GALE__CORE__EXECUTOR: name at least one executor/ },
+  ])('gale scheduler with core.executor $value fails at once saying what to fix', ({ value, says }) => {
+    g = migrated(makeGaleHome());
+    const r = g.gale(['scheduler'], { GALE__CORE__EXECUTOR: value });
+    expectUserError(r, 1, says);
+    expect(r.stderr).toMatch(/hint: core\.executor: /);
+  });
+
   it.each(['GALE__CORE__NO_SUCH_KEY', 'GALE__NOSECTION__X'])(
     'an unknown setting %s in the environment fails naming it',
     (name) => {
@@ -73,6 +87,20 @@ describe('gale with bad configuration', () => {
     g = makeGaleHome();
     expectUserError(g.gale(['dags', 'list']), 1, /gale db migrate/);
     expectUserError(g.gale(['pools', 'list']), 1, /gale db migrate/);
+  });
+
+  it('an unreachable PostgreSQL fails with the URL (password hidden) and what to check, without a stack trace', () => {
+    g = makeGaleHome({ GALE__DATABASE__URL: 'postgresql://gale:s3cret-pw@127.0.0.1:1/gale' });
+    for (const args of [['dags', 'list'], ['db', 'migrate'], ['scheduler']]) {
+      const r = g.gale(args);
+      expectUserError(
+        r,
+        1,
+        /Cannot use the metadata database at postgresql:\/\/gale:\*\*\*@127\.0\.0\.1:1\/gale/,
+      );
+      expect(r.stderr).toContain('GALE__DATABASE__URL');
+      expect(r.stderr + r.stdout).not.toContain('s3cret-pw');
+    }
   });
 
   it('gale db check fails before gale db migrate and passes after', () => {
@@ -181,6 +209,16 @@ describe('gale config, version, info and help', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`${PACKAGE_VERSION}\n`);
     }
+  });
+
+  it('gale info and gale config get show several executors as written, the default first', () => {
+    g = makeGaleHome({ GALE__CORE__EXECUTOR: 'queue, local' });
+    const info = g.gale(['info', '-o', 'json']);
+    expect(info.code, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ executor: 'queue,local' });
+    const get = g.gale(['config', 'get', 'core.executor']);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stdout).toBe('queue,local\n');
   });
 
   it('gale info shows the home, DAG folder, database and executor in use', () => {

@@ -4,7 +4,7 @@
  * skip, failures retry, a try longer than its token's lifetime lives on renewed tokens, and a
  * token opens nothing but its own try.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ExecutionTokens } from '../../src/executors/index.js';
 import {
   type GaleHome,
@@ -15,17 +15,11 @@ import {
   taskStates,
   waitFor,
 } from '../support/gale-home.js';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-server.js';
 
 describe('task execution API', () => {
-  let redis: RedisServer;
+  const redis = useRedis();
   let g: GaleHome;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.kill();
-  });
   afterEach(() => g?.cleanup());
 
   it("worker task processes run whole DAGs through the API, without the database's settings", {

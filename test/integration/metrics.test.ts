@@ -76,7 +76,7 @@ describe('metrics and health', () => {
     expect(before.get('gale_dag_processing_last_duration_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(before.get('gale_dag_processing_total_parse_time_seconds')).toBeGreaterThan(0);
     expect(before.get('gale_pool_open_slots{pool="default_pool"}')).toBe(128);
-    expect(before.get('gale_executor_open_slots')).toBeGreaterThan(0);
+    expect(before.get('gale_executor_open_slots{executor="local"}')).toBeGreaterThan(0);
 
     const trigger = g.gale(['dags', 'trigger', 'measured']);
     expect(trigger.code, trigger.stderr).toBe(0);

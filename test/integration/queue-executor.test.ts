@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GaleHome,
   isAlive,
@@ -16,7 +16,7 @@ import {
   taskStates,
   waitFor,
 } from '../support/gale-home.js';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-server.js';
 
 function lines(path: string): string[] {
   try {
@@ -36,14 +36,8 @@ function parentPid(pid: number): number | null {
 }
 
 describe('queue executor (Redis)', () => {
-  let redis: RedisServer;
+  const redis = useRedis();
   let g: GaleHome;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.kill();
-  });
   afterEach(() => g?.cleanup());
 
   async function setUp(dag: string, extraEnv: NodeJS.ProcessEnv = {}) {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GaleHome,
   makeGaleHome,
@@ -14,17 +14,11 @@ import {
   taskStates,
   waitFor,
 } from '../support/gale-home.js';
-import { type RedisServer, startRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-server.js';
 
 describe('SIGTERM', () => {
-  let redis: RedisServer;
+  const redis = useRedis();
   let g: GaleHome;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.kill();
-  });
   afterEach(() => g?.cleanup());
 
   it('stops the worker, scheduler, DAG processor and API server cleanly, and the run completes after a restart', {
@@ -90,5 +84,38 @@ describe('SIGTERM', () => {
     expect(lines.sort()).toEqual(
       ['slow', ...Array.from({ length: 5 }, (_, i) => `slow__${i + 1}`)].map((t) => `${t} try 1`).sort(),
     );
+  });
+
+  it('a worker whose Redis is gone still stops within its grace period', { timeout: 120_000 }, async () => {
+    g = makeGaleHome({
+      GALE__CORE__EXECUTOR: 'queue',
+      GALE__QUEUE__REDIS_URL: redis.url,
+      GALE__QUEUE__KEY_PREFIX: `r${Date.now()}`,
+      GALE__QUEUE__WORKER_SHUTDOWN_GRACE: '3',
+    });
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    await startExecutionApi(g);
+    const worker = g.start(['worker']);
+    await waitFor(() => worker.output().includes('worker started'), {
+      what: 'the worker to start',
+      seen: () => worker.output(),
+    });
+    await redis.kill();
+    try {
+      worker.child.kill('SIGTERM');
+      await waitFor(() => worker.child.exitCode !== null, {
+        what: 'the worker to exit within its grace period',
+        timeoutMs: 30_000,
+        seen: () =>
+          worker
+            .output()
+            .split('\n')
+            .filter((l) => / INFO /.test(l))
+            .join('\n'),
+      });
+      expect(worker.output()).toContain('worker stopped');
+    } finally {
+      await redis.start();
+    }
   });
 });

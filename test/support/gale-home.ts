@@ -49,6 +49,8 @@ export const FAST_ENV: NodeJS.ProcessEnv = {
   GALE__CORE__KILLED_TASK_CLEANUP_TIME: '1',
   GALE__METRICS__PORT: '0', // several services per machine: each its own free port
   GALE__API__PORT: '0',
+  GALE__LOGGING__WORKER_LOG_SERVER_PORT: '0',
+  GALE__LOGGING__WORKER_LOG_SERVER_HOST: '127.0.0.1',
   GALE_LOG_FORMAT: 'text',
 };
 

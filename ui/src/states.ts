@@ -1,7 +1,7 @@
 /**
  * Task instance and DAG run states as the UI shows them, with Airflow's colours (in styles.css as
  * `.state-<state>`): success green, failed red, running lime, queued grey, scheduled tan,
- * up_for_retry gold, upstream_failed orange, skipped pink, none white.
+ * up_for_retry gold, upstream_failed orange, skipped pink, deferred purple, none white.
  */
 export const STATES = [
   'success',
@@ -12,6 +12,7 @@ export const STATES = [
   'up_for_retry',
   'upstream_failed',
   'skipped',
+  'deferred',
   'none',
 ] as const;
 

@@ -14,7 +14,7 @@ const MASK = '***';
 /** settings that are URLs which may hold a password */
 const URL_SETTINGS = new Set(['database.url', 'queue.redis_url']);
 /** settings that are secrets as a whole */
-const SECRET_SETTINGS = new Set(['api.secret_key']);
+const SECRET_SETTINGS = new Set(['api.secret_key', 'core.fernet_key']);
 
 /** A setting's value as the API shows it: text, as Airflow's, with secrets masked. */
 export function shownValue(name: string, value: unknown): string {

@@ -188,12 +188,13 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
         if (to === 'success') {
           await tis
             .set({ state: 'success', end_date: now, updated_at: now })
-            .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry'])
+            .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry', 'deferred'])
             .execute();
         } else if (to === 'failed') {
           await tis
             .set({ state: 'failed', end_date: now, updated_at: now })
-            .where('state', '=', 'running')
+            // as Airflow's set_dag_run_state_to_failed: running and deferred tries fail
+            .where('state', 'in', ['running', 'deferred'])
             .execute();
           await tx
             .updateTable('task_instance')

@@ -2,14 +2,16 @@
  * The task execution API (/execution/v1), as Airflow 3's: what task processes on workers and in
  * pods call instead of holding database credentials. Every call carries a token scoped to one try
  * (minted by the worker that started the process, see executors/execution-token.ts); a token opens
- * only its own try, its run's outputs, and its run. Heartbeats renew a token that is past half its
- * life, in the `Gale-Refreshed-Token` header. Not part of the public API document, and not audited
- * (the try's own history records what it did).
+ * only its own try, its run's outputs, and its run (a try defers, and learns what it resumes with,
+ * through it too). Heartbeats renew a token that is past half its life, in the
+ * `Gale-Refreshed-Token` header. Not part of the public API document, and not audited (the try's
+ * own history records what it did).
  */
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   claimTry,
+  deferTry,
   failTry,
   getXcom,
   heartbeatTry,
@@ -20,7 +22,7 @@ import {
   type TaskInstanceRow,
 } from '../../db/index.js';
 import { ExecutionTokens, type TryClaims } from '../../executors/index.js';
-import { GaleError } from '../../models/index.js';
+import { deferralSchema, GaleError } from '../../models/index.js';
 import { isLatestRun, REFRESHED_TOKEN_HEADER } from '../../runner/index.js';
 import type { RouteContext } from '../context.js';
 
@@ -77,7 +79,13 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
         pid,
         now: new Date(),
       });
-      return { claimed: claimed !== null, max_tries: claimed?.maxTries ?? null };
+      return {
+        claimed: claimed !== null,
+        max_tries: claimed?.maxTries ?? null,
+        start_date: claimed?.startDate ?? null,
+        // a try resuming from a deferral: the method, kwargs and trigger event it resumes with
+        resume: claimed?.resume ?? null,
+      };
     },
   );
 
@@ -223,6 +231,44 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
         now: new Date(),
       });
       return { recorded };
+    },
+  );
+
+  app.post(
+    `${PREFIX}/defer`,
+    {
+      ...route,
+      schema: {
+        hide: true,
+        params: tiParams,
+        body: z.object({
+          ...tryBody,
+          trigger: deferralSchema.shape.trigger,
+          method: deferralSchema.shape.method,
+          kwargs: deferralSchema.shape.kwargs,
+          timeout_ms: deferralSchema.shape.timeoutMs,
+          execution_timeout_ms: deferralSchema.shape.executionTimeoutMs,
+        }),
+      },
+    },
+    async (request) => {
+      const { ti_id } = request.params;
+      const body = request.body;
+      // the token's own try only: deferTry also checks that this try is the running one
+      authorize(request, ti_id, body.try_number);
+      const deferred = await deferTry(db, {
+        tiId: ti_id,
+        tryNumber: body.try_number,
+        deferral: {
+          trigger: body.trigger,
+          method: body.method,
+          kwargs: body.kwargs,
+          timeoutMs: body.timeout_ms,
+          executionTimeoutMs: body.execution_timeout_ms,
+        },
+        now: new Date(),
+      });
+      return { deferred };
     },
   );
 

@@ -42,8 +42,8 @@ export function registerMonitorRoutes({ app, deps }: RouteContext): void {
         database = 'unhealthy';
       }
       // as Airflow: healthy when a job of that kind heartbeated within a few heartbeats
-      const cutoff = Date.now() - c.scheduler.scheduler_heartbeat_sec * 3_000 - 5_000;
-      const status = (type: string) => {
+      const cutoffFor = (heartbeatSec: number) => Date.now() - heartbeatSec * 3_000 - 5_000;
+      const status = (type: string, cutoff = cutoffFor(c.scheduler.scheduler_heartbeat_sec)) => {
         const latest = jobs
           .filter((j) => j.job_type === type)
           .map((j) => j.latest_heartbeat)
@@ -59,7 +59,7 @@ export function registerMonitorRoutes({ app, deps }: RouteContext): void {
         metadatabase: { status: database },
         scheduler: status('scheduler'),
         dag_processor: status('dag_processor'),
-        triggerer: { status: null, latest_heartbeat: null },
+        triggerer: status('triggerer', cutoffFor(c.triggerer.job_heartbeat_sec)),
       };
     },
   );
@@ -96,6 +96,10 @@ export function registerMonitorRoutes({ app, deps }: RouteContext): void {
                 running: z.number().int(),
                 start_date: z.string(),
                 latest_heartbeat: z.string(),
+                log_server_url: z
+                  .string()
+                  .nullable()
+                  .describe('where the API server reads the logs of its tries (its log server)'),
               }),
             ),
             total_entries: z.number().int(),
@@ -114,6 +118,7 @@ export function registerMonitorRoutes({ app, deps }: RouteContext): void {
         running: w.running,
         start_date: w.start_date,
         latest_heartbeat: w.latest_heartbeat,
+        log_server_url: w.log_server_url,
       }));
       return { workers, total_entries: workers.length };
     },

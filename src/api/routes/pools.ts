@@ -17,11 +17,11 @@ const poolSchema = z.object({
   slots: z.number().int(),
   description: z.string().nullable(),
   include_deferred: z.boolean(),
-  occupied_slots: z.number().int().describe('queued and running'),
+  occupied_slots: z.number().int().describe('queued and running, and deferred when include_deferred'),
   running_slots: z.number().int(),
   queued_slots: z.number().int(),
   scheduled_slots: z.number().int().describe('waiting for a free slot'),
-  deferred_slots: z.number().int().describe('always 0: Gale has no deferred tasks yet'),
+  deferred_slots: z.number().int().describe('held by deferred task instances'),
   open_slots: z.number().int(),
 });
 type PoolResponse = z.infer<typeof poolSchema>;
@@ -31,7 +31,7 @@ const poolName = z
   .regex(/^[A-Za-z0-9_.-]{1,256}$/, 'use letters, digits, "_", "-" or "." (at most 256)')
   .describe('the pool name');
 
-/** Slots taken per pool and state (queued, running, scheduled). */
+/** Slots taken per pool and state (queued, running, scheduled, deferred). */
 async function slotsByState(
   db: Kysely<Database>,
   pools: string[],
@@ -41,7 +41,7 @@ async function slotsByState(
   const rows = await db
     .selectFrom('task_instance')
     .select(['pool', 'state', (eb) => eb.fn.sum<number>('pool_slots').as('slots')])
-    .where('state', 'in', ['queued', 'running', 'scheduled'])
+    .where('state', 'in', ['queued', 'running', 'scheduled', 'deferred'])
     .where('pool', 'in', pools)
     .groupBy(['pool', 'state'])
     .execute();
@@ -62,17 +62,20 @@ async function poolResponses(db: Kysely<Database>, rows: PoolRow[]): Promise<Poo
     const byState = used.get(p.pool);
     const running = byState?.get('running') ?? 0;
     const queued = byState?.get('queued') ?? 0;
+    const deferred = byState?.get('deferred') ?? 0;
+    // as Airflow: a deferred try holds a slot only in a pool with include_deferred
+    const occupied = running + queued + (p.include_deferred === 1 ? deferred : 0);
     return {
       name: p.pool,
       slots: p.slots,
       description: p.description,
       include_deferred: p.include_deferred === 1,
-      occupied_slots: running + queued,
+      occupied_slots: occupied,
       running_slots: running,
       queued_slots: queued,
       scheduled_slots: byState?.get('scheduled') ?? 0,
-      deferred_slots: 0,
-      open_slots: Math.max(0, p.slots - running - queued),
+      deferred_slots: deferred,
+      open_slots: Math.max(0, p.slots - occupied),
     };
   });
 }

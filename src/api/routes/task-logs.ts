@@ -2,17 +2,25 @@
  * GET .../taskInstances/{task_id}/logs/{try_number}: the log of one try, in chunks of at most
  * 1 MiB. Each answer carries a continuation token (opaque: a byte offset) that asks for what
  * follows, so a client can follow a running try; it is null once the try has ended and all of its
- * log was read. Logs are read through a LogStore, never straight from the disk, so that remote
- * log stores can take the local one's place.
+ * log was read. Logs are read through a LogStore, never straight from the disk: the file on this
+ * machine first, else (for a try that ran on a queue worker) from that worker's log server.
  */
-import { resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { requireDagRun, requireTaskInstance } from '../../db/index.js';
+import {
+  type Database,
+  requireDagRun,
+  requireTaskInstance,
+  type TaskInstanceRow,
+  workerLogServers,
+} from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import { taskLogPath } from '../../scheduler/index.js';
-import type { RouteContext } from '../context.js';
-import { completeUtf8Length, LocalLogStore, type LogStore } from '../log-store.js';
-import { errorResponses } from '../schemas.js';
+import type { ApiDeps, RouteContext } from '../context.js';
+import { completeUtf8Length, FallbackLogStore, LocalLogStore, type LogStore } from '../log-store.js';
+import { errorResponses, problemSchema } from '../schemas.js';
+import { WorkerLogStore } from '../worker-log-store.js';
 import { mapIndexQuery, tiParams } from './task-instances.js';
 
 /** The most one call reads; the continuation token points at the rest. */
@@ -53,9 +61,40 @@ function prefersText(accept: string | undefined): boolean {
   return best?.type === 'text/plain';
 }
 
+/** The API's log store: this machine's log folder, then the log servers of queue workers. */
+export function defaultLogStore(deps: ApiDeps): LogStore {
+  const { db } = deps.gdb;
+  return new FallbackLogStore([
+    new LocalLogStore(deps.config.config.logging.base_log_folder),
+    new WorkerLogStore({
+      secretKey: deps.secretKey,
+      logServersOn: (hostname) => workerLogServers(db, hostname),
+    }),
+  ]);
+}
+
+/** Where try `tryNumber` ran: its history row once it has ended, else the task instance. */
+async function tryHost(
+  db: Kysely<Database>,
+  ti: TaskInstanceRow,
+  tryNumber: number,
+): Promise<{ hostname: string | null; executor: string | null }> {
+  const ended = await db
+    .selectFrom('task_instance_history')
+    .select(['hostname', 'executor'])
+    .where('ti_id', '=', ti.id)
+    .where('try_number', '=', tryNumber)
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (ended) return ended;
+  return tryNumber === ti.try_number
+    ? { hostname: ti.hostname, executor: ti.executor }
+    : { hostname: null, executor: null };
+}
+
 export function registerTaskLogRoutes(
   { app, deps }: RouteContext,
-  store: LogStore = new LocalLogStore(),
+  store: LogStore = defaultLogStore(deps),
 ): void {
   const { db } = deps.gdb;
   const baseFolder = resolve(deps.config.config.logging.base_log_folder);
@@ -86,6 +125,9 @@ export function registerTaskLogRoutes(
             },
           },
           ...errorResponses,
+          502: problemSchema.describe(
+            'GALE_ERR_LOG_UNAVAILABLE: the try ran on a queue worker whose log server could not be read ("Could not read served logs ...": unreachable, or it refused the token)',
+          ),
         },
       },
     },
@@ -120,7 +162,14 @@ export function registerTaskLogRoutes(
         });
       }
       const offset = q.full_content || !q.continuation_token ? 0 : decodeToken(q.continuation_token);
-      const chunk = await store.read(path, offset, MAX_LOG_CHUNK_BYTES);
+      const host = await tryHost(db, ti, try_number);
+      const location = {
+        relativePath: relative(baseFolder, path).split(sep).join('/'),
+        hostname: host.hostname,
+        // the queue executor's tries run on `gale worker` machines, whose log servers have their logs
+        isOnWorker: host.executor === 'queue',
+      };
+      const chunk = await store.read(location, offset, MAX_LOG_CHUNK_BYTES);
       if (!chunk) {
         throw new GaleError(
           'GALE_ERR_NOT_FOUND',

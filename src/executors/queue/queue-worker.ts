@@ -10,7 +10,7 @@
  */
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ExecutorEvent, ExitedEvent } from '../executor.js';
+import type { ExecutorEvent, ExitedEvent, TaskWorkload } from '../executor.js';
 import { taskWorkloadSchema } from '../executor.js';
 import { LocalExecutor, type LocalExecutorOptions } from '../local/local-executor.js';
 import { openRedis } from './redis-connection.js';
@@ -21,6 +21,11 @@ export interface QueueWorkerOptions {
   queues: string[];
   concurrency: number;
   local: Omit<LocalExecutorOptions, 'parallelism'>;
+  /**
+   * Where a try writes its log on this machine: under the worker's own logging.base_log_folder
+   * (served by its log server), not the scheduler's, as Airflow's workers. Default: the workload's.
+   */
+  logPathOf?: (workload: TaskWorkload) => string;
   onExited: (event: ExitedEvent) => Promise<void>;
   onError?: (message: string, error: unknown) => void;
 }
@@ -92,7 +97,8 @@ export class QueueWorker {
   }
 
   async #run(data: unknown): Promise<{ kind: ExecutorEvent['kind'] }> {
-    const workload = taskWorkloadSchema.parse(data);
+    const sent = taskWorkloadSchema.parse(data);
+    const workload = this.#options.logPathOf ? { ...sent, logPath: this.#options.logPathOf(sent) } : sent;
     await this.#slots.acquire();
     try {
       const done = new Promise<ExecutorEvent>((resolve) => this.#pending.set(workload.token, resolve));
@@ -110,15 +116,24 @@ export class QueueWorker {
    * go on alone in their own processes (they record their own result) and the worker exits.
    */
   async shutdown(graceMs: number): Promise<void> {
-    await Promise.allSettled(this.#workers.map((w) => w.pause(true)));
-    const drained = Promise.allSettled(this.#workers.map((w) => w.close()));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), graceMs);
-    });
-    const outcome = await Promise.race([drained.then(() => 'drained' as const), late]);
-    clearTimeout(timer);
-    if (outcome === 'late') await Promise.allSettled(this.#workers.map((w) => w.close(true)));
+    // Every step is bounded by the grace period: with Redis unreachable, BullMQ's pause and close
+    // would wait for it forever.
+    const deadline = Date.now() + graceMs;
+    const within = async (p: Promise<unknown>): Promise<'done' | 'late'> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()));
+      });
+      const outcome = await Promise.race([p.then(() => 'done' as const), late]);
+      clearTimeout(timer);
+      return outcome;
+    };
+    let outcome = await within(Promise.allSettled(this.#workers.map((w) => w.pause(true))));
+    if (outcome === 'done') outcome = await within(Promise.allSettled(this.#workers.map((w) => w.close())));
+    if (outcome === 'late') {
+      const forced = Promise.allSettled(this.#workers.map((w) => w.close(true)));
+      await Promise.race([forced, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    }
     for (const c of this.#connections) c.disconnect();
     await this.#executor.shutdown(0);
   }

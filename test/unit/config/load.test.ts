@@ -39,7 +39,7 @@ describe('loadConfig: defaults', () => {
     expect(file).toBe(join(home, 'gale.yaml'));
     expect(config.core).toMatchObject({
       load_examples: true,
-      executor: 'local',
+      executor: ['local'],
       parallelism: 32,
       max_active_tasks_per_dag: 16,
       max_active_runs_per_dag: 16,

@@ -28,6 +28,22 @@ describe('canTransitionTi', () => {
     { from: 'up_for_retry', to: 'scheduled', allowed: true },
     // a try queued but never claimed is queued again
     { from: 'queued', to: 'scheduled', allowed: true },
+    // deferral: the try hands a trigger to the triggerer, and resumes when it fires
+    { from: 'running', to: 'deferred', allowed: true },
+    { from: 'deferred', to: 'scheduled', allowed: true },
+    // its timeout passed or its trigger failed
+    { from: 'deferred', to: 'failed', allowed: true },
+    { from: 'deferred', to: 'up_for_retry', allowed: true },
+    // a DAG run timeout, marking by hand, clearing
+    { from: 'deferred', to: 'skipped', allowed: true },
+    { from: 'deferred', to: 'success', allowed: true },
+    { from: 'deferred', to: 'none', allowed: true },
+    // only a running try defers, and a deferred one resumes through the scheduler
+    { from: 'queued', to: 'deferred', allowed: false },
+    { from: 'scheduled', to: 'deferred', allowed: false },
+    { from: 'success', to: 'deferred', allowed: false },
+    { from: 'deferred', to: 'running', allowed: false },
+    { from: 'deferred', to: 'queued', allowed: false },
     // trigger rules decide without running the task
     { from: 'none', to: 'upstream_failed', allowed: true },
     { from: 'none', to: 'skipped', allowed: true },
@@ -73,7 +89,8 @@ describe('tiStatesAllowedBefore', () => {
   it.each([
     { to: 'queued', from: ['scheduled'] },
     { to: 'running', from: ['queued'] },
-    { to: 'up_for_retry', from: ['queued', 'running'] },
+    { to: 'up_for_retry', from: ['queued', 'running', 'deferred'] },
+    { to: 'deferred', from: ['running'] },
     { to: 'removed', from: ['none', 'scheduled'] },
   ] as const)('only $from may move to $to', ({ to, from }) => {
     expect([...tiStatesAllowedBefore(to)].sort()).toEqual([...from].sort());
@@ -92,6 +109,7 @@ describe('finished task instance states', () => {
     { state: 'queued', finished: false },
     { state: 'running', finished: false },
     { state: 'up_for_retry', finished: false },
+    { state: 'deferred', finished: false },
   ] as const)('$state is finished: $finished', ({ state, finished }) => {
     expect(isFinishedTiState(state)).toBe(finished);
     expect(FINISHED_TI_STATES.has(state)).toBe(finished);

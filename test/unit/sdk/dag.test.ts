@@ -362,6 +362,28 @@ describe('task options', () => {
     expect(byId.sh).toMatchObject({ retries: 2, owner: 'ops', pool: 'etl' });
   });
 
+  it.each([
+    { name: 'its own executor option', own: 'queue' as const, defaults: {}, expected: 'queue' },
+    {
+      name: "the DAG's defaultArgs",
+      own: undefined,
+      defaults: { executor: 'queue' as const },
+      expected: 'queue',
+    },
+    {
+      name: 'its own option over defaultArgs',
+      own: 'local' as const,
+      defaults: { executor: 'queue' as const },
+      expected: 'local',
+    },
+    { name: 'nothing: null, the default executor', own: undefined, defaults: {}, expected: null },
+  ])('takes the executor of a task from $name', ({ own, defaults, expected }) => {
+    const d = dag({ dagId: 'executors', defaultArgs: defaults }, () => {
+      noop.override(own === undefined ? {} : { executor: own })();
+    });
+    expect(serialize(d).tasks[0]?.executor).toBe(expected);
+  });
+
   it('compiles durations and rules', () => {
     const t = task(
       {
@@ -396,6 +418,7 @@ describe('task options', () => {
     { name: 'a retryDelay that is not a duration', options: { retryDelay: 'soon' } },
     { name: 'an unknown triggerRule', options: { triggerRule: 'whenever' as never } },
     { name: 'an unknown weightRule', options: { weightRule: 'sideways' as never } },
+    { name: 'an unknown executor', options: { executor: 'celery' as never } },
   ])('rejects $name with GALE_ERR_DAG_INVALID naming the task', ({ options }) => {
     const error = galeError(() =>
       dag({ dagId: 'bad_options' }, () => {

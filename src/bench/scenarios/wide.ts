@@ -1,0 +1,64 @@
+/**
+ * Throughput, wide: one run of N independent no-op tasks (maxActiveTasks N, so only
+ * core.parallelism and the pool bound it): task instances completed per second from the run's
+ * start to its end. First with the warm task processes still to be started (cold pool), then with
+ * them started (warm pool). Samples the RSS of the Gale process trees meanwhile: that peak is the
+ * footprint scenario's.
+ */
+import { burstDates } from '../api-client.js';
+import { runSpan, waitForRuns } from '../dag-runs.js';
+import { median, type NewFigure, perSecond } from '../figures.js';
+import { PeakRss } from '../process-tree.js';
+import { NOOP_HEADER, type Scenario, sizeOf, timeoutFor } from './scenario.js';
+
+const SIZES = { quick: { tasks: 10 }, full: { tasks: 1000 } };
+const DAG_ID = 'bench_wide';
+
+export const wide: Scenario = {
+  name: 'wide',
+  description: 'one run of N parallel no-op tasks: task instances per second, run start to run end',
+  installation: 'shared',
+  dagFiles(options) {
+    const { tasks } = sizeOf(options, SIZES);
+    return {
+      [`${DAG_ID}.ts`]: `${NOOP_HEADER}dag({ dagId: '${DAG_ID}', maxActiveTasks: ${tasks} }, () => {
+  for (let i = 0; i < ${tasks}; i++) noop();
+});
+`,
+    };
+  },
+  async run(ctx) {
+    const { tasks } = sizeOf(ctx.options, SIZES);
+    const { installation, api } = ctx.shared();
+    const figures: NewFigure[] = [];
+    // the first run starts the warm task processes it needs; the next ones find them started
+    for (const pool of ['cold', 'warm'] as const) {
+      const rates: number[] = [];
+      const peaks: number[] = [];
+      for (let r = 0; r < (pool === 'cold' ? 1 : ctx.options.repeat); r++) {
+        const rss = new PeakRss(() => installation.pids);
+        try {
+          const runId = await api.trigger(DAG_ID, burstDates(1)[0]!);
+          const runs = await waitForRuns(installation, DAG_ID, [runId], { timeoutMs: timeoutFor(tasks) });
+          rates.push(perSecond(tasks, runSpan(runs).ms));
+        } finally {
+          peaks.push(rss.stop());
+        }
+      }
+      figures.push({
+        name: `${tasks} parallel no-op tasks, ${pool} pool: task instances per second`,
+        value: median(rates),
+        unit: 'tasks/s',
+        repetitions: rates.length,
+      });
+      figures.push({
+        scenario: 'footprint',
+        name: `peak RSS during wide (${tasks} tasks, ${pool} pool), Gale process trees`,
+        value: median(peaks),
+        unit: 'MB',
+        repetitions: peaks.length,
+      });
+    }
+    return figures;
+  },
+};

@@ -1,0 +1,202 @@
+/**
+ * Triggers and the deferred task instances that wait for them, as Airflow's trigger table: a try
+ * defers (its trigger is stored and the task instance moves running -> deferred in one
+ * transaction), a triggerer claims triggers up to its capacity, and a fired trigger moves its task
+ * instances deferred -> scheduled with the event, in one transaction. Every change is a guarded
+ * UPDATE, so two triggerers that both think they own a trigger cannot resume a try twice.
+ */
+import { type Kysely, sql } from 'kysely';
+import { type Deferral, deferralDeadline, parseNextKwargs, tiStatesAllowedBefore } from '../models/index.js';
+import { isPostgres } from './dialect.js';
+import type { Database, TaskInstanceRow, TriggerRow } from './schema.js';
+import type { TryKey } from './task-instance-repository.js';
+import { iso } from './time.js';
+
+/**
+ * The running try defers: its trigger is stored and the task instance becomes deferred, holding
+ * the method and kwargs it resumes with, and its timeout: the deferral's own, capped by the task's
+ * executionTimeout from the start of the try (kept across resumes), as Airflow's. False (and nothing stored) when the try is no longer this
+ * running one (ended elsewhere, re-queued with another token).
+ */
+export async function deferTry(
+  db: Kysely<Database>,
+  input: TryKey & { deferral: Deferral; now: Date; token?: string },
+): Promise<boolean> {
+  const { deferral } = input;
+  return db.transaction().execute(async (tx) => {
+    const ti = await tx
+      .selectFrom('task_instance')
+      .select('start_date')
+      .where('id', '=', input.tiId)
+      .executeTakeFirst();
+    if (!ti) return false;
+    const timeout = deferralDeadline({
+      now: input.now,
+      timeoutMs: deferral.timeoutMs,
+      tryStartedAt: ti.start_date ? new Date(ti.start_date) : input.now,
+      executionTimeoutMs: deferral.executionTimeoutMs,
+    });
+    const trigger = await tx
+      .insertInto('trigger')
+      .values({
+        classpath: deferral.trigger.classpath,
+        kwargs: JSON.stringify(deferral.trigger.kwargs),
+        created_date: iso(input.now),
+        triggerer_id: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    let update = tx
+      .updateTable('task_instance')
+      .set({
+        state: 'deferred',
+        trigger_id: trigger.id,
+        next_method: deferral.method,
+        next_kwargs: JSON.stringify(deferral.kwargs),
+        trigger_timeout: timeout ? iso(timeout) : null,
+        updated_at: iso(input.now),
+      })
+      .where('id', '=', input.tiId)
+      .where('try_number', '=', input.tryNumber)
+      .where('state', 'in', tiStatesAllowedBefore('deferred'));
+    if (input.token !== undefined) update = update.where('external_executor_id', '=', input.token);
+    const result = await update.executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) return true;
+    await tx.deleteFrom('trigger').where('id', '=', trigger.id).execute();
+    return false;
+  });
+}
+
+/**
+ * Claims triggers that no live triggerer runs (none yet, or their triggerer stopped heartbeating),
+ * oldest first, until the triggerer holds `capacity`; only triggers a deferred task instance waits
+ * for. Several triggerers claim at once without taking the same trigger (SKIP LOCKED on
+ * PostgreSQL; SQLite serializes writers). Returns how many it claimed.
+ */
+export async function claimTriggers(
+  db: Kysely<Database>,
+  input: { triggererId: number; capacity: number; liveTriggererIds: readonly number[] },
+): Promise<number> {
+  const live = [...new Set([input.triggererId, ...input.liveTriggererIds])];
+  return db.transaction().execute(async (tx) => {
+    const held = await tx
+      .selectFrom('trigger')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('triggerer_id', '=', input.triggererId)
+      .executeTakeFirst();
+    const room = input.capacity - Number(held?.n ?? 0);
+    if (room <= 0) return 0;
+    let query = tx
+      .selectFrom('trigger')
+      .select('id')
+      .where((eb) => eb.or([eb('triggerer_id', 'is', null), eb('triggerer_id', 'not in', live)]))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('task_instance')
+          .select('trigger_id')
+          .where('state', '=', 'deferred')
+          .where('trigger_id', 'is not', null)
+          .$narrowType<{ trigger_id: number }>(),
+      )
+      .orderBy('created_date')
+      .orderBy('id')
+      .limit(room);
+    if (isPostgres(tx)) query = query.forUpdate().skipLocked();
+    const ids = (await query.execute()).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const result = await tx
+      .updateTable('trigger')
+      .set({ triggerer_id: input.triggererId })
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('triggerer_id', 'is', null), eb('triggerer_id', 'not in', live)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  });
+}
+
+/** The triggers a triggerer runs. */
+export async function listTriggersOf(db: Kysely<Database>, triggererId: number): Promise<TriggerRow[]> {
+  return db.selectFrom('trigger').selectAll().where('triggerer_id', '=', triggererId).orderBy('id').execute();
+}
+
+/**
+ * A trigger fired: its deferred task instances go back to scheduled with the event added to their
+ * next_kwargs (the same try resumes), and the trigger is deleted, in one transaction. Returns how
+ * many task instances resume (0 when another triggerer fired it first, or they were cleared).
+ */
+export async function fireTrigger(
+  db: Kysely<Database>,
+  input: { triggerId: number; event: unknown; now: Date },
+): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const tis = await deferredTisOf(tx, input.triggerId);
+    let resumed = 0;
+    for (const ti of tis) {
+      const kwargs = { ...parseNextKwargs(ti.next_kwargs), event: input.event };
+      const result = await tx
+        .updateTable('task_instance')
+        .set({
+          state: 'scheduled',
+          trigger_id: null,
+          trigger_timeout: null,
+          next_kwargs: JSON.stringify(kwargs),
+          scheduled_at: iso(input.now),
+          updated_at: iso(input.now),
+        })
+        .where('id', '=', ti.id)
+        .where('state', '=', 'deferred')
+        .where('trigger_id', '=', input.triggerId)
+        .executeTakeFirst();
+      resumed += Number(result.numUpdatedRows);
+    }
+    await tx.deleteFrom('trigger').where('id', '=', input.triggerId).execute();
+    return resumed;
+  });
+}
+
+/** The task instances deferred on a trigger. */
+export async function deferredTisOf(db: Kysely<Database>, triggerId: number): Promise<TaskInstanceRow[]> {
+  return db
+    .selectFrom('task_instance')
+    .selectAll()
+    .where('trigger_id', '=', triggerId)
+    .where('state', '=', 'deferred')
+    .execute();
+}
+
+/** Deferred task instances whose deferral timeout has passed. */
+export async function findTimedOutDeferrals(db: Kysely<Database>, now: Date): Promise<TaskInstanceRow[]> {
+  return db
+    .selectFrom('task_instance')
+    .selectAll()
+    .where('state', '=', 'deferred')
+    .where('trigger_timeout', '<', iso(now))
+    .execute();
+}
+
+/**
+ * As Airflow's Trigger.clean_unused: task instances no longer deferred let go of their trigger,
+ * and triggers that no deferred task instance waits for are deleted (their triggerer stops them).
+ */
+export async function cleanUnusedTriggers(db: Kysely<Database>): Promise<number> {
+  await db
+    .updateTable('task_instance')
+    .set({ trigger_id: null })
+    .where('trigger_id', 'is not', null)
+    .where('state', '!=', 'deferred')
+    .execute();
+  const result = await db
+    .deleteFrom('trigger')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('task_instance')
+            .select(sql.lit(1).as('one'))
+            .whereRef('task_instance.trigger_id', '=', 'trigger.id')
+            .where('task_instance.state', '=', 'deferred'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,45 @@
+/**
+ * The triggers the triggerer can run, by classpath, and making one from its stored row: the row's
+ * kwargs are parsed with the trigger's schema here, at the edge, as they come from a task process.
+ */
+import { GaleError, type TriggerClasspath } from '../models/index.js';
+import { fileTriggerType } from './file-trigger.js';
+import { dateTimeTriggerType, timeDeltaTriggerType } from './temporal-triggers.js';
+import type { Clock, Trigger, TriggerType } from './trigger.js';
+
+export const BUILT_IN_TRIGGERS: ReadonlyMap<TriggerClasspath, TriggerType<unknown>> = new Map(
+  [dateTimeTriggerType, timeDeltaTriggerType, fileTriggerType].map((t) => [
+    t.classpath as TriggerClasspath,
+    t as TriggerType<unknown>,
+  ]),
+);
+
+/** A trigger from its row; throws GALE_ERR_TRIGGER_INVALID for an unknown classpath or bad kwargs. */
+export function createTrigger(
+  row: { classpath: string; kwargs: string; created_date: string },
+  clock: Clock,
+): Trigger {
+  const type = BUILT_IN_TRIGGERS.get(row.classpath as TriggerClasspath);
+  if (!type) {
+    throw new GaleError('GALE_ERR_TRIGGER_INVALID', `No trigger is called "${row.classpath}"`, {
+      hint: `Defer on one of: ${[...BUILT_IN_TRIGGERS.keys()].join(', ')} (dateTimeTrigger, timeDeltaTrigger, fileTrigger in gale/sdk).`,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(row.kwargs);
+  } catch (error) {
+    throw new GaleError('GALE_ERR_TRIGGER_INVALID', `The kwargs of ${row.classpath} are not JSON`, {
+      cause: error,
+    });
+  }
+  const parsed = type.kwargs.safeParse(raw);
+  if (!parsed.success) {
+    throw new GaleError(
+      'GALE_ERR_TRIGGER_INVALID',
+      `Bad kwargs for ${row.classpath}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(kwargs)'}: ${i.message}`).join('; ')}`,
+      { hint: 'Build triggers with the functions of gale/sdk rather than by hand.', cause: parsed.error },
+    );
+  }
+  return type.create(parsed.data, { clock, createdDate: new Date(row.created_date) });
+}

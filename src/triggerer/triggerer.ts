@@ -1,0 +1,201 @@
+/**
+ * The triggerer (Airflow's TriggererJob): runs the triggers of deferred tries, many at once on
+ * one event loop. Each pass it heartbeats its job, records what its triggers came to (a fired
+ * trigger sends its task instances back to scheduled with the event, in one transaction), fails
+ * deferrals past their timeout, deletes triggers no task instance needs, claims triggers nobody
+ * live runs up to its capacity, and stops those that are no longer its own. Several triggerers
+ * share the work; a triggerer that stops heartbeating for 2.1 heartbeats loses its triggers to
+ * the others (as Airflow's Job.is_alive). It never runs user code.
+ */
+import type { Logger } from 'pino';
+import type { GaleConfig } from '../config/index.js';
+import {
+  claimTriggers,
+  cleanUnusedTriggers,
+  deferredTisOf,
+  endJob,
+  findTimedOutDeferrals,
+  fireTrigger,
+  type GaleDb,
+  heartbeatJob,
+  listTriggersOf,
+  liveJobIds,
+  SerializedDagCache,
+  startJob,
+} from '../db/index.js';
+import type { GaleMetrics } from '../observability/index.js';
+import { deferralTimeoutError, failDeferredTry, triggerFailureError } from './deferral-failures.js';
+import { RunningTriggers, type TriggerOutcome } from './running-triggers.js';
+import type { Clock } from './trigger.js';
+
+/** As Airflow's Job.is_alive: a job is dead after 2.1 heartbeats without one. */
+const HEARTBEAT_GRACE = 2.1;
+
+export interface CompiledTriggererOptions {
+  readonly capacity: number;
+  readonly pollIntervalMs: number;
+  readonly heartbeatMs: number;
+}
+
+/** The `triggerer` settings, with a --capacity given on the command line over the setting. */
+export function compileTriggererOptions(
+  settings: GaleConfig['triggerer'],
+  overrides: { capacity?: number } = {},
+): CompiledTriggererOptions {
+  return Object.freeze({
+    capacity: overrides.capacity ?? settings.capacity,
+    pollIntervalMs: settings.poll_interval * 1000,
+    heartbeatMs: settings.job_heartbeat_sec * 1000,
+  });
+}
+
+export interface TriggererDeps {
+  db: GaleDb;
+  options: CompiledTriggererOptions;
+  log: Logger;
+  clock?: Clock;
+  metrics?: GaleMetrics;
+}
+
+export class Triggerer {
+  readonly #deps: TriggererDeps;
+  readonly #clock: Clock;
+  readonly #cache = new SerializedDagCache();
+  readonly #triggers: RunningTriggers;
+  #jobId: number | null = null;
+  #lastHeartbeat = 0;
+  #lastBeatAt: number | null = null;
+  #wake: (() => void) | null = null;
+  #woken = false;
+
+  constructor(deps: TriggererDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock ?? { now: () => new Date() };
+    this.#triggers = new RunningTriggers({
+      clock: this.#clock,
+      log: deps.log,
+      onSettled: () => this.#wakeUp(),
+    });
+  }
+
+  /** When the last pass ended (milliseconds since the epoch), for readiness checks. */
+  get lastBeatAt(): number | null {
+    return this.#lastBeatAt;
+  }
+
+  /** The job id of this triggerer once it runs (the triggerer_id of its triggers). */
+  get jobId(): number | null {
+    return this.#jobId;
+  }
+
+  #wakeUp(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** One pass of the loop (the job must be started). */
+  async runOnce(): Promise<void> {
+    const jobId = this.#jobId;
+    if (jobId === null) throw new Error('Triggerer.runOnce before run()');
+    const { db } = this.#deps.db;
+    const { options, metrics } = this.#deps;
+    const now = this.#clock.now();
+    if (now.getTime() - this.#lastHeartbeat >= options.heartbeatMs) {
+      await heartbeatJob(db, jobId, now);
+      this.#lastHeartbeat = now.getTime();
+    }
+    await this.#record(now);
+    for (const ti of await findTimedOutDeferrals(db, now)) {
+      const error = deferralTimeoutError(ti);
+      await failDeferredTry(db, this.#cache, { ti, error, now, log: this.#deps.log });
+    }
+    await cleanUnusedTriggers(db);
+    const since = new Date(now.getTime() - options.heartbeatMs * HEARTBEAT_GRACE);
+    const live = await liveJobIds(db, 'triggerer', since);
+    const claimed = await claimTriggers(db, {
+      triggererId: jobId,
+      capacity: options.capacity,
+      liveTriggererIds: live,
+    });
+    if (claimed > 0) this.#deps.log.info({ claimed }, 'claimed triggers');
+    const mine = await listTriggersOf(db, jobId);
+    const mineIds = new Set(mine.map((r) => r.id));
+    for (const id of this.#triggers.runningIds()) if (!mineIds.has(id)) this.#triggers.stop(id);
+    for (const row of mine) this.#triggers.start(row);
+    metrics?.triggersRunning.set(this.#triggers.size);
+    metrics?.triggererCapacityLeft.set(Math.max(0, options.capacity - this.#triggers.size));
+    this.#lastBeatAt = this.#clock.now().getTime();
+  }
+
+  /** Records what settled triggers came to; one that cannot be recorded now is kept for the next pass. */
+  async #record(now: Date): Promise<void> {
+    for (const outcome of this.#triggers.settled()) {
+      try {
+        await this.#recordOne(outcome, now);
+        this.#triggers.recorded(outcome.triggerId);
+      } catch (error) {
+        this.#deps.log.error(
+          { err: error, triggerId: outcome.triggerId },
+          'could not record a trigger outcome; retrying',
+        );
+      }
+    }
+  }
+
+  async #recordOne(outcome: TriggerOutcome, now: Date): Promise<void> {
+    const { db } = this.#deps.db;
+    const { log, metrics } = this.#deps;
+    if (outcome.kind === 'fired') {
+      const resumed = await fireTrigger(db, { triggerId: outcome.triggerId, event: outcome.event, now });
+      metrics?.triggersSucceeded.inc();
+      log.info({ triggerId: outcome.triggerId, classpath: outcome.classpath, resumed }, 'trigger fired');
+      return;
+    }
+    metrics?.triggersFailed.inc();
+    const error = triggerFailureError(outcome.classpath, outcome.error);
+    for (const ti of await deferredTisOf(db, outcome.triggerId)) {
+      await failDeferredTry(db, this.#cache, { ti, error, now, log });
+    }
+    await cleanUnusedTriggers(db);
+  }
+
+  /** Runs passes until the signal aborts, then stops its triggers and ends its job. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { db } = this.#deps.db;
+    const { log, options } = this.#deps;
+    this.#jobId = await startJob(db, 'triggerer', this.#clock.now());
+    this.#lastHeartbeat = this.#clock.now().getTime();
+    const onAbort = () => this.#wake?.();
+    signal.addEventListener('abort', onAbort);
+    const waitMs = Math.min(options.pollIntervalMs, options.heartbeatMs);
+    log.info({ jobId: this.#jobId, capacity: options.capacity }, 'triggerer started');
+    try {
+      while (!signal.aborted) {
+        this.#woken = false;
+        try {
+          await this.runOnce();
+        } catch (error) {
+          log.error({ err: error }, 'triggerer loop failed; retrying');
+        }
+        if (this.#woken || signal.aborted) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, waitMs);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.#wake = done;
+        });
+        this.#wake = null;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      log.info('triggerer stopping');
+      await this.#triggers.stopAll();
+      await this.#record(this.#clock.now()); // what fired while stopping is not lost
+      this.#deps.metrics?.triggersRunning.set(0);
+      // an ended job is not live: its triggers go to another triggerer at its next pass
+      await endJob(db, this.#jobId, this.#clock.now());
+    }
+  }
+}
