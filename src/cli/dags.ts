@@ -16,6 +16,7 @@ import { type DagRunState, GaleError } from '../models/index.js';
 import { testDag, triggerDagRun } from '../scheduler/index.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printObject, printRows } from './output.js';
+import { secretBox } from './variables.js';
 
 const OUTPUT = ['-o, --output <format>', 'table or json', 'table'] as const;
 
@@ -227,12 +228,14 @@ export function registerDagCommands(program: Command): void {
     .action(async (dagId: string, opts: { conf?: string; logicalDate?: string }) => {
       const conf = parseConf(opts.conf);
       const logicalDate = parseDateOption(opts.logicalDate, '--logical-date');
-      await withEnv('cli', async ({ gdb, loaded, log }) => {
+      await withEnv('cli', async (env) => {
+        const { gdb, loaded, log } = env;
         // Parse new and changed files first, so a DAG written a moment ago is there.
         await new DagProcessor({ db: gdb, config: loaded, log }).processOnce();
         const c = loaded.config;
         const run = await testDag({
           gdb,
+          secrets: secretBox(env),
           dagId,
           conf,
           logicalDate,

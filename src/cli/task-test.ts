@@ -1,14 +1,18 @@
 /** `gale tasks test` and `gale tasks render`: one task's code run (or its templates rendered) here, recording nothing. */
-import type { DagRunRow, GaleDb } from '../db/index.js';
+import type { DagRunRow, GaleDb, SecretBox } from '../db/index.js';
 import { getXcom } from '../db/index.js';
 import type { DagRunInfo } from '../models/index.js';
 import { executeTask, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
+import { DbTryChannel } from '../runner/index.js';
 import { buildTaskContext } from '../runner/task-context.js';
+import { secretAccessors } from '../runner/task-secrets.js';
 import type { Dag, TaskNode } from '../sdk/index.js';
 
 export async function executeTaskForTest(input: {
   gdb: GaleDb;
+  /** decrypts the variables and connections the task reads */
+  secrets: SecretBox;
   dag: Dag;
   node: TaskNode;
   run: DagRunRow | null;
@@ -75,6 +79,18 @@ export async function executeTaskForTest(input: {
     xcomPush: async (key: string, value: unknown) => {
       input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
     },
+    secrets: secretAccessors(
+      new DbTryChannel(input.gdb, input.secrets),
+      {
+        tiId: '',
+        tryNumber: 1,
+        dagId: runRow.dag_id,
+        runId: runRow.run_id,
+        taskId: node.taskId,
+        mapIndex: -1,
+      },
+      input.log,
+    ),
     resumeMethods: Object.keys(node.resume),
   });
   if (input.renderOnly) return renderFields(node, ctx);

@@ -19,6 +19,7 @@ import { parseDateOption } from './dags.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
 import { executeTaskForTest } from './task-test.js';
+import { secretBox } from './variables.js';
 
 const OUTPUT = ['-o, --output <format>', 'table or json', 'table'] as const;
 
@@ -63,7 +64,8 @@ export function registerTaskCommands(program: Command): void {
         opts: { runId?: string },
       ) => {
         const logicalDate = parseDateOption(logicalDateText, 'logical_date');
-        await withEnv('cli', async ({ gdb, loaded }) => {
+        await withEnv('cli', async (env) => {
+          const { gdb, loaded } = env;
           const row = await requireDag(gdb.db, dagId);
           const dag = await loadDag(row.fileloc, dagId);
           const node = dag.getTask(taskId);
@@ -72,6 +74,7 @@ export function registerTaskCommands(program: Command): void {
           const log = createTaskLogger((line) => process.stdout.write(line));
           const output = await executeTaskForTest({
             gdb,
+            secrets: secretBox(env),
             dag,
             node,
             run,
@@ -103,7 +106,8 @@ export function registerTaskCommands(program: Command): void {
         if (tryNumber !== undefined && (!Number.isInteger(tryNumber) || tryNumber < 1)) {
           throw new GaleError('GALE_ERR_USAGE', `--try must be a positive whole number, not "${opts.try}"`);
         }
-        await withEnv('cli', async ({ gdb, loaded }) => {
+        await withEnv('cli', async (env) => {
+          const { gdb, loaded } = env;
           const row = await requireDag(gdb.db, dagId);
           const run = opts.runId ? await requireDagRun(gdb.db, dagId, opts.runId) : null;
           let fields: Record<string, unknown> | undefined;
@@ -124,6 +128,7 @@ export function registerTaskCommands(program: Command): void {
             const dag = await loadDag(row.fileloc, dagId);
             fields = (await executeTaskForTest({
               gdb,
+              secrets: secretBox(env),
               dag,
               node: dag.getTask(taskId),
               run,

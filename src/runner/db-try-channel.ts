@@ -5,15 +5,19 @@
  */
 import {
   type ClaimedTry,
+  type Connection,
   claimTry,
   type DagRunRow,
   deferTry,
   failTry,
   type GaleDb,
+  getConnection,
+  getVariable,
   getXcom,
   heartbeatTry,
   recordTrySuccess,
   requireDagRun,
+  type SecretBox,
   SerializedDagCache,
   saveRenderedFields,
   setXcom,
@@ -34,11 +38,21 @@ export class DbTryChannel implements TryChannel {
   readonly #gdb: GaleDb;
   readonly #ownsDb: boolean;
   readonly #cache = new SerializedDagCache();
+  readonly #secrets: SecretBox;
 
-  /** `ownsDb`: close the database with the channel. */
-  constructor(gdb: GaleDb, ownsDb = false) {
+  /** `secrets` decrypts variables and connections; `ownsDb`: close the database with the channel. */
+  constructor(gdb: GaleDb, secrets: SecretBox, ownsDb = false) {
     this.#gdb = gdb;
+    this.#secrets = secrets;
     this.#ownsDb = ownsDb;
+  }
+
+  async getVariable(_t: TryRef, key: string): Promise<string | undefined> {
+    return (await getVariable(this.#gdb.db, this.#secrets, key))?.value;
+  }
+
+  getConnection(_t: TryRef, connId: string): Promise<Connection | undefined> {
+    return getConnection(this.#gdb.db, this.#secrets, connId);
   }
 
   claim(t: TryRef, request: ClaimRequest): Promise<ClaimedTry | null> {

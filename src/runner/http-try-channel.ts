@@ -5,7 +5,7 @@
  * are retried while the API server cannot be reached at all (a restart, a rolling update), for up
  * to `retryForMs`; any answer, even an error, is final.
  */
-import type { ClaimedTry, DagRunRow, TryOutcome } from '../db/index.js';
+import type { ClaimedTry, Connection, DagRunRow, TryOutcome } from '../db/index.js';
 import { type Deferral, GaleError, type ResumeState } from '../models/index.js';
 import type {
   ClaimRequest,
@@ -192,6 +192,22 @@ export class HttpTryChannel implements TryChannel {
       execution_timeout_ms: deferral.executionTimeoutMs,
     });
     return json.deferred;
+  }
+
+  async getVariable(_t: TryRef, key: string): Promise<string | undefined> {
+    const { status, json } = await this.#call<{ value: string }>(
+      'GET',
+      `/variables/${encodeURIComponent(key)}`,
+    );
+    return status === 404 ? undefined : json.value;
+  }
+
+  async getConnection(_t: TryRef, connId: string): Promise<Connection | undefined> {
+    const { status, json } = await this.#call<Connection>(
+      'GET',
+      `/connections/${encodeURIComponent(connId)}`,
+    );
+    return status === 404 ? undefined : json;
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * its executor gave it a URL in GALE_EXECUTION_API_URL, the process then has no database
  * settings; else the database) and its watchdog thread, which opens a channel of its own.
  */
-import type { GaleConfig } from '../config/index.js';
-import { openDatabase } from '../db/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import { fernetKeys, openDatabase, SecretBox } from '../db/index.js';
 import { DbTryChannel } from './db-try-channel.js';
 import { HttpTryChannel } from './http-try-channel.js';
 import type { ChannelSettings, TryChannel } from './try-channel.js';
@@ -16,7 +16,11 @@ export const EXECUTION_API_TOKEN_ENV = 'GALE_EXECUTION_API_TOKEN';
 export function openChannel(settings: ChannelSettings, poolSize: number): TryChannel {
   return settings.kind === 'http'
     ? new HttpTryChannel({ url: settings.url })
-    : new DbTryChannel(openDatabase({ ...settings.database, pool_size: poolSize }), true);
+    : new DbTryChannel(
+        openDatabase({ ...settings.database, pool_size: poolSize }),
+        new SecretBox(settings.fernetKeys),
+        true,
+      );
 }
 
 export interface TaskProcessChannel {
@@ -27,9 +31,12 @@ export interface TaskProcessChannel {
 }
 
 /** The channel and watchdog of a task process that leads its own process group. */
-export function openTaskProcessChannel(env: NodeJS.ProcessEnv, config: GaleConfig): TaskProcessChannel {
+export function openTaskProcessChannel(env: NodeJS.ProcessEnv, loaded: LoadedConfig): TaskProcessChannel {
+  const { config, home } = loaded;
   const url = env[EXECUTION_API_URL_ENV];
-  const settings: ChannelSettings = url ? { kind: 'http', url } : { kind: 'db', database: config.database };
+  const settings: ChannelSettings = url
+    ? { kind: 'http', url }
+    : { kind: 'db', database: config.database, fernetKeys: fernetKeys(config.core.fernet_key, home) };
   const channel = openChannel(settings, 2);
   const watchdog = new WatchdogHandle(
     {

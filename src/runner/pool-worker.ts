@@ -26,8 +26,9 @@ export type PoolReply =
   /** a try sent while this process was busy or leaving: the executor gives it to another */
   | { type: 'rejected'; tiId: string };
 
-const { config } = loadConfig(process.env);
-const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, config);
+const loaded = loadConfig(process.env);
+const { config } = loaded;
+const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, loaded);
 const stop = new AbortController();
 const maxRss = config.local_executor.max_process_memory_mb * 1024 * 1024;
 let tries = 0;

@@ -14,6 +14,7 @@ import { recordDeferral, runTaskCode } from './deferral.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
+import { secretAccessors } from './task-secrets.js';
 import type { TryChannel } from './try-channel.js';
 import type { WatchdogMessage } from './watchdog.js';
 import type { WatchdogHandle } from './watchdog-handle.js';
@@ -243,6 +244,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         if (json === undefined) return;
         await channel.setXcom(w, key, json);
       },
+      secrets: secretAccessors(channel, w, log),
       resume,
       resumeMethods: Object.keys(node.resume),
     });

@@ -8,6 +8,7 @@ import {
   type TaskLogger,
   type TriggerSpec,
 } from '../sdk/index.js';
+import type { SecretAccessors } from './task-secrets.js';
 
 export interface ContextInput {
   run: DagRunRow;
@@ -20,6 +21,8 @@ export interface ContextInput {
   signal: AbortSignal;
   xcomPull: TaskContext['xcomPull'];
   xcomPush: TaskContext['xcomPush'];
+  /** ctx.variable(), ctx.variableJson(), ctx.connection() */
+  secrets: SecretAccessors;
   /** a try resumed after a deferral: what it resumes with; null or absent otherwise */
   resume?: ResumeState | null;
   /** the names of the task's resume functions, which defer() may name */
@@ -66,6 +69,7 @@ export function buildTaskContext(input: ContextInput): TaskContext {
     signal: input.signal,
     xcomPull: input.xcomPull,
     xcomPush: input.xcomPush,
+    ...input.secrets,
     defer: deferFor(input.taskId, input.resumeMethods ?? []),
     triggerEvent: input.resume?.event,
     nextKwargs: { ...(input.resume?.kwargs ?? {}) },

@@ -12,13 +12,30 @@ export const stdoutSink: LogSink = (line) => {
   writeSync(1, line);
 };
 
-export function createTaskLogger(sink: LogSink): TaskLogger & { write(level: string, text: string): void } {
+export type TryLogger = TaskLogger & {
+  write(level: string, text: string): void;
+  /** From now on, every occurrence of `secret` in this log is written as *** (Airflow's secrets masker). */
+  mask(secret: string): void;
+};
+
+export function createTaskLogger(sink: LogSink): TryLogger {
+  const secrets = new Set<string>();
+  const masked = (text: string) => {
+    let out = text;
+    for (const s of secrets) out = out.replaceAll(s, '***');
+    return out;
+  };
   const write = (level: string, text: string) => {
     const stamp = new Date().toISOString();
-    for (const line of text.split('\n')) sink(`[${stamp}] ${level.toUpperCase().padEnd(5)} ${line}\n`);
+    for (const line of masked(text).split('\n'))
+      sink(`[${stamp}] ${level.toUpperCase().padEnd(5)} ${line}\n`);
   };
   return {
     write,
+    mask(secret) {
+      // very short values would mask ordinary words; Airflow skips them too
+      if (secret.length >= 4) secrets.add(secret);
+    },
     debug: (m, ...a) => write('debug', format(m, ...a)),
     info: (m, ...a) => write('info', format(m, ...a)),
     warn: (m, ...a) => write('warn', format(m, ...a)),
@@ -27,7 +44,7 @@ export function createTaskLogger(sink: LogSink): TaskLogger & { write(level: str
 }
 
 /** Sends console.* of the task's code to the try's log, with timestamps. Returns the undo. */
-export function captureConsole(logger: ReturnType<typeof createTaskLogger>): () => void {
+export function captureConsole(logger: TryLogger): () => void {
   const original = {
     log: console.log,
     info: console.info,

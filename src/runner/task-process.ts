@@ -13,9 +13,10 @@ let stopped = false;
 
 async function main(): Promise<number> {
   const workload = taskWorkloadSchema.parse(JSON.parse(process.env.GALE_TASK_WORKLOAD ?? 'null'));
-  const { config } = loadConfig(process.env);
+  const loaded = loadConfig(process.env);
+  const { config } = loaded;
   // Spawned detached by the local executor, this process leads its process group.
-  const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, config);
+  const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, loaded);
   giveToken(workload.tiId, workload.tryNumber, process.env[EXECUTION_API_TOKEN_ENV]);
   const stop = new AbortController();
   process.on('SIGTERM', () => {

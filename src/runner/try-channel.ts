@@ -6,7 +6,14 @@
  * credentials and speak to the API server's task execution API with a token scoped to their try).
  * A channel never decides an outcome: it carries what run-try decided.
  */
-import type { ClaimedTry, DagRunRow, DatabaseSettings, RetryPolicy, TryOutcome } from '../db/index.js';
+import type {
+  ClaimedTry,
+  Connection,
+  DagRunRow,
+  DatabaseSettings,
+  RetryPolicy,
+  TryOutcome,
+} from '../db/index.js';
 import type { Deferral } from '../models/index.js';
 
 /** The try a call is about: the fields of its workload that name it. */
@@ -70,6 +77,10 @@ export interface TryChannel {
    * trigger fires; false when it was no longer running (ended elsewhere).
    */
   defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean>;
+  /** A variable's value, decrypted; undefined when there is none. */
+  getVariable(t: TryRef, key: string): Promise<string | undefined>;
+  /** A connection with its password, decrypted; undefined when there is none. */
+  getConnection(t: TryRef, connId: string): Promise<Connection | undefined>;
   close(): Promise<void>;
 }
 
@@ -77,4 +88,11 @@ export interface TryChannel {
  * How a task process reaches the metadata; what its watchdog thread needs to open its own channel.
  * Over HTTP, each try's token comes with the try.
  */
-export type ChannelSettings = { kind: 'db'; database: DatabaseSettings } | { kind: 'http'; url: string };
+export type ChannelSettings =
+  | {
+      kind: 'db';
+      database: DatabaseSettings;
+      /** core.fernet_key (or standalone's key file): decrypts variables and connections */
+      fernetKeys: string;
+    }
+  | { kind: 'http'; url: string };

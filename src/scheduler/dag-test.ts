@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type DagRunRow, type Database, type GaleDb, SerializedDagCache } from '../db/index.js';
+import {
+  type DagRunRow,
+  type Database,
+  type GaleDb,
+  type SecretBox,
+  SerializedDagCache,
+} from '../db/index.js';
 import { DbTryChannel, runTry } from '../runner/index.js';
 import { runDeferredInline } from '../triggerer/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
@@ -16,6 +22,8 @@ import { scheduleRun } from './task-readiness.js';
 
 export interface DagTestOptions {
   gdb: GaleDb;
+  /** decrypts the variables and connections tasks ask for */
+  secrets: SecretBox;
   dagId: string;
   conf?: Record<string, unknown>;
   logicalDate?: Date;
@@ -110,7 +118,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
           logPath,
         },
         {
-          channel: new DbTryChannel(gdb),
+          channel: new DbTryChannel(gdb, options.secrets),
           sink: (line) => {
             appendFileSync(logPath, line);
             options.echo(`${ti.task_id} | ${line}`);

@@ -17,6 +17,21 @@ export interface TaskLogger {
   error(message: string, ...args: unknown[]): void;
 }
 
+/** A connection as a task gets it (Airflow's Connection), its password included. */
+export interface TaskConnection {
+  connId: string;
+  connType: string;
+  host: string | null;
+  schema: string | null;
+  login: string | null;
+  password: string | null;
+  port: number | null;
+  /** the extra JSON, parsed ({} when there is none) */
+  extra: Record<string, unknown>;
+  /** type://login:password@host:port/schema, percent-encoded, as Airflow's get_uri() */
+  uri: string;
+}
+
 /** What every task function receives as its first argument. */
 export interface TaskContext {
   dagId: string;
@@ -60,4 +75,17 @@ export interface TaskContext {
   triggerEvent: unknown;
   /** On a try resumed after defer(): the kwargs given to defer(); {} otherwise. */
   nextKwargs: Record<string, unknown>;
+  /**
+   * A variable's value (Airflow's Variable.get): `fallback` when it does not exist, else it
+   * rejects with GALE_ERR_VARIABLE_NOT_FOUND. A value under a secret-looking key (password, token,
+   * ...) is masked as *** in the try's log from then on.
+   */
+  variable(key: string, fallback?: string): Promise<string>;
+  /** A variable's value parsed as JSON (Airflow's Variable.get(deserialize_json=True)). */
+  variableJson<T = unknown>(key: string, fallback?: T): Promise<T>;
+  /**
+   * A connection (Airflow's BaseHook.get_connection); rejects with GALE_ERR_CONNECTION_NOT_FOUND
+   * when there is none. Its password is masked as *** in the try's log from then on.
+   */
+  connection(connId: string): Promise<TaskConnection>;
 }

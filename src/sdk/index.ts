@@ -1,7 +1,7 @@
 /** What DAG authors import: `import { dag, task, shell, chain } from 'gale/sdk'`. */
 
 export type { ExecutorName, FileTriggerEvent } from '../models/index.js';
-export type { TaskContext, TaskLogger } from './context.js';
+export type { TaskConnection, TaskContext, TaskLogger } from './context.js';
 export {
   type Arg,
   type Args,

@@ -4,7 +4,10 @@
  * skip, failures retry, a try longer than its token's lifetime lives on renewed tokens, and a
  * token opens nothing but its own try.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateFernetKey } from '../../src/db/index.js';
 import { ExecutionTokens } from '../../src/executors/index.js';
 import {
   type GaleHome,
@@ -16,6 +19,14 @@ import {
   waitFor,
 } from '../support/gale-home.js';
 import { useRedis } from '../support/redis-server.js';
+
+/** The log of a task's first try, wherever under GALE_HOME/logs it is. */
+function readTryLog(home: string, taskId: string): string {
+  const files = readdirSync(join(home, 'logs'), { recursive: true, encoding: 'utf8' });
+  const file = files.find((f) => f.includes(`task_id=${taskId}`) && f.endsWith('.log'));
+  if (!file) throw new Error(`no log of ${taskId} among ${files.join(', ')}`);
+  return readFileSync(join(home, 'logs', file), 'utf8');
+}
 
 describe('task execution API', () => {
   const redis = useRedis();
@@ -30,6 +41,7 @@ describe('task execution API', () => {
       GALE__QUEUE__REDIS_URL: redis.url,
       GALE__QUEUE__KEY_PREFIX: `x${Date.now()}`,
       GALE__EXECUTION_API__TOKEN_TTL: '10',
+      GALE__CORE__FERNET_KEY: generateFernetKey(),
     });
     g.writeDag(
       'api.ts',
@@ -40,8 +52,19 @@ describe('task execution API', () => {
        });
        const consume = task('consume', async (ctx, made: string) => {
          const extra = await ctx.xcomPull<{ n: number }>('produce', 'extra');
-         const settings = Object.keys(process.env).filter((k) => /^GALE__(DATABASE|API|QUEUE)__/.test(k));
-         return { made, n: extra.n + 1, settings, viaApi: Boolean(process.env.GALE_EXECUTION_API_URL) };
+         const settings = Object.keys(process.env).filter((k) => /^GALE__(DATABASE|API|QUEUE)__|^GALE__CORE__FERNET_KEY$/.test(k));
+         const warehouse = await ctx.connection('warehouse');
+         ctx.log.info('connecting with ' + warehouse.password + ' to ' + warehouse.uri);
+         return {
+           made,
+           n: extra.n + 1,
+           settings,
+           viaApi: Boolean(process.env.GALE_EXECUTION_API_URL),
+           region: await ctx.variable('region'),
+           batch: await ctx.variableJson('batch', { size: 10 }),
+           host: warehouse.host,
+           extra: warehouse.extra,
+         };
        });
        const pick = branch('pick', () => 'left');
        const left = task('left', () => 'l');
@@ -66,6 +89,15 @@ describe('task execution API', () => {
        });`,
     );
     expect(g.gale(['db', 'migrate']).code).toBe(0);
+    expect(g.gale(['variables', 'set', 'region', 'eu-1']).code).toBe(0);
+    const conn = g.gale([
+      'connections',
+      'add',
+      'warehouse',
+      '--conn-uri',
+      'postgres://etl:pw-xyz-123@db.example:5433/dw?sslmode=require',
+    ]);
+    expect(conn.code, conn.stderr).toBe(0);
     const { api, url } = await startExecutionApi(g);
     const processor = g.start(['dag-processor']);
     await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"via_api"'), {
@@ -128,7 +160,20 @@ describe('task execution API', () => {
             .get(task) as { value: string }
         ).value,
       );
-    expect(output('consume')).toEqual({ made: 'made', n: 42, settings: [], viaApi: true });
+    expect(output('consume')).toEqual({
+      made: 'made',
+      n: 42,
+      settings: [],
+      viaApi: true,
+      region: 'eu-1',
+      batch: { size: 10 },
+      host: 'db.example',
+      extra: { sslmode: 'require' },
+    });
+    // the connection's password is masked in the try's log
+    const log = readTryLog(g.home, 'consume');
+    expect(log).toContain('connecting with *** to postgres://etl:***@db.example:5433/dw');
+    expect(log).not.toContain('pw-xyz-123');
     expect(output('flaky')).toBe(2);
     expect(output('long')).toBe('still here');
     await Promise.all([worker.stop(), scheduler.stop(), processor.stop(), api.stop()]);

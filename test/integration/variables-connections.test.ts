@@ -129,4 +129,58 @@ describe('variables and connections', () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('No key of core.fernet_key decrypts');
   });
+
+  it('tasks read variables and connections; secrets they read are masked in their log', () => {
+    g = makeGaleHome({ GALE__CORE__FERNET_KEY: generateFernetKey() });
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    expect(g.gale(['variables', 'set', 'api_token', 'tok-9876543']).code).toBe(0);
+    expect(g.gale(['variables', 'set', 'limits', '{"rows": 5}', '--json']).code).toBe(0);
+    expect(
+      g.gale([
+        'connections',
+        'add',
+        'api',
+        '--conn-type',
+        'http',
+        '--conn-host',
+        'api.example',
+        '--conn-password',
+        'pw-55555',
+      ]).code,
+    ).toBe(0);
+    g.writeDag(
+      'secrets.ts',
+      `import { dag, task } from 'gale/sdk';
+       dag({ dagId: 'secrets' }, () => {
+         task('use', async (ctx) => {
+           const token = await ctx.variable('api_token');
+           const limits = await ctx.variableJson<{ rows: number }>('limits');
+           const api = await ctx.connection('api');
+           ctx.log.info('token ' + token + ', password ' + api.password);
+           const missing = await ctx.variable('nope', 'fallback');
+           let error = '';
+           try { await ctx.variable('nope'); } catch (e) { error = (e as Error).message; }
+           return { rows: limits.rows, host: api.host, missing, error, tokenLength: token.length };
+         })();
+       });`,
+    );
+    const r = g.gale(['dags', 'test', 'secrets']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('token ***, password ***');
+    expect(r.stdout).not.toContain('tok-9876543');
+    expect(r.stdout).not.toContain('pw-55555');
+    const row = g
+      .db()
+      .prepare("select value from xcom where dag_id = 'secrets' and key = 'return_value'")
+      .get() as {
+      value: string;
+    };
+    expect(JSON.parse(row.value)).toEqual({
+      rows: 5,
+      host: 'api.example',
+      missing: 'fallback',
+      error: 'No variable "nope"',
+      tokenLength: 11,
+    });
+  });
 });

@@ -25,6 +25,8 @@ import { ExecutionTokens, type TryClaims } from '../../executors/index.js';
 import { deferralSchema, GaleError } from '../../models/index.js';
 import { isLatestRun, REFRESHED_TOKEN_HEADER } from '../../runner/index.js';
 import type { RouteContext } from '../context.js';
+import { tokenClaims } from './execution-auth.js';
+import { registerExecutionSecretRoutes } from './execution-secrets.js';
 
 const PREFIX = '/execution/v1/task-instances/:ti_id';
 const tiParams = z.object({ ti_id: z.string().min(1) });
@@ -34,16 +36,11 @@ const route = { config: { role: 'public' as const }, schema: { hide: true } };
 export function registerExecutionRoutes({ app, deps, cache }: RouteContext): void {
   const { db } = deps.gdb;
   const tokens = new ExecutionTokens(deps.secretKey, deps.config.config.execution_api.token_ttl);
+  registerExecutionSecretRoutes(app, deps, tokens);
 
   /** The token's try; the route's task instance must be it (and the body's try number, if any). */
   const authorize = (request: FastifyRequest, tiId: string, tryNumber?: number): TryClaims => {
-    const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) {
-      throw new GaleError('GALE_ERR_UNAUTHENTICATED', 'The task execution API needs a try token', {
-        hint: 'Send "Authorization: Bearer <token>" with the token the worker gave the task process.',
-      });
-    }
-    const claims = tokens.verify(match[1]);
+    const claims = tokenClaims(request, tokens);
     if (claims.tiId !== tiId || (tryNumber !== undefined && claims.tryNumber !== tryNumber)) {
       throw new GaleError('GALE_ERR_FORBIDDEN', 'This token is for another try', {
         hint: 'A task process may only act on the try it was started for.',

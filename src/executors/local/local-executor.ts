@@ -34,7 +34,7 @@ export interface LocalExecutorOptions {
 }
 
 /** Settings a task process must not see when it talks to the task execution API. */
-const PRIVATE_SETTINGS = /^GALE__(DATABASE|API|QUEUE)__/;
+const PRIVATE_SETTINGS = /^GALE__(DATABASE|API|QUEUE)__|^GALE__CORE__FERNET_KEY$/;
 
 interface Running {
   workload: TaskWorkload;

@@ -48,6 +48,13 @@ function contextFor(
     dagParams: {},
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     signal: new AbortController().signal,
+    secrets: {
+      variable: async () => '',
+      variableJson: async () => undefined as never,
+      connection: async () => {
+        throw new Error('no connections in this test');
+      },
+    },
     xcomPull: async () => undefined,
     xcomPush: async () => undefined,
     resume: resume && { method: resume.method, event: resume.event, kwargs: resume.kwargs ?? {} },
