@@ -229,6 +229,8 @@ describe('API server', () => {
       seen: () => api.output(),
     });
     expect((await fetch(`${base}/api/v2/monitor/health`)).status).toBe(200);
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    expect(await (await fetch(`${base}/health/ready`)).json()).toEqual({ status: 'ok' });
     await api.stop();
     expect(api.child.exitCode).toBe(0);
   });

@@ -21,7 +21,7 @@ describe('SIGTERM', () => {
   let g: GaleHome;
   afterEach(() => g?.cleanup());
 
-  it('stops the worker, scheduler, DAG processor and API server cleanly, and the run completes after a restart', {
+  it('stops the worker, scheduler, DAG processor, triggerer and API server cleanly, and the run completes after a restart', {
     timeout: 180_000,
   }, async () => {
     g = makeGaleHome({
@@ -50,6 +50,7 @@ describe('SIGTERM', () => {
     });
     const { api } = await startExecutionApi(g);
     const scheduler = g.start(['scheduler']);
+    const triggerer = g.start(['triggerer']);
     const worker = g.start(['worker', '--concurrency', '2']);
     const runId = JSON.parse(g.gale(['dags', 'trigger', 'slow', '-o', 'json']).stdout).run_id as string;
     const states = () => taskStates(g.db(), 'slow', runId);
@@ -62,7 +63,8 @@ describe('SIGTERM', () => {
       .map(([t]) => t);
 
     // The worker stops taking tries and waits for the two it runs: they end in success.
-    await Promise.all([worker.stop(), scheduler.stop(), processor.stop()]);
+    await Promise.all([worker.stop(), scheduler.stop(), processor.stop(), triggerer.stop()]);
+    expect(triggerer.child.exitCode).toBe(0);
     expect(worker.child.exitCode).toBe(0);
     expect(scheduler.child.exitCode).toBe(0);
     expect(processor.child.exitCode).toBe(0);

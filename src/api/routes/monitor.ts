@@ -14,6 +14,30 @@ export function registerMonitorRoutes({ app, deps }: RouteContext): void {
   const { db } = deps.gdb;
   const c = deps.config.config;
 
+  // The API server's own probes, as every other service has (liveness; readiness: the database answers).
+  app.get('/health/live', { config: { role: 'public' }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/health/ready',
+    { config: { role: 'public' }, schema: { hide: true } },
+    async (_request, reply) => {
+      try {
+        await Promise.race([
+          sql`select 1`.execute(db),
+          new Promise((_, reject) =>
+            setTimeout(() => reject(new Error('no answer within 2 s')), 2_000).unref(),
+          ),
+        ]);
+        return { status: 'ok' };
+      } catch (error) {
+        return reply
+          .code(503)
+          .send({ status: 'unavailable', problems: [`database: ${(error as Error).message}`] });
+      }
+    },
+  );
+
   app.get(
     '/api/v2/monitor/health',
     {
