@@ -6,6 +6,7 @@ import { executeTask, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
 import { DbTryChannel } from '../runner/index.js';
 import { buildTaskContext } from '../runner/task-context.js';
+import { redactDeep } from '../runner/task-log.js';
 import { secretAccessors } from '../runner/task-secrets.js';
 import type { Dag, TaskNode } from '../sdk/index.js';
 
@@ -93,6 +94,6 @@ export async function executeTaskForTest(input: {
     ),
     resumeMethods: Object.keys(node.resume),
   });
-  if (input.renderOnly) return renderFields(node, ctx);
+  if (input.renderOnly) return redactDeep(await renderFields(node, ctx), input.log);
   return executeTask(node, ctx, args, input.log, input.killGraceMs);
 }

@@ -2,13 +2,15 @@
 import { spawn } from 'node:child_process';
 import type { TaskContext, TaskNode } from '../sdk/index.js';
 import { templateContext } from './task-context.js';
-import type { createTaskLogger } from './task-log.js';
+import { type createTaskLogger, redactDeep } from './task-log.js';
+import { templateSecrets } from './template-secrets.js';
 import { renderTemplate } from './templates.js';
 
 /** A task's template fields rendered for a try (a shell task's command, env and cwd; none for functions). */
-export function renderFields(node: TaskNode, ctx: TaskContext): Record<string, unknown> {
+export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Record<string, unknown>> {
   if (node.kind !== 'shell' || !node.shell) return {};
-  const context = templateContext(ctx);
+  const templates = [node.shell.command, ...Object.values(node.shell.env ?? {}), node.shell.cwd ?? ''];
+  const context = { ...templateContext(ctx), ...(await templateSecrets(templates, ctx)) };
   const fields: Record<string, unknown> = { command: renderTemplate(node.shell.command, context) };
   if (node.shell.env) {
     fields.env = Object.fromEntries(
@@ -34,8 +36,9 @@ export async function executeTask(
     return node.fn(ctx, ...args);
   }
   const shell = node.shell!;
-  const rendered = renderFields(node, ctx);
-  await onRendered?.(rendered);
+  const rendered = await renderFields(node, ctx);
+  // stored and shown later (gale tasks render, the API): with the secrets the try read masked
+  await onRendered?.(redactDeep(rendered, log));
   const command = rendered.command as string;
   const renderedEnv = rendered.env as Record<string, string> | undefined;
   const cwd = rendered.cwd as string | undefined;
@@ -66,7 +69,7 @@ export async function executeTask(
       pending = lines.pop() ?? '';
       for (const line of lines) {
         log.write('info', line);
-        if (line.trim() !== '') lastLine = line;
+        if (line.trim() !== '') lastLine = log.redact(line); // the output is stored and shown: no secrets in it
       }
     });
     child.stderr.on('data', (chunk: Buffer) => log.write('error', chunk.toString('utf8').replace(/\n$/, '')));

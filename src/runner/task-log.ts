@@ -16,6 +16,8 @@ export type TryLogger = TaskLogger & {
   write(level: string, text: string): void;
   /** From now on, every occurrence of `secret` in this log is written as *** (Airflow's secrets masker). */
   mask(secret: string): void;
+  /** `text` with the secrets masked so far replaced by *** (for what is stored beside the log). */
+  redact(text: string): string;
 };
 
 export function createTaskLogger(sink: LogSink): TryLogger {
@@ -32,6 +34,7 @@ export function createTaskLogger(sink: LogSink): TryLogger {
   };
   return {
     write,
+    redact: masked,
     mask(secret) {
       // very short values would mask ordinary words; Airflow skips them too
       if (secret.length >= 4) secrets.add(secret);
@@ -41,6 +44,15 @@ export function createTaskLogger(sink: LogSink): TryLogger {
     warn: (m, ...a) => write('warn', format(m, ...a)),
     error: (m, ...a) => write('error', format(m, ...a)),
   };
+}
+
+/** Every string inside `value` (objects, arrays) with the log's secrets masked. */
+export function redactDeep<T>(value: T, logger: Pick<TryLogger, 'redact'>): T {
+  if (typeof value === 'string') return logger.redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, logger)) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, logger)])) as T;
+  return value;
 }
 
 /** Sends console.* of the task's code to the try's log, with timestamps. Returns the undo. */

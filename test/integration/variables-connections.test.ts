@@ -150,8 +150,9 @@ describe('variables and connections', () => {
     ).toBe(0);
     g.writeDag(
       'secrets.ts',
-      `import { dag, task } from 'gale/sdk';
+      `import { dag, shell, task } from 'gale/sdk';
        dag({ dagId: 'secrets' }, () => {
+         shell('templated', 'echo "host={{ conn.api.host }} pw={{ conn.api.password }} rows={{ var.json.limits.rows }}"');
          task('use', async (ctx) => {
            const token = await ctx.variable('api_token');
            const limits = await ctx.variableJson<{ rows: number }>('limits');
@@ -169,9 +170,27 @@ describe('variables and connections', () => {
     expect(r.stdout).toContain('token ***, password ***');
     expect(r.stdout).not.toContain('tok-9876543');
     expect(r.stdout).not.toContain('pw-55555');
+    // templates: variables and connections rendered, the password masked in the log and in the stored fields
+    expect(r.stdout).toContain('host=api.example pw=*** rows=5');
+    const rendered = g
+      .db()
+      .prepare(
+        "select rendered_fields from rendered_task_instance_fields where dag_id = 'secrets' and task_id = 'templated'",
+      )
+      .get() as { rendered_fields: string };
+    expect(JSON.parse(rendered.rendered_fields).command).toBe('echo "host=api.example pw=*** rows=5"');
+    const shellOutput = g
+      .db()
+      .prepare(
+        "select value from xcom where dag_id = 'secrets' and task_id = 'templated' and key = 'return_value'",
+      )
+      .get() as { value: string };
+    expect(JSON.parse(shellOutput.value)).toBe('host=api.example pw=*** rows=5');
+    const render = g.gale(['tasks', 'render', 'secrets', 'templated']);
+    expect(render.stdout).toContain('host=api.example pw=*** rows=5');
     const row = g
       .db()
-      .prepare("select value from xcom where dag_id = 'secrets' and key = 'return_value'")
+      .prepare("select value from xcom where dag_id = 'secrets' and task_id = 'use' and key = 'return_value'")
       .get() as {
       value: string;
     };
