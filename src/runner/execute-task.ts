@@ -4,13 +4,19 @@ import type { TaskContext, TaskNode } from '../sdk/index.js';
 import { templateContext } from './task-context.js';
 import { type createTaskLogger, redactDeep } from './task-log.js';
 import { templateSecrets } from './template-secrets.js';
+import { templateXcoms } from './template-xcoms.js';
 import { renderTemplate } from './templates.js';
 
 /** A task's template fields rendered for a try (a shell task's command, env and cwd; none for functions). */
 export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Record<string, unknown>> {
   if (node.kind !== 'shell' || !node.shell) return {};
   const templates = [node.shell.command, ...Object.values(node.shell.env ?? {}), node.shell.cwd ?? ''];
-  const context = { ...templateContext(ctx), ...(await templateSecrets(templates, ctx)) };
+  const base = templateContext(ctx);
+  const context = {
+    ...base,
+    ...(await templateSecrets(templates, ctx)),
+    ti: { ...(base.ti as object), xcom_pull: await templateXcoms(templates, ctx) },
+  };
   const fields: Record<string, unknown> = { command: renderTemplate(node.shell.command, context) };
   if (node.shell.env) {
     fields.env = Object.fromEntries(

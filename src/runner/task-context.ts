@@ -76,6 +76,13 @@ export function buildTaskContext(input: ContextInput): TaskContext {
   };
 }
 
+/** Airflow's template macros that Gale has. */
+export const MACROS = {
+  /** Airflow's macros.ds_add('2026-01-31', 1) == '2026-02-01' */
+  ds_add: (ds: string, days: number): string =>
+    new Date(Date.parse(`${ds}T00:00:00Z`) + Number(days) * 86_400_000).toISOString().slice(0, 10),
+};
+
 /** Airflow's template variables: {{ ds }}, {{ ts }}, {{ params.x }}, {{ dag_run.conf.y }}, ... */
 export function templateContext(ctx: TaskContext): Record<string, unknown> {
   return {
@@ -91,6 +98,7 @@ export function templateContext(ctx: TaskContext): Record<string, unknown> {
     dag: { dag_id: ctx.dagId },
     task: { task_id: ctx.taskId },
     ti: { try_number: ctx.tryNumber, task_id: ctx.taskId, dag_id: ctx.dagId, map_index: ctx.mapIndex },
+    macros: MACROS,
     params: ctx.params,
   };
 }

@@ -153,7 +153,7 @@ describe('variables and connections', () => {
       `import { dag, shell, task } from 'gale/sdk';
        dag({ dagId: 'secrets' }, () => {
          shell('templated', 'echo "host={{ conn.api.host }} pw={{ conn.api.password }} rows={{ var.json.limits.rows }}"');
-         task('use', async (ctx) => {
+         const used = task('use', async (ctx) => {
            const token = await ctx.variable('api_token');
            const limits = await ctx.variableJson<{ rows: number }>('limits');
            const api = await ctx.connection('api');
@@ -163,6 +163,7 @@ describe('variables and connections', () => {
            try { await ctx.variable('nope'); } catch (e) { error = (e as Error).message; }
            return { rows: limits.rows, host: api.host, missing, error, tokenLength: token.length };
          })();
+         used.then(shell('pulled', "echo rows={{ ti.xcom_pull('use').rows }} next={{ macros.ds_add(ds, 1) }}"));
        });`,
     );
     const r = g.gale(['dags', 'test', 'secrets']);
@@ -172,6 +173,7 @@ describe('variables and connections', () => {
     expect(r.stdout).not.toContain('pw-55555');
     // templates: variables and connections rendered, the password masked in the log and in the stored fields
     expect(r.stdout).toContain('host=api.example pw=*** rows=5');
+    expect(r.stdout).toMatch(/rows=5 next=\d{4}-\d{2}-\d{2}/);
     const rendered = g
       .db()
       .prepare(

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MACROS } from '../../../src/runner/task-context.js';
 import { templateSecrets } from '../../../src/runner/template-secrets.js';
+import { templateXcoms } from '../../../src/runner/template-xcoms.js';
 import { renderTemplate } from '../../../src/runner/templates.js';
 import type { TaskConnection } from '../../../src/sdk/index.js';
 
@@ -57,5 +59,34 @@ describe('variables and connections in templates', () => {
     await expect(templateSecrets(['{{ var.value.nope }}'], fakeContext([]))).rejects.toThrow(
       'No variable "nope"',
     );
+  });
+});
+
+describe('ti.xcom_pull and macros in templates', () => {
+  const outputs: Record<string, unknown> = { 'extract/return_value': 42, 'extract/count': 7 };
+  const ctx = {
+    xcomPull: async <T>(taskId: string, key = 'return_value') => outputs[`${taskId}/${key}`] as T | undefined,
+  };
+  const cases: [string, string][] = [
+    ["{{ ti.xcom_pull('extract') }}", '42'],
+    ["{{ ti.xcom_pull(task_ids='extract') }}", '42'],
+    ["{{ ti.xcom_pull('extract', key='count') }}", '7'],
+    ['{{ ti.xcom_pull(task_ids="extract", key="count") }}', '7'],
+    ["{{ macros.ds_add('2026-01-31', 1) }} {{ macros.ds_add('2026-03-01', -1) }}", '2026-02-01 2026-02-28'],
+  ];
+  it.each(cases)('%s renders as %j', async (template, expected) => {
+    const pull = await templateXcoms([template], ctx);
+    const rendered = renderTemplate(template, {
+      ti: { xcom_pull: pull },
+      macros: MACROS,
+    });
+    expect(rendered).toBe(expected);
+  });
+
+  it('a pull the scan did not foresee fails, saying to write the task id literally', async () => {
+    const pull = await templateXcoms(['{{ ti.xcom_pull(name) }}'], ctx);
+    expect(() =>
+      renderTemplate('{{ ti.xcom_pull(name) }}', { name: 'extract', ti: { xcom_pull: pull } }),
+    ).toThrow(/was not read before rendering/);
   });
 });
