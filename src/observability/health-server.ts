@@ -141,6 +141,10 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       else res.destroy();
     });
   });
+  // Idle connections outlive the clients' (undici keeps them 4 s, Prometheus longer): a server
+  // that closed first could race a request just sent on it ("other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') {

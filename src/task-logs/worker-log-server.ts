@@ -143,6 +143,10 @@ export async function startWorkerLogServer(options: WorkerLogServerOptions): Pro
       else res.destroy();
     });
   });
+  // Idle connections outlive the clients' (undici keeps them 4 s, Prometheus longer): a server
+  // that closed first could race a request just sent on it ("other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     const where = hostUrl(options.host, options.port);
     const onError = (error: NodeJS.ErrnoException) => {
