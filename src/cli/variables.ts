@@ -129,6 +129,54 @@ export function registerVariableCommands(program: Command): void {
       });
     });
 
+  variables
+    .command('import <file>')
+    .description(
+      'Create or change variables from a JSON object file {"key": value, ...} (as Airflow\'s); non-string values are stored as JSON',
+    )
+    .action(async (file: string) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new GaleError('GALE_ERR_USAGE', `${file} is not a readable JSON file`, {
+          hint: 'Give a file holding one JSON object: {"region": "eu-west-1", "limits": {"rows": 5}}.',
+          cause: error,
+        });
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new GaleError('GALE_ERR_USAGE', `${file} must hold one JSON object of variables`, {
+          hint: 'Write it as {"key": "value", ...}.',
+        });
+      }
+      const entries = Object.entries(parsed as Record<string, unknown>);
+      await withEnv('cli', async (env) => {
+        const box = secretBox(env);
+        await env.gdb.db.transaction().execute(async (tx) => {
+          for (const [key, value] of entries) {
+            await setVariable(tx, box, {
+              key,
+              value: typeof value === 'string' ? value : JSON.stringify(value),
+              now: new Date(),
+            });
+          }
+        });
+        await recordAudit(env.gdb.db, { event: 'import_variables', extra: { count: entries.length } });
+        process.stdout.write(`Imported ${entries.length} variable(s)\n`);
+      });
+    });
+  variables
+    .command('export <file>')
+    .description('Write every variable to a JSON object file (values in clear: keep the file safe)')
+    .action(async (file: string) => {
+      await withEnv('cli', async (env) => {
+        const { variables: rows } = await listVariables(env.gdb.db, secretBox(env), ALL);
+        const json = JSON.stringify(Object.fromEntries(rows.map((v) => [v.key, v.value])), null, 2);
+        writeFileSync(file, `${json}\n`, { mode: 0o600 });
+        process.stdout.write(`Exported ${rows.length} variable(s) to ${file}\n`);
+      });
+    });
+
   const connections = program
     .command('connections')
     .description('Manage connections (passwords stored encrypted)');

@@ -3,6 +3,8 @@
  * database holds no value in clear), passwords never returned, secret-looking variables masked,
  * and `gale rotate-fernet-key` re-encrypts everything with a new key.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFernetKey } from '../../src/db/index.js';
 import { login } from '../support/api-client.js';
@@ -41,6 +43,22 @@ describe('variables and connections', () => {
     const missing = g.gale(['variables', 'get', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('gale variables set nope');
+    // import and export, as Airflow's JSON files
+    writeFileSync(join(g.home, 'vars.json'), JSON.stringify({ team: 'data', limits: { rows: 5 } }));
+    expect(g.gale(['variables', 'import', join(g.home, 'vars.json')]).stdout).toContain('Imported 2');
+    expect(g.gale(['variables', 'get', 'limits']).stdout).toBe('{"rows":5}\n');
+    expect(g.gale(['variables', 'export', join(g.home, 'out.json')]).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(g.home, 'out.json'), 'utf8'))).toEqual({
+      db_password: 'hunter2',
+      limits: '{"rows":5}',
+      region: 'eu-west-1',
+      team: 'data',
+    });
+    expect(g.gale(['variables', 'delete', 'team']).code).toBe(0);
+    expect(g.gale(['variables', 'delete', 'limits']).code).toBe(0);
+    const badImport = g.gale(['variables', 'import', join(g.home, 'nope.json')]);
+    expect(badImport.code).toBe(1);
+    expect(badImport.stderr).toContain('is not a readable JSON file');
     const noKey = g.gale(['variables', 'set', 'x', 'y'], { GALE__CORE__FERNET_KEY: '' });
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toContain('GALE__CORE__FERNET_KEY');
