@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 const shared = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
+  // expect.poll waits for services that run beside the tests; 1 s (vitest's default) is too
+  // short on a loaded 2-core machine (a run's state follows its tasks' by a scheduler loop)
+  expect: { poll: { timeout: 20_000, interval: 100 } },
 };
 
 export default defineConfig({
