@@ -23,7 +23,9 @@ export default defineConfig({
           ...shared,
           name: 'postgres',
           include: ['test/integration/**/*.test.ts'],
-          exclude: ['test/integration/bench-smoke.test.ts'],
+          // the harness's smoke test, and the kubernetes executor (the scheduler's database work is the
+          // same as for every executor; its own state lives in the Kubernetes API)
+          exclude: ['test/integration/bench-smoke.test.ts', 'test/integration/kubernetes-executor.test.ts'],
           env: { GALE_TEST_DB: 'postgres' },
           globalSetup: ['test/support/postgres-setup.ts'],
         },

@@ -1,5 +1,7 @@
 /** `gale dags ...`: list, show, trigger, pause, unpause, test, list-runs, list-import-errors, delete. */
+
 import type { Command } from 'commander';
+import { containerSettings } from '../containers/index.js';
 import { DagProcessor } from '../dag-processing/index.js';
 import {
   deleteDag,
@@ -242,6 +244,7 @@ export function registerDagCommands(program: Command): void {
           baseLogFolder: c.logging.base_log_folder,
           maxOutputSize: c.core.max_output_size,
           killGraceMs: c.core.killed_task_cleanup_time * 1000,
+          containers: containerSettings(c.containers),
           echo: (line) => process.stdout.write(line),
         });
         const tis = await gdb.db

@@ -16,6 +16,7 @@ import { Scheduler } from '../scheduler/index.js';
 import { compileTriggererOptions, Triggerer } from '../triggerer/index.js';
 import { ensureStandaloneAdmin, type RunningApi, standaloneSecret, startApi } from './api.js';
 import { type CliEnv, openEnv, stopSignal } from './environment.js';
+import { makeKubernetesExecutor } from './kubernetes-executor.js';
 import { ensureStandaloneFernetKey } from './variables.js';
 
 function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): Executor {
@@ -33,6 +34,8 @@ function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): E
     }
     case 'local':
       return new LocalExecutor({ parallelism: c.core.parallelism, ...localExecutorOptions(env) });
+    case 'kubernetes':
+      return makeKubernetesExecutor(env);
   }
 }
 

@@ -1,4 +1,5 @@
 /** `gale tasks test` and `gale tasks render`: one task's code run (or its templates rendered) here, recording nothing. */
+import type { ContainerEngineSettings } from '../containers/index.js';
 import type { DagRunRow, GaleDb, SecretBox } from '../db/index.js';
 import { getXcom } from '../db/index.js';
 import type { DagRunInfo } from '../models/index.js';
@@ -20,6 +21,8 @@ export async function executeTaskForTest(input: {
   info: DagRunInfo;
   log: ReturnType<typeof createTaskLogger>;
   killGraceMs: number;
+  /** the engine of container tasks (the `containers` settings) */
+  containers?: ContainerEngineSettings;
   /** only render the task's template fields (gale tasks render), run nothing */
   renderOnly?: boolean;
 }): Promise<unknown> {
@@ -95,5 +98,5 @@ export async function executeTaskForTest(input: {
     resumeMethods: Object.keys(node.resume),
   });
   if (input.renderOnly) return redactDeep(await renderFields(node, ctx), input.log);
-  return executeTask(node, ctx, args, input.log, input.killGraceMs);
+  return executeTask(node, ctx, args, input.log, input.killGraceMs, undefined, input.containers);
 }

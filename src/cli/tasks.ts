@@ -1,5 +1,7 @@
-/** `gale tasks ...`: list, test, state, clear, states-for-dag-run. */
+/** `gale tasks ...`: list, test, state, clear, states-for-dag-run, run-workload. */
+
 import type { Command } from 'commander';
+import { containerSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
 import {
   clearTaskInstances,
@@ -81,6 +83,7 @@ export function registerTaskCommands(program: Command): void {
             info,
             log,
             killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+            containers: containerSettings(loaded.config.containers),
           });
           process.stdout.write(`Output: ${JSON.stringify(output) ?? 'none'}\n`);
         });
@@ -233,4 +236,19 @@ export function registerTaskCommands(program: Command): void {
         });
       },
     );
+
+  tasks
+    .command('run-workload', { hidden: true })
+    .description(
+      "Run the try described by GALE_TASK_WORKLOAD and exit (what the kubernetes executor's task pods run)",
+    )
+    .action(async () => {
+      if (!process.env.GALE_TASK_WORKLOAD) {
+        throw new GaleError('GALE_ERR_USAGE', 'gale tasks run-workload needs GALE_TASK_WORKLOAD', {
+          hint: 'This command is the entry of task pods: the kubernetes executor sets GALE_TASK_WORKLOAD, GALE_EXECUTION_API_URL and GALE_EXECUTION_API_TOKEN.',
+        });
+      }
+      // The task process itself: runs the try and exits with its code.
+      await import('../runner/main.js');
+    });
 }

@@ -3,14 +3,14 @@
  * `gale workers list`.
  */
 import type { Command } from 'commander';
-import type { GaleConfig } from '../config/index.js';
 import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopWorker } from '../db/index.js';
-import { ExecutionTokens, QueueWorker, redactRedisUrl } from '../executors/index.js';
+import { QueueWorker, redactRedisUrl } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import { handleExecutorEvents, taskLogPath } from '../scheduler/index.js';
 import { startWorkerLogServer, type WorkerLogServer } from '../task-logs/index.js';
 import { checkSecret } from './api.js';
 import { type CliEnv, openEnv, stopSignal, withEnv } from './environment.js';
+import { executionApi } from './execution-api-settings.js';
 import { parseOutputFormat, printRows } from './output.js';
 import { localExecutorOptions, makeMetrics, serveHealth } from './services.js';
 
@@ -26,40 +26,6 @@ function parseQueues(text: string): string[] {
     });
   }
   return [...new Set(queues)];
-}
-
-/**
- * What the worker's task processes use instead of the database: the task execution API, and the
- * key that signs their try tokens. Both must be set; checked before anything starts.
- */
-function executionApi(c: GaleConfig): { url: string; tokens: ExecutionTokens } {
-  const { url, token_ttl } = c.execution_api;
-  let parsed: URL | null = null;
-  try {
-    parsed = url ? new URL(url) : null;
-  } catch {
-    parsed = null;
-  }
-  if (!parsed || !['http:', 'https:'].includes(parsed.protocol)) {
-    throw new GaleError(
-      'GALE_ERR_CONFIG_INVALID',
-      url
-        ? `execution_api.url "${url}" is not an http(s) URL`
-        : "gale worker needs execution_api.url: its task processes reach Gale's metadata through the API server, not the database",
-      {
-        hint: 'Set GALE__EXECUTION_API__URL to the API server as workers reach it, e.g. http://gale-api:8080.',
-      },
-    );
-  }
-  const beat = c.scheduler.task_instance_heartbeat_sec;
-  if (token_ttl < 3 * beat) {
-    throw new GaleError(
-      'GALE_ERR_CONFIG_INVALID',
-      `execution_api.token_ttl (${token_ttl} s) must be at least 3 heartbeats (scheduler.task_instance_heartbeat_sec is ${beat} s)`,
-      { hint: 'Raise GALE__EXECUTION_API__TOKEN_TTL, or lower the heartbeat interval.' },
-    );
-  }
-  return { url, tokens: new ExecutionTokens(c.api.secret_key, token_ttl) };
 }
 
 function parseConcurrency(text: string): number {
@@ -114,7 +80,7 @@ export function registerWorkerCommands(program: Command): void {
       const concurrency = opts.concurrency ? parseConcurrency(opts.concurrency) : c.queue.worker_concurrency;
       let taskApi: ReturnType<typeof executionApi>;
       try {
-        taskApi = executionApi(c);
+        taskApi = executionApi(c, 'gale worker');
       } catch (error) {
         await env.gdb.close();
         throw error;

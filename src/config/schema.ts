@@ -44,7 +44,7 @@ export const SETTINGS = {
     executor: def(
       executorListSchema,
       'local',
-      'Executors the scheduler runs, comma-separated (local,queue); the first is the default, a task picks another with its executor option. local: task processes on this machine; queue: sent through Redis to `gale worker` processes.',
+      'Executors the scheduler runs, comma-separated (local,queue,kubernetes); the first is the default, a task picks another with its executor option. local: task processes on this machine; queue: sent through Redis to `gale worker` processes; kubernetes: a pod per try (see the kubernetes section).',
     ),
     parallelism: def(
       num(z.number().int().min(1)),
@@ -174,6 +174,44 @@ export const SETTINGS = {
       'Seconds a worker told to stop (SIGTERM) waits for its running tries; then it leaves them to finish alone (they record their own result).',
     ),
   },
+  kubernetes: {
+    namespace: def(str, 'default', 'Kubernetes executor: namespace of the task pods.'),
+    in_cluster: def(
+      bool,
+      false,
+      "Kubernetes executor: reach the Kubernetes API with the service account of the scheduler's own pod instead of a kubeconfig.",
+    ),
+    config_file: def(
+      z.string(),
+      '',
+      'Kubernetes executor: kubeconfig file when not in_cluster ("" = $KUBECONFIG, else ~/.kube/config).',
+    ),
+    context: def(
+      z.string(),
+      '',
+      'Kubernetes executor: context of the kubeconfig ("" = its current context).',
+    ),
+    pod_template_file: def(
+      z.string(),
+      '',
+      'Kubernetes executor: YAML of a Pod that task pods start from, as Airflow\'s pod_template_file (its container "base" runs the try); a task\'s podOverride is merged over it. "" = none.',
+    ),
+    worker_image: def(
+      z.string(),
+      '',
+      'Kubernetes executor: image of task pods (e.g. gale:0.1.0); its entrypoint must be `gale`. Required with the kubernetes executor.',
+    ),
+    delete_pods: def(
+      z.enum(['always', 'on_success', 'never']),
+      'on_success',
+      'Kubernetes executor: which finished task pods to delete: always, on_success (failed ones stay to be inspected) or never.',
+    ),
+    pending_timeout: def(
+      num(z.number().min(1)),
+      300,
+      'Kubernetes executor: seconds a task pod may stay Pending (unschedulable, image slow to pull) before its try fails.',
+    ),
+  },
   database: {
     url: def(
       str,
@@ -282,6 +320,18 @@ export const SETTINGS = {
       num(z.number().min(0.1)),
       5,
       "Seconds between a triggerer's heartbeats; one silent for 2.1 times as long is taken for dead and its triggers go to another triggerer.",
+    ),
+  },
+  containers: {
+    engine: def(
+      z.enum(['docker']),
+      'docker',
+      "Container engine that runs podTask containers: docker (Docker's API: Docker, or podman's `podman system service`).",
+    ),
+    docker_host: def(
+      z.string(),
+      '',
+      'Docker engine: where its API listens, unix:///path/docker.sock or tcp://host:port ("" = $DOCKER_HOST, else /var/run/docker.sock).',
     ),
   },
   logging: {

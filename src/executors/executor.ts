@@ -5,6 +5,7 @@
  * and the scheduler records what the executor reports only when the process could not.
  */
 import { z } from 'zod';
+import { podOverrideSchema } from '../models/index.js';
 
 /** Everything a task process needs to find and run its try. */
 export const taskWorkloadSchema = z.object({
@@ -22,6 +23,8 @@ export const taskWorkloadSchema = z.object({
   logPath: z.string(),
   /** run this try in a new process of its own, not in a warm one */
   freshProcess: z.boolean(),
+  /** the task's pod override, for the kubernetes executor */
+  podOverride: podOverrideSchema.nullable().optional(),
 });
 export type TaskWorkload = z.infer<typeof taskWorkloadSchema>;
 
@@ -41,6 +44,8 @@ export interface ExitedEvent {
   signal: string | null;
   /** the executor stopped the process because it outlived its executionTimeout */
   timedOut: boolean;
+  /** why, when the executor knows more than the exit code: "OOMKilled", "Evicted", "ImagePullBackOff" */
+  reason?: string;
 }
 
 export interface Executor {

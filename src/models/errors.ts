@@ -46,6 +46,10 @@
  * | GALE_ERR_DEFERRAL_TIMEOUT | a deferred try's trigger did not fire within its timeout (Airflow's TaskDeferralTimeout) |
  * | GALE_ERR_TRIGGER_INVALID | a trigger names no built-in trigger, or its arguments are wrong |
  * | GALE_ERR_TRIGGER_FAILED | a trigger failed while it waited (its deferred try fails) |
+ * | GALE_ERR_CONTAINER_FAILED | a podTask's container exited with a non-zero code (the message names the code and reason) |
+ * | GALE_ERR_CONTAINER_ENGINE | the container engine cannot be reached, or refused a request (image missing, bad spec) |
+ * | GALE_ERR_CONTAINER_UNSUPPORTED | a podTask asks for something its container engine cannot do (secrets on docker) |
+ * | GALE_ERR_CONTAINER_OUTPUT | a podTask's output file is not JSON |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -89,6 +93,10 @@ export const ErrorCodes = {
   GALE_ERR_DEFERRAL_TIMEOUT: 'GALE_ERR_DEFERRAL_TIMEOUT',
   GALE_ERR_TRIGGER_INVALID: 'GALE_ERR_TRIGGER_INVALID',
   GALE_ERR_TRIGGER_FAILED: 'GALE_ERR_TRIGGER_FAILED',
+  GALE_ERR_CONTAINER_FAILED: 'GALE_ERR_CONTAINER_FAILED',
+  GALE_ERR_CONTAINER_ENGINE: 'GALE_ERR_CONTAINER_ENGINE',
+  GALE_ERR_CONTAINER_UNSUPPORTED: 'GALE_ERR_CONTAINER_UNSUPPORTED',
+  GALE_ERR_CONTAINER_OUTPUT: 'GALE_ERR_CONTAINER_OUTPUT',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

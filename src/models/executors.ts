@@ -9,6 +9,8 @@ export const EXECUTOR_NAMES = [
   'local',
   /** tries sent through Redis to `gale worker` processes (Airflow's Celery executor's place) */
   'queue',
+  /** a pod per try in a Kubernetes cluster (Airflow's KubernetesExecutor) */
+  'kubernetes',
 ] as const;
 export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
 

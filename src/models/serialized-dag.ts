@@ -4,6 +4,8 @@
  * scheduler never runs user code.
  */
 import { z } from 'zod';
+import { containerTaskSpecSchema } from './container-task.js';
+import { podOverrideSchema } from './pod-override.js';
 import { TRIGGER_RULES } from './trigger-rules.js';
 
 export const scheduleSpecSchema = z.discriminatedUnion('type', [
@@ -29,7 +31,7 @@ export type WeightRule = (typeof WEIGHT_RULES)[number];
 
 export const serializedTaskSchema = z.object({
   taskId: z.string(),
-  kind: z.enum(['function', 'shell']),
+  kind: z.enum(['function', 'shell', 'container']),
   upstream: z.array(z.string()),
   args: z.array(argSpecSchema),
   /** how the task steers the run: branch, short_circuit, latest_only, or null for none */
@@ -44,6 +46,8 @@ export const serializedTaskSchema = z.object({
       cwd: z.string().optional(),
     })
     .optional(),
+  /** a container task's (podTask) container */
+  container: containerTaskSpecSchema.optional(),
   triggerRule: z.enum(TRIGGER_RULES),
   retries: z.number().int().min(0),
   retryDelayMs: z.number().int().min(0),
@@ -57,6 +61,8 @@ export const serializedTaskSchema = z.object({
   queue: z.string(),
   executor: z.string().nullable(),
   freshProcess: z.boolean().default(false),
+  /** what the kubernetes executor changes in the pod of each try */
+  podOverride: podOverrideSchema.nullable().optional(),
   owner: z.string(),
   doc: z.string().nullable(),
 });

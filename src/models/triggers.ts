@@ -20,6 +20,7 @@ export const TRIGGER_CLASSPATHS = {
   dateTime: 'gale.triggers.DateTimeTrigger',
   timeDelta: 'gale.triggers.TimeDeltaTrigger',
   file: 'gale.triggers.FileTrigger',
+  container: 'gale.triggers.ContainerTrigger',
 } as const;
 export type TriggerClasspath = (typeof TRIGGER_CLASSPATHS)[keyof typeof TRIGGER_CLASSPATHS];
 

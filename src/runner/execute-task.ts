@@ -1,31 +1,55 @@
-/** Runs the code of one try: a function task's function, or a shell task's command. */
+/** Runs the code of one try: a function task's function, a shell task's command, or a container task's container. */
 import { spawn } from 'node:child_process';
+import type { ContainerEngineSettings } from '../containers/index.js';
 import type { TaskContext, TaskNode } from '../sdk/index.js';
+import { type RenderedContainer, runContainerTask } from './container-task.js';
 import { templateContext } from './task-context.js';
 import { type createTaskLogger, redactDeep } from './task-log.js';
 import { templateSecrets } from './template-secrets.js';
 import { templateXcoms } from './template-xcoms.js';
 import { renderTemplate } from './templates.js';
 
-/** A task's template fields rendered for a try (a shell task's command, env and cwd; none for functions). */
+type TemplateField = string | string[] | Record<string, string>;
+
+/** A task's template fields, unrendered: a shell task's command, env and cwd; a container task's image, cmds, args and env. */
+function templateFieldsOf(node: TaskNode): Record<string, TemplateField> {
+  if (node.kind === 'shell' && node.shell) {
+    const { command, env, cwd } = node.shell;
+    return { command, ...(env ? { env } : {}), ...(cwd ? { cwd } : {}) };
+  }
+  if (node.kind === 'container' && node.container) {
+    const { image, cmds, args, env } = node.container;
+    return { image, cmds, args, env };
+  }
+  return {};
+}
+
+function renderField(field: TemplateField, render: (s: string) => string): TemplateField {
+  if (typeof field === 'string') return render(field);
+  if (Array.isArray(field)) return field.map(render);
+  return Object.fromEntries(Object.entries(field).map(([k, v]) => [k, render(v)]));
+}
+
+/** A task's template fields rendered for a try (none for functions). */
 export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Record<string, unknown>> {
-  if (node.kind !== 'shell' || !node.shell) return {};
-  const templates = [node.shell.command, ...Object.values(node.shell.env ?? {}), node.shell.cwd ?? ''];
+  const fields = templateFieldsOf(node);
+  const templates = Object.values(fields).flatMap((f) =>
+    typeof f === 'string' ? [f] : Array.isArray(f) ? f : Object.values(f),
+  );
+  if (templates.length === 0) return {};
   const base = templateContext(ctx);
   const context = {
     ...base,
     ...(await templateSecrets(templates, ctx)),
     ti: { ...(base.ti as object), xcom_pull: await templateXcoms(templates, ctx) },
   };
-  const fields: Record<string, unknown> = { command: renderTemplate(node.shell.command, context) };
-  if (node.shell.env) {
-    fields.env = Object.fromEntries(
-      Object.entries(node.shell.env).map(([k, v]) => [k, renderTemplate(v, context)]),
-    );
-  }
-  if (node.shell.cwd) fields.cwd = renderTemplate(node.shell.cwd, context);
-  return fields;
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, f]) => [k, renderField(f, (s) => renderTemplate(s, context))]),
+  );
 }
+
+/** The container engine when none is configured: docker at $DOCKER_HOST or its default socket. */
+const DEFAULT_CONTAINERS: ContainerEngineSettings = { engine: 'docker', dockerHost: '' };
 
 export async function executeTask(
   node: TaskNode,
@@ -34,6 +58,7 @@ export async function executeTask(
   log: ReturnType<typeof createTaskLogger>,
   killGraceMs: number,
   onRendered?: (fields: Record<string, unknown>) => Promise<void>,
+  containers: ContainerEngineSettings = DEFAULT_CONTAINERS,
 ): Promise<unknown> {
   // A try stopped before its code started (timeout, SIGTERM) must not start anything.
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -41,10 +66,17 @@ export async function executeTask(
     if (!node.fn) throw new Error(`task "${node.taskId}" has no function`);
     return node.fn(ctx, ...args);
   }
-  const shell = node.shell!;
   const rendered = await renderFields(node, ctx);
   // stored and shown later (gale tasks render, the API): with the secrets the try read masked
   await onRendered?.(redactDeep(rendered, log));
+  if (node.kind === 'container') {
+    if (!node.container) throw new Error(`task "${node.taskId}" has no container`);
+    return runContainerTask(node.container, rendered as unknown as RenderedContainer, ctx, log, {
+      settings: containers,
+      killGraceMs,
+    });
+  }
+  const shell = node.shell!;
   const command = rendered.command as string;
   const renderedEnv = rendered.env as Record<string, string> | undefined;
   const cwd = rendered.cwd as string | undefined;

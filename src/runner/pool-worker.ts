@@ -8,6 +8,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
+import { containerSettings } from '../containers/index.js';
 import { taskWorkloadSchema } from '../executors/executor.js';
 import { openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
@@ -89,6 +90,7 @@ process.on('message', (message) => {
         killGraceMs: config.core.killed_task_cleanup_time * 1000,
         watchdog,
         stop: stop.signal,
+        containers: containerSettings(config.containers),
       });
     } catch (error) {
       writeSync(fd, `[${new Date().toISOString()}] ERROR Task process failed: ${String(error)}\n`);

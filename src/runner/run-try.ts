@@ -5,11 +5,13 @@
  * process (runner/main.ts) and in-process by `gale dags test` and `gale tasks test`.
  */
 import { hostname } from 'node:os';
+import type { ContainerEngineSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
 import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
 import type { Dag, TaskCallbacks, TaskContext, TaskNode } from '../sdk/index.js';
+import { settleWithin } from './container-task.js';
 import { recordDeferral, runTaskCode } from './deferral.js';
 import { executeTask } from './execute-task.js';
 import { buildTaskContext } from './task-context.js';
@@ -30,6 +32,8 @@ export interface RunTryOptions {
   watchdog: WatchdogHandle | null;
   /** aborted when the process is asked to stop (SIGTERM) */
   stop?: AbortSignal;
+  /** the engine of container tasks (the `containers` settings; default docker at $DOCKER_HOST) */
+  containers?: ContainerEngineSettings;
 }
 
 export type TryResult =
@@ -157,6 +161,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   let timeoutTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let ctx: TaskContext | null = null;
+  let code: Promise<unknown> | undefined;
   const callback = async (name: keyof TaskCallbacks, error?: string): Promise<void> => {
     const fn = node?.callbacks[name];
     if (!fn || !ctx) return;
@@ -258,8 +263,8 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       });
       aborted.catch(() => undefined);
       const keepRendered = (fields: Record<string, unknown>) => channel.saveRenderedFields(w, fields);
-      const code = runTaskCode(node, ctx, resume, (c) =>
-        executeTask(node!, c, args, log, options.killGraceMs, keepRendered),
+      code = runTaskCode(node, ctx, resume, (c) =>
+        executeTask(node!, c, args, log, options.killGraceMs, keepRendered, options.containers),
       );
       output = await Promise.race([code, aborted]);
     } finally {
@@ -278,6 +283,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     await callback('onSuccess');
     return { kind: 'success', output };
   } catch (thrown) {
+    // A stopped container task stops its container (a request to the engine): let it, within the grace period.
+    if (controller.signal.aborted && node?.kind === 'container' && code) {
+      await settleWithin(code, options.killGraceMs);
+    }
     const deferral = node ? await recordDeferral(channel, w, thrown, node, log) : null;
     if (deferral?.kind === 'deferred') return { kind: 'deferred' };
     if (deferral?.kind === 'ended') return { kind: 'failed', error: 'ended elsewhere', recordedState: null };

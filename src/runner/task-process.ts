@@ -3,6 +3,7 @@
  * and exits: 0 when it succeeded, 1 when it failed (and recorded so), 0 when it was not claimed.
  */
 import { loadConfig } from '../config/index.js';
+import { containerSettings } from '../containers/index.js';
 import { taskWorkloadSchema } from '../executors/index.js';
 import { describeError } from '../models/index.js';
 import { EXECUTION_API_TOKEN_ENV, openTaskProcessChannel } from './open-channel.js';
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
       killGraceMs: config.core.killed_task_cleanup_time * 1000,
       watchdog,
       stop: stop.signal,
+      containers: containerSettings(config.containers),
     });
     return result.kind === 'failed' ? 1 : 0;
   } finally {

@@ -3,10 +3,12 @@
  * terminal, for a fast authoring loop. It records the run in the database like any other run.
  * Retries run at once, without waiting for their delay; deferred tasks wait for their triggers here.
  */
+
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { ContainerEngineSettings } from '../containers/index.js';
 import {
   type DagRunRow,
   type Database,
@@ -30,6 +32,8 @@ export interface DagTestOptions {
   baseLogFolder: string;
   maxOutputSize: number;
   killGraceMs: number;
+  /** the engine of container tasks (the `containers` settings) */
+  containers?: ContainerEngineSettings;
   /** where log lines go besides each try's log file */
   echo: (line: string) => void;
 }
@@ -127,6 +131,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
           heartbeatMs: 5_000,
           killGraceMs: options.killGraceMs,
           watchdog: null,
+          containers: options.containers,
         },
       );
     }

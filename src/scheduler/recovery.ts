@@ -52,14 +52,18 @@ export async function handleExecutorEvents(
       ? `was killed after exceeding its executionTimeout of ${(w.executionTimeoutMs ?? 0) / 1000}s`
       : e.signal
         ? `was killed by ${e.signal}`
-        : `exited with code ${e.exitCode}`;
+        : e.exitCode === null
+          ? 'ended without an exit code'
+          : `exited with code ${e.exitCode}`;
+    // what the executor knows beyond the exit code: OOMKilled, Evicted, ImagePullBackOff...
+    const why = e.reason ? ` (${e.reason})` : '';
     const task = await taskOf(db, cache, w.dagId, w.runId, w.taskId);
     const outcome = await failTry(db, {
       tiId: w.tiId,
       tryNumber: w.tryNumber,
       token: w.token,
       fromStates: ['running', 'queued'],
-      error: `The task process ${how} before recording a result`,
+      error: `The task process ${how} before recording a result${why}`,
       retry: task ?? NO_RETRY_POLICY,
       now,
     });
@@ -67,7 +71,7 @@ export async function handleExecutorEvents(
       handled++;
       log.warn(
         { dagId: w.dagId, runId: w.runId, taskId: w.taskId, tryNumber: w.tryNumber, state: outcome.state },
-        `task process ${how}`,
+        `task process ${how}${why}`,
       );
     }
   }

@@ -248,6 +248,7 @@ async function chooseAndQueue(
         queue: c.queue,
         executionTimeoutMs: c.task?.executionTimeoutMs ?? null,
         freshProcess: c.task?.freshProcess ?? false,
+        podOverride: c.task?.podOverride ?? null,
         logPath: logPath(c),
       },
     });

@@ -6,6 +6,7 @@
  */
 import {
   type ArgSpec,
+  type ContainerTaskSpec,
   checkParamDefaults,
   type Duration,
   type FlowKind,
@@ -121,12 +122,14 @@ export interface ShellOptions extends TaskOptions {
 
 export interface TaskNode {
   readonly taskId: string;
-  readonly kind: 'function' | 'shell';
+  readonly kind: 'function' | 'shell' | 'container';
   readonly options: CompiledTaskOptions;
   readonly args: ArgSpec[];
   readonly upstream: Set<string>;
   readonly fn: TaskFunction<unknown[], unknown> | null;
   readonly shell: ShellOptions | null;
+  /** a container task's container (podTask); null or absent for other kinds */
+  readonly container?: ContainerTaskSpec | null;
   /** how the task steers the run: branch, short_circuit or latest_only (null: it does not) */
   readonly flow: FlowKind | null;
   /** the path of the innermost task group the task is in ("outer.inner"), or null */
@@ -297,6 +300,7 @@ export class Dag {
             cwd: t.shell.cwd,
           }
         : undefined,
+      container: t.container ?? undefined,
       ...t.options,
     }));
     return {
@@ -577,12 +581,13 @@ function inGroup(taskId: string): string {
 function addNode(
   dag: Dag,
   taskId: string,
-  kind: 'function' | 'shell',
+  kind: TaskNode['kind'],
   options: TaskOptions,
   rawArgs: readonly unknown[],
   fn: TaskFunction<unknown[], unknown> | null,
   shellOptions: ShellOptions | null,
   flow: FlowKind | null = null,
+  container: ContainerTaskSpec | null = null,
 ): Ref<never> {
   const where = `DAG "${dag.dagId}", task "${taskId}"`;
   validateTaskId(taskId, where);
@@ -608,6 +613,7 @@ function addNode(
     upstream,
     fn,
     shell: shellOptions,
+    container,
     flow,
     taskGroup: frame?.path ?? null,
     callbacks,
@@ -715,6 +721,15 @@ export function shell(idOrOptions: string | TaskOptions, command: string | Shell
   const d = currentDag(`shell "${taskId}"`);
   const { command: _c, env: _e, appendEnv: _a, cwd: _w, ...taskOptions } = options;
   return addNode(d, inGroup(taskId), 'shell', taskOptions, [], null, options);
+}
+
+/** Adds a container task to the DAG being built (for podTask(), which compiles `container`). */
+export function addContainerTask(
+  taskOptions: TaskOptions & { taskId: string },
+  container: ContainerTaskSpec,
+): TaskRef<unknown> {
+  const d = currentDag(`podTask "${taskOptions.taskId}"`);
+  return addNode(d, inGroup(taskOptions.taskId), 'container', taskOptions, [], null, null, null, container);
 }
 
 /**

@@ -1,6 +1,16 @@
 /** What DAG authors import: `import { dag, task, shell, chain } from 'gale/sdk'`. */
 
-export type { ExecutorName, FileTriggerEvent } from '../models/index.js';
+export type {
+  ContainerExit,
+  ExecutorName,
+  FileTriggerEvent,
+  ImagePullPolicy,
+  KubeObject,
+  OnFinishAction,
+  PodOverride,
+  PodToleration,
+  PodVolumeMount,
+} from '../models/index.js';
 export type { TaskConnection, TaskContext, TaskLogger } from './context.js';
 export {
   type Arg,
@@ -27,6 +37,7 @@ export {
   takeDefinedDags,
   task,
 } from './dag.js';
+export { type PodEnvVar, type PodTaskOptions, podTask } from './pod-task.js';
 export { waitFor, waitForFile, waitUntil } from './sensors.js';
 export type {
   DefaultArgs,

@@ -6,7 +6,9 @@ import {
   type ExecutorName,
   GaleError,
   isExecutorName,
+  type PodOverride,
   parseDuration,
+  podOverrideSchema,
   RESUME_EXECUTE,
   TRIGGER_RULES,
   type TriggerRule,
@@ -45,6 +47,12 @@ export interface TaskOptions {
   executor?: ExecutorName | null;
   /** run each try in a new process rather than a warm one (local executor; default false) */
   freshProcess?: boolean;
+  /**
+   * what the kubernetes executor changes in the pod of each try: image, resources, env, volumes,
+   * node selector, tolerations... merged over kubernetes.pod_template_file (Airflow's
+   * executor_config pod_override). Other executors ignore it. Default none.
+   */
+  podOverride?: PodOverride | null;
   /** when the task runs, given its upstream tasks' states (default "all_success") */
   triggerRule?: TriggerRule;
   owner?: string;
@@ -106,6 +114,7 @@ export interface CompiledTaskOptions {
   queue: string;
   executor: ExecutorName | null;
   freshProcess: boolean;
+  podOverride: PodOverride | null;
   triggerRule: TriggerRule;
   owner: string;
   doc: string | null;
@@ -174,10 +183,25 @@ export function compileTaskOptions(
     queue: o.queue ?? 'default',
     executor: o.executor ?? null,
     freshProcess: o.freshProcess ?? false,
+    podOverride: compilePodOverride(o.podOverride, where),
     triggerRule,
     owner: o.owner ?? 'gale',
     doc: o.doc ?? null,
   });
+}
+
+function compilePodOverride(override: PodOverride | null | undefined, where: string): PodOverride | null {
+  if (override == null) return null;
+  const parsed = podOverrideSchema.safeParse(override);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${where}: podOverride.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      { hint: 'See the PodOverride type of gale/sdk for the fields a pod override takes.' },
+    );
+  }
+  return Object.freeze(parsed.data);
 }
 
 /** A task's resume functions, checked: functions, and none named "execute" (the task function's name). */

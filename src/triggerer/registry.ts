@@ -3,12 +3,13 @@
  * kwargs are parsed with the trigger's schema here, at the edge, as they come from a task process.
  */
 import { GaleError, type TriggerClasspath } from '../models/index.js';
+import { containerTriggerType } from './container-trigger.js';
 import { fileTriggerType } from './file-trigger.js';
 import { dateTimeTriggerType, timeDeltaTriggerType } from './temporal-triggers.js';
 import type { Clock, Trigger, TriggerType } from './trigger.js';
 
 export const BUILT_IN_TRIGGERS: ReadonlyMap<TriggerClasspath, TriggerType<unknown>> = new Map(
-  [dateTimeTriggerType, timeDeltaTriggerType, fileTriggerType].map((t) => [
+  [dateTimeTriggerType, timeDeltaTriggerType, fileTriggerType, containerTriggerType].map((t) => [
     t.classpath as TriggerClasspath,
     t as TriggerType<unknown>,
   ]),

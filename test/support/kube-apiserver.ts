@@ -17,6 +17,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../../src/bench/services/index.js';
+import { withCacheLock } from './cache-lock.js';
 
 export const KUBERNETES_VERSION = '1.33.13';
 export const ETCD_VERSION = '3.5.21';
@@ -90,8 +91,17 @@ function stagingReplaces(): string[] {
   }
 }
 
-/** Builds kube-apiserver and etcd unless cached. Slow the first time (minutes of compiling). */
-export function ensureKubeBinaries(): void {
+/**
+ * Builds kube-apiserver and etcd unless cached. Slow the first time (minutes of compiling); a test
+ * file that asks while another builds waits for that build.
+ */
+export async function ensureKubeBinaries(): Promise<void> {
+  if (existsSync(ETCD_BIN) && existsSync(KUBE_APISERVER_BIN)) return;
+  // a build takes about 15 minutes of CPU on 2 cores: a lock older than an hour is a dead one
+  await withCacheLock(CACHE, 'build', buildKubeBinaries, 60 * 60_000);
+}
+
+function buildKubeBinaries(): void {
   if (!existsSync(ETCD_BIN)) {
     goBuild('go.etcd.io/etcd/server/v3', `v${ETCD_VERSION}`, 'go.etcd.io/etcd/server/v3', ETCD_BIN);
   }
@@ -195,7 +205,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts etcd and kube-apiserver on free loopback ports; resolves once /readyz answers ok. */
 export async function startKubeApiServer(): Promise<KubeApiServer> {
-  ensureKubeBinaries();
+  await ensureKubeBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'gale-kube-'));
   const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   execFileSync('openssl', ['genrsa', '-out', join(dir, 'sa.key'), '2048'], { stdio: 'ignore' });

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { ExecutionTokens } from '../execution-token.js';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
+import { ExecutorEvents } from '../executor-events.js';
 
 const RUNNER = new URL('../../runner/main.js', import.meta.url);
 const POOL_WORKER = new URL('../../runner/pool-worker.js', import.meta.url);
@@ -76,8 +77,7 @@ export class LocalExecutor implements Executor {
   readonly #warm = new Set<WarmProcess>();
   /** tries handed over, waiting for a warm process to be free or ready */
   readonly #waiting: Running[] = [];
-  #events: ExecutorEvent[] = [];
-  readonly #listeners: (() => void)[] = [];
+  readonly #events = new ExecutorEvents();
   #accepting = true;
 
   constructor(options: LocalExecutorOptions) {
@@ -104,18 +104,15 @@ export class LocalExecutor implements Executor {
   }
 
   onEvent(listener: () => void): void {
-    this.#listeners.push(listener);
+    this.#events.onEvent(listener);
   }
 
   drainEvents(): ExecutorEvent[] {
-    const events = this.#events;
-    this.#events = [];
-    return events;
+    return this.#events.drain();
   }
 
   #emit(event: ExecutorEvent): void {
-    this.#events.push(event);
-    for (const l of this.#listeners) l();
+    this.#events.emit(event);
   }
 
   queue(workload: TaskWorkload): void {

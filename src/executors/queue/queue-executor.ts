@@ -11,6 +11,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
+import { ExecutorEvents } from '../executor-events.js';
 import { openRedis } from './redis-connection.js';
 
 export interface QueueExecutorOptions {
@@ -37,8 +38,7 @@ export class QueueExecutor implements Executor {
   readonly #queueEvents = new Map<string, QueueEvents>();
   /** by token (the job id) */
   readonly #inFlight = new Map<string, InFlight>();
-  #events: ExecutorEvent[] = [];
-  readonly #listeners: (() => void)[] = [];
+  readonly #events = new ExecutorEvents();
   #redis: Redis | null = null;
   /** BullMQ leaves connections it was given open: the executor closes them itself */
   readonly #connections: Redis[] = [];
@@ -71,13 +71,11 @@ export class QueueExecutor implements Executor {
   }
 
   onEvent(listener: () => void): void {
-    this.#listeners.push(listener);
+    this.#events.onEvent(listener);
   }
 
   drainEvents(): ExecutorEvent[] {
-    const events = this.#events;
-    this.#events = [];
-    return events;
+    return this.#events.drain();
   }
 
   /** Queued tries waiting for a worker, per queue this scheduler has sent to (for autoscaling). */
@@ -124,8 +122,7 @@ export class QueueExecutor implements Executor {
     if (!entry) return;
     this.#inFlight.delete(jobId);
     // The worker recorded what its process could not: the scheduler only frees the slot.
-    this.#events.push({ kind: 'finished', workload: entry.workload });
-    for (const listener of this.#listeners) listener();
+    this.#events.emit({ kind: 'finished', workload: entry.workload });
   }
 
   /** Jobs the broker no longer has (done while we did not listen, or lost) stop counting. */

@@ -69,7 +69,7 @@ describe('core.executor: valid lists', () => {
 describe('core.executor: invalid lists fail at start, saying what to fix', () => {
   it.each([
     { name: 'an unknown executor', value: 'celery', says: ['unknown executor "celery"', 'local, queue'] },
-    { name: 'an unknown one among known ones', value: 'local,kubernetes', says: ['"kubernetes"'] },
+    { name: 'an unknown one among known ones', value: 'local,celery', says: ['"celery"'] },
     { name: 'a duplicate', value: 'local,queue,local', says: ['"local" is listed twice'] },
     { name: 'an empty list', value: '', says: ['at least one executor'] },
     { name: 'blanks only', value: '  ', says: ['at least one executor'] },

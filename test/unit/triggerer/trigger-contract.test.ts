@@ -4,12 +4,13 @@
  * timer behind, when it is aborted. A new trigger adds a fixture here (the last test checks that
  * every registered trigger has one).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRIGGER_CLASSPATHS } from '../../../src/models/index.js';
 import { BUILT_IN_TRIGGERS, type Clock, createTrigger, type Trigger } from '../../../src/triggerer/index.js';
+import { type DockerApi, ensurePodman, podman, podmanOk, startDockerApi } from '../../support/podman.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gale-trigger-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +23,48 @@ interface Fixture {
   satisfy(kwargs: Record<string, unknown>): void;
   /** what the event must be */
   event(kwargs: Record<string, unknown>, createdDate: Date): unknown;
+  /** makes what the fixture needs (a container engine), before its tests */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
 }
+
+/**
+ * The container trigger's fixture: containers on podman's Docker API (a real engine), started
+ * before the tests, each waiting for a file of its name in a mounted folder; satisfy() writes it,
+ * and the container exits 0.
+ */
+const CONTAINERS = 3;
+let dockerApi: DockerApi | null = null;
+const started: string[] = [];
+const containerFixture: Fixture = {
+  classpath: TRIGGER_CLASSPATHS.container,
+  kwargs: () => ({
+    engine: 'docker',
+    docker_host: dockerApi?.dockerHost ?? '',
+    name: started.shift() ?? 'gale-contract-none-left',
+    poll_interval_ms: 20,
+  }),
+  satisfy: (k) => writeFileSync(join(dir, 'signals', String(k.name)), ''),
+  event: () => ({ exitCode: 0, oomKilled: false, reason: 'Completed' }),
+  async setup() {
+    const image = await ensurePodman();
+    mkdirSync(join(dir, 'signals'));
+    dockerApi = await startDockerApi(join(dir, 'docker.sock'));
+    for (let i = 0; i < CONTAINERS; i++) {
+      const name = `gale-contract-${process.pid}-${i}`;
+      await podman(['rm', '-f', name]);
+      await podmanOk([
+        ...['run', '-d', '--pull=never', '--name', name, '-v', `${join(dir, 'signals')}:/signals`, image],
+        ...['sh', '-c', `while [ ! -f /signals/${name} ]; do sleep 0.05; done`],
+      ]);
+      started.push(name);
+    }
+  },
+  async teardown() {
+    for (let i = 0; i < CONTAINERS; i++) await podman(['rm', '-f', `gale-contract-${process.pid}-${i}`]);
+    await dockerApi?.stop();
+  },
+};
 
 const WAIT_MS = 300;
 let fileCount = 0;
@@ -46,6 +88,7 @@ const FIXTURES: Fixture[] = [
     satisfy: (k) => writeFileSync(String(k.filepath), 'a,b\n'),
     event: (k) => ({ filepath: k.filepath }),
   },
+  containerFixture,
 ];
 
 const clock: Clock = { now: () => new Date() };
@@ -75,6 +118,9 @@ function timers(): number {
 }
 
 describe.each(FIXTURES)('trigger $classpath', (f) => {
+  beforeAll(() => f.setup?.(), 900_000);
+  afterAll(() => f.teardown?.(), 60_000);
+
   it('does not fire before its condition holds', async () => {
     const controller = new AbortController();
     const run = make(f, f.kwargs()).run(controller.signal);

@@ -1,0 +1,38 @@
+/**
+ * The kubernetes executor of a scheduler, from the kubernetes section of the settings. Checks
+ * everything it needs before the scheduler starts (worker_image, the Kubernetes connection, the
+ * pod template, the task execution API and api.secret_key) and fails naming the setting.
+ */
+import { hostname } from 'node:os';
+import { KubernetesExecutor, loadKubeConfig, loadPodTemplate } from '../executors/index.js';
+import { GaleError } from '../models/index.js';
+import type { CliEnv } from './environment.js';
+import { executionApi } from './execution-api-settings.js';
+
+export function makeKubernetesExecutor(env: CliEnv): KubernetesExecutor {
+  const c = env.loaded.config;
+  const k = c.kubernetes;
+  if (k.worker_image.trim() === '') {
+    throw new GaleError(
+      'GALE_ERR_CONFIG_INVALID',
+      'The kubernetes executor needs kubernetes.worker_image: the image its task pods run',
+      { hint: 'Set GALE__KUBERNETES__WORKER_IMAGE to an image whose entrypoint is gale, e.g. gale:0.1.0.' },
+    );
+  }
+  const taskApi = executionApi(c, 'The kubernetes executor');
+  const log = env.log.child({ component: 'kubernetes-executor' });
+  return new KubernetesExecutor({
+    kubeConfig: loadKubeConfig(k),
+    namespace: k.namespace,
+    image: k.worker_image,
+    podTemplate: k.pod_template_file ? loadPodTemplate(k.pod_template_file) : null,
+    // The host's name outlives a restart of the scheduler on it, so the restarted one adopts its pods.
+    schedulerId: hostname(),
+    parallelism: c.core.parallelism,
+    deletePods: k.delete_pods,
+    pendingTimeoutSeconds: k.pending_timeout,
+    taskApi,
+    onError: (message, error) => log.warn({ err: error }, message),
+    onInfo: (message, details) => log.info(details, message),
+  });
+}

@@ -1,0 +1,12 @@
+/** The kubernetes executor: a pod per try. */
+
+export { loadKubeConfig } from './kube-config.js';
+export {
+  type DeletePods,
+  KubernetesExecutor,
+  type KubernetesExecutorOptions,
+} from './kubernetes-executor.js';
+export { podLabels, podName, SCHEDULER_ID_LABEL, safeLabelValue, TI_ID_LABEL } from './pod-labels.js';
+export { appendLogNote } from './pod-logs.js';
+export { BASE_CONTAINER, buildPod, loadPodTemplate, TASK_POD_ARGS } from './pod-spec.js';
+export { type PodVerdict, podVerdict } from './pod-status.js';

@@ -1,0 +1,184 @@
+/**
+ * podTask(): a task whose work is a container (Airflow's KubernetesPodOperator), on any executor.
+ * Its options are Kubernetes-shaped; the engine of containers.engine runs them (docker: Docker's
+ * API) and maps what it can. This module only checks and compiles the options: no I/O.
+ */
+import {
+  type ContainerTaskSpec,
+  containerTaskSpecSchema,
+  DEFAULT_OUTPUT_FILE,
+  type Duration,
+  GaleError,
+  type ImagePullPolicy,
+  type KubeObject,
+  memoryBytes,
+  nanoCpus,
+  type OnFinishAction,
+  type PodToleration,
+  type PodVolumeMount,
+  parseDuration,
+} from '../models/index.js';
+import { addContainerTask, type TaskRef } from './dag.js';
+import type { TaskOptions } from './task-options.js';
+
+/** An environment variable in Kubernetes' list form. */
+export interface PodEnvVar {
+  name: string;
+  value: string;
+}
+
+export interface PodTaskOptions extends Omit<TaskOptions, 'resume'> {
+  /** the image (a template), e.g. 'python:3.12-slim' */
+  image: string;
+  /** the entrypoint (Kubernetes' command; templates); default: the image's */
+  cmds?: string[];
+  /** its arguments (Kubernetes' args; templates): ['-c', 'echo {{ ds }}']; default: the image's */
+  args?: string[];
+  /** environment variables; values are templates ({{ var.value.x }}, {{ conn.db.password }}: masked in the log) */
+  env?: Record<string, string> | PodEnvVar[];
+  /** Kubernetes secrets whose keys become environment variables (envFrom); not on the docker engine */
+  secrets?: string[];
+  /** Kubernetes config maps whose keys become environment variables (envFrom); not on the docker engine */
+  configMaps?: string[];
+  /** pod volumes, Kubernetes' shape; docker: hostPath (a bind mount), persistentVolumeClaim (a named volume), emptyDir (a tmpfs) */
+  volumes?: (KubeObject & { name: string })[];
+  volumeMounts?: PodVolumeMount[];
+  /** quantities as Kubernetes writes them: { limits: { memory: '64Mi', cpu: '0.5' } } */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** Kubernetes only: the pod's namespace (default kubernetes.namespace) */
+  namespace?: string;
+  labels?: Record<string, string>;
+  /** Kubernetes only: secrets to pull the image with */
+  imagePullSecrets?: string[];
+  /** when the image is pulled: IfNotPresent (default), Never, Always */
+  imagePullPolicy?: ImagePullPolicy;
+  /** Kubernetes only */
+  nodeSelector?: Record<string, string>;
+  /** Kubernetes only */
+  tolerations?: PodToleration[];
+  /** Kubernetes only (V1Affinity's shape) */
+  affinity?: KubeObject;
+  /** Kubernetes only */
+  serviceAccountName?: string;
+  /** stream the container's output into the try's log as it comes (default true) */
+  getLogs?: boolean;
+  /** read the JSON the container wrote to outputFile as the task's output (default false, as Airflow's do_xcom_push) */
+  doXcomPush?: boolean;
+  /** the file read back as the task's output; setting it turns doXcomPush on (default /gale/xcom/return.json) */
+  outputFile?: string;
+  /** wait for the container in the triggerer, freeing the worker slot (default false) */
+  deferrable?: boolean;
+  /** deferrable: how often the triggerer looks at the container (default "2s") */
+  pollInterval?: Duration;
+  /** what becomes of the container when it is done: delete (default) or keep */
+  onFinish?: OnFinishAction;
+}
+
+const POD_KEYS = [
+  'image',
+  'cmds',
+  'args',
+  'env',
+  'secrets',
+  'configMaps',
+  'volumes',
+  'volumeMounts',
+  'resources',
+  'namespace',
+  'labels',
+  'imagePullSecrets',
+  'imagePullPolicy',
+  'nodeSelector',
+  'tolerations',
+  'affinity',
+  'serviceAccountName',
+  'getLogs',
+  'doXcomPush',
+  'outputFile',
+  'deferrable',
+  'pollInterval',
+  'onFinish',
+] as const;
+
+function envRecord(env: PodTaskOptions['env'], where: string): Record<string, string> {
+  if (!Array.isArray(env)) return { ...(env ?? {}) };
+  const out: Record<string, string> = {};
+  for (const v of env) {
+    if (typeof v?.name !== 'string' || typeof v.value !== 'string') {
+      throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: env entries must be { name, value } strings`);
+    }
+    out[v.name] = v.value;
+  }
+  return out;
+}
+
+/** podTask()'s options, checked and with defaults applied. Throws GALE_ERR_DAG_INVALID naming the field. */
+export function compilePodTaskOptions(o: PodTaskOptions, where: string): ContainerTaskSpec {
+  const resources = { requests: { ...o.resources?.requests }, limits: { ...o.resources?.limits } };
+  for (const [kind, values] of Object.entries(resources)) {
+    if (values.memory !== undefined) memoryBytes(values.memory, `${where}: resources.${kind}.memory`);
+    if (values.cpu !== undefined) nanoCpus(values.cpu, `${where}: resources.${kind}.cpu`);
+  }
+  const parsed = containerTaskSpecSchema.safeParse({
+    image: o.image,
+    cmds: o.cmds ?? [],
+    args: o.args ?? [],
+    env: envRecord(o.env, where),
+    secrets: o.secrets ?? [],
+    configMaps: o.configMaps ?? [],
+    volumes: o.volumes ?? [],
+    volumeMounts: o.volumeMounts ?? [],
+    resources,
+    namespace: o.namespace ?? null,
+    labels: o.labels ?? {},
+    imagePullSecrets: o.imagePullSecrets ?? [],
+    imagePullPolicy: o.imagePullPolicy ?? 'IfNotPresent',
+    nodeSelector: o.nodeSelector ?? {},
+    tolerations: o.tolerations ?? [],
+    affinity: o.affinity ?? null,
+    serviceAccountName: o.serviceAccountName ?? null,
+    getLogs: o.getLogs ?? true,
+    outputFile:
+      o.outputFile !== undefined ? o.outputFile : o.doXcomPush === true ? DEFAULT_OUTPUT_FILE : null,
+    deferrable: o.deferrable ?? false,
+    pollIntervalMs: parseDuration(o.pollInterval ?? '2s', `${where}: pollInterval`),
+    onFinish: o.onFinish ?? 'delete',
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${where}: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`,
+      { hint: 'See the PodTaskOptions type of gale/sdk for the fields a podTask takes.' },
+    );
+  }
+  if (o.doXcomPush === false && o.outputFile !== undefined) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: outputFile is set but doXcomPush is false`, {
+      hint: 'Leave doXcomPush out (outputFile turns it on), or remove outputFile.',
+    });
+  }
+  return Object.freeze(parsed.data);
+}
+
+/**
+ * Adds a container task to the DAG being built (Airflow's KubernetesPodOperator):
+ *   podTask('report', { image: 'alpine:3', cmds: ['sh', '-c'], args: ['echo {{ ds }}'] })
+ * Its log is the container's output; it fails with the container's exit code and reason; with
+ * doXcomPush (or outputFile) the JSON the container wrote to /gale/xcom/return.json is its output.
+ */
+export function podTask<T = unknown>(idOrOptions: string | TaskOptions, pod: PodTaskOptions): TaskRef<T> {
+  const base: TaskOptions = typeof idOrOptions === 'string' ? { taskId: idOrOptions } : { ...idOrOptions };
+  const options = { ...base, ...pod } as PodTaskOptions;
+  const taskId = options.taskId;
+  if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', 'podTask() needs a taskId');
+  const where = `podTask "${taskId}"`;
+  if (typeof options.image !== 'string' || options.image.trim() === '') {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where} has no image`, {
+      hint: "Give it the image to run: podTask('t', { image: 'alpine:3', cmds: ['echo', 'hi'] }).",
+    });
+  }
+  const spec = compilePodTaskOptions(options, where);
+  const taskOptions: Record<string, unknown> = { ...options };
+  for (const k of POD_KEYS) delete taskOptions[k];
+  return addContainerTask({ ...(taskOptions as TaskOptions), taskId }, spec) as TaskRef<T>;
+}

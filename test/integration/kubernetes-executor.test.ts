@@ -1,0 +1,256 @@
+/**
+ * The kubernetes executor, driven through the built `gale scheduler`, against the Kubernetes API
+ * TEST DOUBLE (test/support/kube-api-double.ts): no real cluster runs here. The double's "kubelet"
+ * (kube-host-kubelet.ts) runs a pod's try on this host with the pod's args and env only, so a
+ * succeeding run proves the pod spec is complete. Covered: runs through pods with a task's pod
+ * override and live logs; exit code 2; an image that cannot be pulled; an eviction; a pod stuck
+ * Pending; a scheduler restart that adopts running pods; a dropped watch and 410 Gone.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type GaleHome,
+  makeGaleHome,
+  runsOf,
+  type Service,
+  startExecutionApi,
+  taskStates,
+  waitFor,
+} from '../support/gale-home.js';
+import { KubeApiDouble, type PodJson } from '../support/kube-api-double.js';
+import { HostKubelet } from '../support/kube-host-kubelet.js';
+
+/** The log of a task's try, wherever under GALE_HOME/logs it is ('' while there is none). */
+function tryLog(home: string, taskId: string): string {
+  if (!existsSync(join(home, 'logs'))) return '';
+  const files = readdirSync(join(home, 'logs'), { recursive: true, encoding: 'utf8' });
+  const file = files.find((f) => f.includes(`task_id=${taskId}`) && f.endsWith('.log'));
+  return file ? readFileSync(join(home, 'logs', file), 'utf8') : '';
+}
+
+describe('kubernetes executor (against the Kubernetes API test double)', () => {
+  let g: GaleHome;
+  let double: KubeApiDouble;
+  let kubelet: HostKubelet;
+  let scheduler: Service;
+
+  afterEach(async () => {
+    kubelet?.stop();
+    g?.cleanup();
+    await double?.stop();
+  });
+
+  const podOf = (taskId: string): PodJson | undefined =>
+    [...double.pods.values()].find((p) => p.metadata.annotations?.['gale.dev/task-id'] === taskId);
+
+  const stateOf = (dagId: string, taskId: string) => taskStates(g.db(), dagId)[taskId];
+
+  async function setUp(dagId: string, source: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+    double = new KubeApiDouble();
+    await double.start();
+    g = makeGaleHome({
+      GALE__CORE__EXECUTOR: 'kubernetes',
+      GALE__KUBERNETES__WORKER_IMAGE: 'gale:test',
+      GALE__KUBERNETES__NAMESPACE: 'gale-tasks',
+      ...extraEnv,
+    });
+    g.env.GALE__KUBERNETES__CONFIG_FILE = double.writeKubeconfig(join(g.home, 'kubeconfig'));
+    kubelet = new HostKubelet(double, { RELEASE_FILE: join(g.home, 'release') });
+    g.writeDag('dag.ts', source);
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    await startExecutionApi(g);
+    const processor = g.start(['dag-processor']);
+    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes(`"${dagId}"`), {
+      what: 'the DAG to be parsed',
+      seen: () => processor.output(),
+    });
+    await processor.stop();
+    scheduler = g.start(['scheduler']);
+    return JSON.parse(g.gale(['dags', 'trigger', dagId, '-o', 'json']).stdout).run_id as string;
+  }
+
+  const waitForRun = (dagId: string, state: string) =>
+    waitFor(() => runsOf(g.db(), dagId)[0]?.state === state, {
+      what: `the run to be ${state}`,
+      timeoutMs: 90_000,
+      seen: () => ({ states: taskStates(g.db(), dagId), scheduler: scheduler.output().slice(-3000) }),
+    });
+
+  it('runs a DAG through a pod per try, with the task pod override, logs streamed while it runs', {
+    timeout: 240_000,
+  }, async () => {
+    const runId = await setUp(
+      'pods',
+      `import { existsSync } from 'node:fs';
+       import { dag, task } from 'gale/sdk';
+       const first = task('first', async (ctx) => {
+         ctx.log.info('first line from the pod');
+         while (!existsSync(process.env.RELEASE_FILE)) await new Promise((r) => setTimeout(r, 100));
+         ctx.log.info('last line from the pod');
+         return 41;
+       });
+       const second = task(
+         { taskId: 'second', podOverride: { image: 'etl:2', env: { REGION: 'eu-1' }, resources: { limits: { memory: '1Gi' } } } },
+         (ctx, n: number) => ({ n: n + 1, region: process.env.REGION, database: Object.keys(process.env).filter((k) => k.startsWith('GALE__DATABASE')) }),
+       );
+       dag({ dagId: 'pods' }, () => { second(first()); });`,
+    );
+    kubelet.auto();
+    await waitFor(() => tryLog(g.home, 'first').includes('first line from the pod'), {
+      what: "the pod's first line in the try's log while it runs",
+      seen: () => ({ states: taskStates(g.db(), 'pods'), scheduler: scheduler.output().slice(-2000) }),
+    });
+    expect(stateOf('pods', 'first')).toBe('running');
+    expect(tryLog(g.home, 'first')).not.toContain('last line');
+    writeFileSync(join(g.home, 'release'), '');
+    await waitForRun('pods', 'success');
+    expect(taskStates(g.db(), 'pods', runId)).toEqual({ first: 'success', second: 'success' });
+    await waitFor(() => tryLog(g.home, 'first').includes('last line from the pod'), {
+      what: 'the last line',
+    });
+    const output = g
+      .db()
+      .prepare("select value from xcom where dag_id = 'pods' and task_id = 'second' and key = 'return_value'")
+      .get() as { value: string };
+    expect(JSON.parse(output.value)).toEqual({ n: 42, region: 'eu-1', database: [] });
+    expect(double.creations).toBe(2);
+    expect(kubelet.ran.size).toBe(2);
+    const spec = double.created.find((p) => p.metadata.annotations['gale.dev/task-id'] === 'second')!;
+    expect(spec.metadata.namespace).toBe('gale-tasks');
+    expect(spec.metadata.labels['gale.dev/run-id']).toMatch(/^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$/);
+    expect(spec.metadata.annotations['gale.dev/run-id']).toBe(runId);
+    const base = spec.spec.containers.find((c: PodJson) => c.name === 'base');
+    expect(base.image).toBe('etl:2');
+    expect(base.args).toEqual(['tasks', 'run-workload']);
+    expect(base.resources).toEqual({ limits: { memory: '1Gi' } });
+    const first = double.created.find((p) => p.metadata.annotations['gale.dev/task-id'] === 'first')!;
+    expect(first.spec.containers[0].image).toBe('gale:test');
+    // delete_pods on_success: both pods are gone
+    await waitFor(() => double.pods.size === 0, { what: 'finished pods to be deleted' });
+    await scheduler.stop();
+  });
+
+  it('a pod whose try exits with code 2 fails it, with the reason in its log; the pod stays', {
+    timeout: 240_000,
+  }, async () => {
+    await setUp(
+      'exits',
+      `import { dag, task } from 'gale/sdk';
+       const crash = task('crash', () => { process.exit(2); });
+       dag({ dagId: 'exits' }, () => { crash(); });`,
+    );
+    kubelet.auto();
+    await waitForRun('exits', 'failed');
+    expect(stateOf('exits', 'crash')).toBe('failed');
+    await waitFor(() => tryLog(g.home, 'crash').includes('failed: exit code 2'), {
+      what: "the reason in the try's log",
+      seen: () => tryLog(g.home, 'crash'),
+    });
+    expect(scheduler.output()).toMatch(/exited with code 2.*\(exit code 2\)/);
+    expect(podOf('crash')?.status?.phase).toBe('Failed');
+    await scheduler.stop();
+  });
+
+  it('pods that cannot run fail their tries: image pull back-off, eviction, stuck Pending', {
+    timeout: 240_000,
+  }, async () => {
+    await setUp(
+      'unrunnable',
+      `import { dag, task } from 'gale/sdk';
+       const t = (id: string) => task(id, () => 'never runs');
+       dag({ dagId: 'unrunnable' }, () => { t('pull')(); t('evicted')(); t('stuck')(); });`,
+      { GALE__KUBERNETES__PENDING_TIMEOUT: '4' },
+    );
+    await waitFor(() => podOf('pull') && podOf('evicted') && podOf('stuck'), { what: 'three pods' });
+    double.setWaiting(podOf('pull')!.metadata.name, 'ImagePullBackOff', 'Back-off pulling image "gale:test"');
+    double.setRunning(podOf('evicted')!.metadata.name);
+    double.evict(podOf('evicted')!.metadata.name);
+    await waitForRun('unrunnable', 'failed');
+    expect(taskStates(g.db(), 'unrunnable')).toEqual({ pull: 'failed', evicted: 'failed', stuck: 'failed' });
+    expect(tryLog(g.home, 'pull')).toContain('ImagePullBackOff: Back-off pulling image');
+    expect(tryLog(g.home, 'evicted')).toContain('Evicted: The node was low on resource: memory.');
+    expect(tryLog(g.home, 'stuck')).toContain('Pending for more than 4s (kubernetes.pending_timeout)');
+    // a pod that cannot pull or start is deleted; an evicted one stays to be inspected
+    await waitFor(() => !podOf('pull') && !podOf('stuck'), { what: 'unrunnable pods to be deleted' });
+    expect(podOf('evicted')).toBeDefined();
+    await scheduler.stop();
+  });
+
+  it('a restarted scheduler adopts its running pods instead of starting new ones', {
+    timeout: 240_000,
+  }, async () => {
+    await setUp(
+      'adopt',
+      `import { existsSync } from 'node:fs';
+       import { dag, task } from 'gale/sdk';
+       const wait = task('wait', async (ctx) => {
+         ctx.log.info('before the restart');
+         while (!existsSync(process.env.RELEASE_FILE)) await new Promise((r) => setTimeout(r, 100));
+         ctx.log.info('after the restart');
+       });
+       dag({ dagId: 'adopt' }, () => { wait(); });`,
+    );
+    kubelet.auto();
+    await waitFor(() => stateOf('adopt', 'wait') === 'running', { what: 'the try to run' });
+    await scheduler.stop();
+    expect(podOf('wait')?.status?.phase).toBe('Running');
+    scheduler = g.start(['scheduler']);
+    await waitFor(() => scheduler.output().includes('adopted a running task pod'), {
+      what: 'the new scheduler to adopt the pod',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    writeFileSync(join(g.home, 'release'), '');
+    await waitForRun('adopt', 'success');
+    expect(double.creations).toBe(1);
+    expect(kubelet.ran.size).toBe(1);
+    await waitFor(() => tryLog(g.home, 'wait').includes('after the restart'), {
+      what: "the adopted pod's log to be streamed",
+      seen: () => tryLog(g.home, 'wait'),
+    });
+    await scheduler.stop();
+  });
+
+  it('pod events still arrive after a dropped watch and after 410 Gone', { timeout: 240_000 }, async () => {
+    await setUp(
+      'watch',
+      `import { dag, task } from 'gale/sdk';
+       const t = (id: string) => task(id, () => 'never runs');
+       dag({ dagId: 'watch' }, () => { t('dropped')(); t('gone')(); });`,
+    );
+    await waitFor(() => podOf('dropped') && podOf('gone') && double.openWatches > 0, {
+      what: 'two pods and a watch',
+    });
+    // Changed while no watch is open: the reconnected watch resumes from its resourceVersion.
+    double.dropWatches();
+    double.setTerminated(podOf('dropped')!.metadata.name, 3);
+    await waitFor(() => stateOf('watch', 'dropped') === 'failed', {
+      what: 'the dropped watch to resume',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    await waitFor(() => double.openWatches > 0, { what: 'the watch to reconnect' });
+    // Changed and forgotten: resuming gets 410 Gone, and a new list shows the change.
+    double.dropWatches();
+    double.setTerminated(podOf('gone')!.metadata.name, 4);
+    double.expireHistory();
+    await waitFor(() => stateOf('watch', 'gone') === 'failed', {
+      what: 'the list after 410 Gone',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    expect(tryLog(g.home, 'gone')).toContain('exit code 4');
+    await scheduler.stop();
+  });
+
+  it('the scheduler refuses to start without kubernetes.worker_image, naming the setting', async () => {
+    double = new KubeApiDouble();
+    await double.start();
+    g = makeGaleHome({ GALE__CORE__EXECUTOR: 'kubernetes' });
+    g.env.GALE__KUBERNETES__CONFIG_FILE = double.writeKubeconfig(join(g.home, 'kubeconfig'));
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    const refused = g.gale(['scheduler']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('kubernetes.worker_image');
+    expect(refused.stderr).toContain('GALE__KUBERNETES__WORKER_IMAGE');
+    expect(refused.stderr).not.toContain('    at ');
+  });
+});
