@@ -4,12 +4,12 @@
  * pod template, the task execution API and api.secret_key) and fails naming the setting.
  */
 import { hostname } from 'node:os';
-import { KubernetesExecutor, loadKubeConfig, loadPodTemplate } from '../executors/index.js';
+import type { Executor } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import type { CliEnv } from './environment.js';
 import { executionApi } from './execution-api-settings.js';
 
-export function makeKubernetesExecutor(env: CliEnv): KubernetesExecutor {
+export async function makeKubernetesExecutor(env: CliEnv): Promise<Executor> {
   const c = env.loaded.config;
   const k = c.kubernetes;
   if (k.worker_image.trim() === '') {
@@ -20,6 +20,11 @@ export function makeKubernetesExecutor(env: CliEnv): KubernetesExecutor {
     );
   }
   const taskApi = executionApi(c, 'The kubernetes executor');
+  // Loaded only here: @kubernetes/client-node takes seconds and 70 MB to import, which every other
+  // command and every task process would otherwise pay (so executors/index.ts exports its types only).
+  const { KubernetesExecutor, loadKubeConfig, loadPodTemplate } = await import(
+    '../executors/kubernetes/index.js'
+  );
   const log = env.log.child({ component: 'kubernetes-executor' });
   return new KubernetesExecutor({
     kubeConfig: loadKubeConfig(k),

@@ -19,7 +19,7 @@ import { type CliEnv, openEnv, stopSignal } from './environment.js';
 import { makeKubernetesExecutor } from './kubernetes-executor.js';
 import { ensureStandaloneFernetKey } from './variables.js';
 
-function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): Executor {
+async function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): Promise<Executor> {
   const c = env.loaded.config;
   switch (name) {
     case 'queue': {
@@ -40,8 +40,9 @@ function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetrics): E
 }
 
 /** Every executor of core.executor, the default first; each may take up to core.parallelism tries. */
-function makeExecutors(env: CliEnv, metrics?: GaleMetrics): ExecutorSet {
-  return new ExecutorSet(env.loaded.config.core.executor.map((name) => makeExecutor(name, env, metrics)));
+async function makeExecutors(env: CliEnv, metrics?: GaleMetrics): Promise<ExecutorSet> {
+  const names = env.loaded.config.core.executor;
+  return new ExecutorSet(await Promise.all(names.map((name) => makeExecutor(name, env, metrics))));
 }
 
 /** The settings of task processes on this machine (local executor, and inside `gale worker`). */
@@ -55,11 +56,11 @@ export function localExecutorOptions(env: CliEnv) {
   };
 }
 
-function makeScheduler(env: CliEnv, metrics?: GaleMetrics): Scheduler {
+async function makeScheduler(env: CliEnv, metrics?: GaleMetrics): Promise<Scheduler> {
   return new Scheduler({
     db: env.gdb,
     config: env.loaded,
-    executors: makeExecutors(env, metrics),
+    executors: await makeExecutors(env, metrics),
     log: env.log.child({ component: 'scheduler' }),
     metrics,
   });
@@ -161,7 +162,7 @@ export function registerServiceCommands(program: Command): void {
       const signal = stopSignal(env);
       const metrics = makeMetrics(env);
       const processor = makeProcessor(env, metrics);
-      const scheduler = makeScheduler(env, metrics);
+      const scheduler = await makeScheduler(env, metrics);
       const triggerer = makeTriggerer(env, metrics);
       const health = await serveHealth(env, metrics, [
         schedulerLoop(env, scheduler),
@@ -200,7 +201,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async () => {
       const env = await openEnv({ name: 'scheduler' });
       const metrics = makeMetrics(env);
-      const scheduler = makeScheduler(env, metrics);
+      const scheduler = await makeScheduler(env, metrics);
       const health = await serveHealth(env, metrics, [schedulerLoop(env, scheduler)]);
       try {
         await scheduler.run(stopSignal(env));

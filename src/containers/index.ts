@@ -1,7 +1,6 @@
 /** Container engines: what runs podTask containers, for the task runner and the triggerer. */
 import type { GaleConfig } from '../config/index.js';
 import type { ContainerEngineName } from '../models/index.js';
-import { DockerEngine } from './docker-engine.js';
 import type { ContainerEngine } from './engine.js';
 
 export { dockerConnection, dockerCreateOptions, dockerIgnoredFields, dockerMounts } from './docker-spec.js';
@@ -15,11 +14,16 @@ export interface ContainerEngineSettings {
   dockerHost: string;
 }
 
-/** The engine of the settings. */
-export function createContainerEngine(settings: ContainerEngineSettings): ContainerEngine {
+/**
+ * The engine of the settings. Its client is imported here, when a container task runs, not by
+ * every task process (dockerode takes most of a second to import).
+ */
+export async function createContainerEngine(settings: ContainerEngineSettings): Promise<ContainerEngine> {
   switch (settings.engine) {
-    case 'docker':
+    case 'docker': {
+      const { DockerEngine } = await import('./docker-engine.js');
       return new DockerEngine(settings.dockerHost);
+    }
   }
 }
 

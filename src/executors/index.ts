@@ -4,13 +4,9 @@ export { ExecutionTokens, type TryClaims } from './execution-token.js';
 export type { Executor, ExecutorEvent, TaskWorkload } from './executor.js';
 export { taskWorkloadSchema } from './executor.js';
 export { ExecutorSet } from './executor-set.js';
-export {
-  type DeletePods,
-  KubernetesExecutor,
-  type KubernetesExecutorOptions,
-  loadKubeConfig,
-  loadPodTemplate,
-} from './kubernetes/index.js';
+// Types only: the kubernetes executor's code (and @kubernetes/client-node, slow to import) is loaded
+// by `import('./kubernetes/index.js')` where a scheduler runs it.
+export type { DeletePods, KubernetesExecutorOptions } from './kubernetes/index.js';
 export { killGroup, LocalExecutor, type LocalExecutorOptions } from './local/local-executor.js';
 export { QueueExecutor, type QueueExecutorOptions } from './queue/queue-executor.js';
 export { QueueWorker, type QueueWorkerOptions } from './queue/queue-worker.js';

@@ -201,7 +201,7 @@ export async function runContainerTask(
   log: TryLogger,
   options: ContainerRunOptions,
 ): Promise<unknown> {
-  const engine = createContainerEngine(options.settings);
+  const engine = await createContainerEngine(options.settings);
   const container = specOf(spec, rendered, ctx);
   const { ref } = container;
   const resumed = ctx.triggerEvent !== undefined;

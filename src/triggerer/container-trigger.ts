@@ -20,7 +20,7 @@ class ContainerTrigger implements Trigger {
 
   async run(signal: AbortSignal): Promise<ContainerExit> {
     const { name, namespace, engine, docker_host } = this.kwargs;
-    const containers = createContainerEngine({ engine, dockerHost: docker_host });
+    const containers = await createContainerEngine({ engine, dockerHost: docker_host });
     for (;;) {
       signal.throwIfAborted();
       const state = await containers.inspect({ name, namespace });
