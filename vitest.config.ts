@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 const shared = {
-  testTimeout: 60_000,
-  hookTimeout: 60_000,
+  // Integration tests start many processes (each CLI command is one); with the container image
+  // and kube-apiserver builds beside them in CI, a 2-core machine runs them slowly.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
   // expect.poll waits for services that run beside the tests; 1 s (vitest's default) is too
   // short on a loaded 2-core machine (a run's state follows its tasks' by a scheduler loop)
   expect: { poll: { timeout: 20_000, interval: 100 } },

@@ -14,7 +14,10 @@ describe('variables and connections', () => {
   let g: GaleHome;
   afterEach(() => g?.cleanup());
 
-  it('are managed from the CLI and the API, encrypted at rest, with secrets never shown', async () => {
+  // 24 CLI commands, each a new process: minutes on a loaded 2-core CI machine
+  it('are managed from the CLI and the API, encrypted at rest, with secrets never shown', {
+    timeout: 240_000,
+  }, async () => {
     const key1 = generateFernetKey();
     g = makeGaleHome({ GALE__CORE__FERNET_KEY: key1, GALE__API__SECRET_KEY: TEST_SECRET_KEY });
     expect(g.gale(['db', 'migrate']).code).toBe(0);
