@@ -7,7 +7,7 @@
  * where a real server changes what is proven: creation, labels and validation of real pod specs,
  * watches, status, log streaming through the API server, deletion, and adoption after a restart.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,19 +17,13 @@ import {
   type Service,
   startExecutionApi,
   taskStates,
+  tryLog,
   waitFor,
 } from '../support/gale-home.js';
 import { type KubeApiServer, startKubeApiServer } from '../support/kube-apiserver.js';
 import { TestNode } from '../support/kube-test-node.js';
 
 const NAMESPACE = 'gale-tasks';
-
-function tryLog(home: string, taskId: string): string {
-  if (!existsSync(join(home, 'logs'))) return '';
-  const files = readdirSync(join(home, 'logs'), { recursive: true, encoding: 'utf8' });
-  const file = files.find((f) => f.includes(`task_id=${taskId}`) && f.endsWith('.log'));
-  return file ? readFileSync(join(home, 'logs', file), 'utf8') : '';
-}
 
 describe('kubernetes executor (against a real kube-apiserver)', () => {
   let api: KubeApiServer;

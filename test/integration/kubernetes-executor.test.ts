@@ -6,7 +6,7 @@
  * override and live logs; exit code 2; an image that cannot be pulled; an eviction; a pod stuck
  * Pending; a scheduler restart that adopts running pods; a dropped watch and 410 Gone.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -16,18 +16,11 @@ import {
   type Service,
   startExecutionApi,
   taskStates,
+  tryLog,
   waitFor,
 } from '../support/gale-home.js';
 import { KubeApiDouble, type PodJson } from '../support/kube-api-double.js';
 import { HostKubelet } from '../support/kube-host-kubelet.js';
-
-/** The log of a task's try, wherever under GALE_HOME/logs it is ('' while there is none). */
-function tryLog(home: string, taskId: string): string {
-  if (!existsSync(join(home, 'logs'))) return '';
-  const files = readdirSync(join(home, 'logs'), { recursive: true, encoding: 'utf8' });
-  const file = files.find((f) => f.includes(`task_id=${taskId}`) && f.endsWith('.log'));
-  return file ? readFileSync(join(home, 'logs', file), 'utf8') : '';
-}
 
 describe('kubernetes executor (against the Kubernetes API test double)', () => {
   let g: GaleHome;

@@ -3,7 +3,15 @@
  * child process, long-running services started and killed, and polling with a deadline.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, dropTestDatabase, openSyncDb, type SyncDb, testDialect } from './test-db.js';
@@ -187,6 +195,14 @@ export function runsOf(
 }
 
 /** Whether a process runs; a zombie (dead, not yet reaped by a parent that is gone) does not. */
+/** The log of a task's try, wherever under GALE_HOME/logs it is ('' while there is none). */
+export function tryLog(home: string, taskId: string): string {
+  if (!existsSync(join(home, 'logs'))) return '';
+  const files = readdirSync(join(home, 'logs'), { recursive: true, encoding: 'utf8' });
+  const file = files.find((f) => f.includes(`task_id=${taskId}`) && f.endsWith('.log'));
+  return file ? readFileSync(join(home, 'logs', file), 'utf8') : '';
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
