@@ -26,8 +26,14 @@ export default defineConfig({
           name: 'postgres',
           include: ['test/integration/**/*.test.ts'],
           // the harness's smoke test, and the kubernetes executor (the scheduler's database work is the
-          // same as for every executor; its own state lives in the Kubernetes API)
-          exclude: ['test/integration/bench-smoke.test.ts', 'test/integration/kubernetes-executor.test.ts'],
+          // same as for every executor; its own state lives in the Kubernetes API), and podTask's
+          // kubernetes engine (the same: its state is the pod's)
+          exclude: [
+            'test/integration/bench-smoke.test.ts',
+            'test/integration/kubernetes-executor.test.ts',
+            'test/integration/pod-task-kubernetes.test.ts',
+            'test/integration/container-trigger-cleanup.test.ts',
+          ],
           env: { GALE_TEST_DB: 'postgres' },
           globalSetup: ['test/support/postgres-setup.ts'],
         },

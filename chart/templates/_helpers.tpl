@@ -43,6 +43,15 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 {{- if has .name (include "gale.executors" .root | fromJsonArray) -}}true{{- end -}}
 {{- end -}}
 
+{{- /*
+"true" when podTask containers run as pods (config.containers.engine: kubernetes): then the
+processes that run tries (schedulers with the local executor, workers, task pods) and the
+triggerer (it watches deferred ones) reach the Kubernetes API.
+*/ -}}
+{{- define "gale.podTasksOnKubernetes" -}}
+{{- if eq (dig "containers" "engine" "" (.Values.config | default dict)) "kubernetes" -}}true{{- end -}}
+{{- end -}}
+
 {{- define "gale.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "gale.fullname" .) .Values.serviceAccount.name -}}
@@ -169,8 +178,9 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 - name: wait-for-migrations
   image: {{ include "gale.image" .root }}
   imagePullPolicy: {{ .root.Values.images.gale.pullPolicy }}
-  # `gale db check` exits 1 while migrations are missing; the migrate job runs them
-  command: ["/bin/sh", "-c", "until gale db check; do echo waiting for the migrate-database job; sleep 5; done"]
+  # waits while the database is unreachable or lacks the migrations the migrate job runs; fails
+  # after timeoutSeconds with the reason, and the kubelet starts it again
+  args: ["db", "check", "--wait", {{ .root.Values.waitForMigrations.timeoutSeconds | int | quote }}]
   securityContext:
     {{- include "gale.containerSecurityContext" .root | nindent 4 }}
   env:

@@ -22,7 +22,8 @@ metadata:
   {{- end }}
 spec:
   serviceAccountName: {{ include "gale.fullname" . }}-task
-  automountServiceAccountToken: false
+  {{- /* a try's podTask starts its own pod (config.containers.engine: kubernetes) */}}
+  automountServiceAccountToken: {{ eq (include "gale.podTasksOnKubernetes" .) "true" }}
   restartPolicy: Never
   securityContext:
     {{- toYaml .Values.securityContexts.pod | nindent 4 }}

@@ -14,21 +14,25 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { recordAudit, SerializedDagCache } from '../db/index.js';
 import { registerAuth } from './auth.js';
 import { type ApiDeps, createApp, galeVersion, type RouteContext } from './context.js';
+import { PollCache, registerPollCache } from './poll-cache.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerClearTaskInstanceRoutes } from './routes/clear-task-instances.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerDagRunRoutes } from './routes/dag-runs.js';
+import { registerDagSourceRoutes } from './routes/dag-sources.js';
 import { registerDagRoutes } from './routes/dags.js';
 import { registerEventLogRoutes } from './routes/event-logs.js';
 import { registerExecutionRoutes } from './routes/execution.js';
 import { registerImportErrorRoutes } from './routes/import-errors.js';
 import { registerMarkTaskInstanceRoutes } from './routes/mark-task-instance.js';
+import { registerMetricsRoute } from './routes/metrics.js';
 import { registerMonitorRoutes } from './routes/monitor.js';
 import { registerPoolRoutes } from './routes/pools.js';
 import { registerTaskInstanceTryRoutes } from './routes/task-instance-tries.js';
 import { registerTaskInstanceRoutes } from './routes/task-instances.js';
 import { registerTaskLogRoutes } from './routes/task-logs.js';
+import { registerUserRoutes } from './routes/users.js';
 import { registerVariableRoutes } from './routes/variables.js';
 import { registerXcomRoutes } from './routes/xcom.js';
 import { registerUi, type UiFallback } from './ui.js';
@@ -94,6 +98,7 @@ export async function buildApiServer(deps: ApiDeps) {
   uiFallback = await registerUi(app);
 
   registerAuth(app, deps.gdb.db);
+  registerPollCache(app, new PollCache(deps.config.config.api.poll_cache_ttl));
   app.addHook('onResponse', async (request, reply) => {
     if (!AUDITED.has(request.method) || !request.caller || reply.statusCode >= 400) return;
     if (!request.url.startsWith('/api/')) return;
@@ -112,8 +117,10 @@ export async function buildApiServer(deps: ApiDeps) {
   app.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
   registerAuthRoutes(ctx);
   registerMonitorRoutes(ctx);
+  registerMetricsRoute(ctx);
   registerDagRoutes(ctx);
   registerDagRunRoutes(ctx);
+  registerDagSourceRoutes(ctx);
   registerTaskInstanceRoutes(ctx);
   registerTaskInstanceTryRoutes(ctx);
   registerMarkTaskInstanceRoutes(ctx);
@@ -126,5 +133,6 @@ export async function buildApiServer(deps: ApiDeps) {
   registerConfigRoutes(ctx);
   registerExecutionRoutes(ctx);
   registerVariableRoutes(ctx);
+  registerUserRoutes(ctx);
   return app;
 }

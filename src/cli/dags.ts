@@ -16,6 +16,7 @@ import {
 } from '../db/index.js';
 import { type DagRunState, GaleError } from '../models/index.js';
 import { testDag, triggerDagRun } from '../scheduler/index.js';
+import { runTestRunCallback } from './dag-test-callbacks.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printObject, printRows } from './output.js';
 import { secretBox } from './variables.js';
@@ -243,20 +244,25 @@ export function registerDagCommands(program: Command): void {
           logicalDate,
           baseLogFolder: c.logging.base_log_folder,
           maxOutputSize: c.core.max_output_size,
+          maxMapLength: c.core.max_map_length,
           killGraceMs: c.core.killed_task_cleanup_time * 1000,
-          containers: containerSettings(c.containers),
+          containers: containerSettings(c),
           echo: (line) => process.stdout.write(line),
         });
         const tis = await gdb.db
           .selectFrom('task_instance')
-          .select(['task_id', 'state', 'try_number'])
+          .select(['task_id', 'map_index', 'state', 'try_number'])
           .where('dag_id', '=', dagId)
           .where('run_id', '=', run.run_id)
           .orderBy('task_id')
+          .orderBy('map_index')
           .execute();
         process.stdout.write('\n');
-        printRows(tis, ['task_id', 'state', 'try_number'], 'table');
+        // the map index column only when a task is mapped
+        const isMapped = tis.some((t) => t.map_index >= 0);
+        printRows(tis, ['task_id', ...(isMapped ? ['map_index'] : []), 'state', 'try_number'], 'table');
         process.stdout.write(`\nDAG run ${run.run_id}: ${run.state}\n`);
+        await runTestRunCallback(gdb.db, run, c.dag_processor.callback_timeout * 1000);
         if (run.state !== 'success') process.exitCode = 1;
       });
     });

@@ -4,6 +4,7 @@
  * pod template, the task execution API and api.secret_key) and fails naming the setting.
  */
 import { hostname } from 'node:os';
+import { liveJobHostnames } from '../db/index.js';
 import type { Executor } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import type { CliEnv } from './environment.js';
@@ -26,6 +27,8 @@ export async function makeKubernetesExecutor(env: CliEnv): Promise<Executor> {
     '../executors/kubernetes/index.js'
   );
   const log = env.log.child({ component: 'kubernetes-executor' });
+  // Dead as /api/v2/monitor/health counts it: no heartbeat for three heartbeats and 5 s.
+  const healthThresholdMs = c.scheduler.scheduler_heartbeat_sec * 3_000 + 5_000;
   return new KubernetesExecutor({
     kubeConfig: loadKubeConfig(k),
     namespace: k.namespace,
@@ -33,6 +36,10 @@ export async function makeKubernetesExecutor(env: CliEnv): Promise<Executor> {
     podTemplate: k.pod_template_file ? loadPodTemplate(k.pod_template_file) : null,
     // The host's name outlives a restart of the scheduler on it, so the restarted one adopts its pods.
     schedulerId: hostname(),
+    // A scheduler of a Deployment comes back under another hostname: the pods of dead ones are adopted.
+    liveSchedulerIds: async () =>
+      new Set(await liveJobHostnames(env.gdb.db, 'scheduler', new Date(Date.now() - healthThresholdMs))),
+    adoptIntervalMs: Math.min(healthThresholdMs, 30_000),
     parallelism: c.core.parallelism,
     deletePods: k.delete_pods,
     pendingTimeoutSeconds: k.pending_timeout,

@@ -1,11 +1,11 @@
 /** `gale tasks test` and `gale tasks render`: one task's code run (or its templates rendered) here, recording nothing. */
 import type { ContainerEngineSettings } from '../containers/index.js';
 import type { DagRunRow, GaleDb, SecretBox } from '../db/index.js';
-import { getXcom } from '../db/index.js';
-import type { DagRunInfo } from '../models/index.js';
+import { type DagRunInfo, GaleError } from '../models/index.js';
 import { executeTask, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
 import { DbTryChannel } from '../runner/index.js';
+import { gatherArgs, outputPuller } from '../runner/task-args.js';
 import { buildTaskContext } from '../runner/task-context.js';
 import { redactDeep } from '../runner/task-log.js';
 import { secretAccessors } from '../runner/task-secrets.js';
@@ -25,8 +25,24 @@ export async function executeTaskForTest(input: {
   containers?: ContainerEngineSettings;
   /** only render the task's template fields (gale tasks render), run nothing */
   renderOnly?: boolean;
+  /** which instance of a mapped task (its expanded arguments); -1 or absent for an unmapped task */
+  mapIndex?: number;
 }): Promise<unknown> {
   const { run, info, node } = input;
+  const mapIndex = input.mapIndex ?? -1;
+  if ((node.mapping ? mapIndex < 0 : mapIndex >= 0) && !input.renderOnly) {
+    throw new GaleError(
+      'GALE_ERR_USAGE',
+      node.mapping
+        ? `Task "${node.taskId}" is mapped: say which instance with --map-index`
+        : `Task "${node.taskId}" is not mapped: leave out --map-index`,
+      {
+        hint: node.mapping
+          ? 'Map indexes run from 0; with --run-id, the expand input comes from that run.'
+          : undefined,
+      },
+    );
+  }
   const runRow: DagRunRow = run ?? {
     id: 0,
     dag_id: input.dag.dagId,
@@ -44,57 +60,41 @@ export async function executeTaskForTest(input: {
     dag_version_hash: '',
     created_at: new Date().toISOString(),
   };
-  const args: unknown[] = [];
-  for (const spec of node.args) {
-    if (spec.type === 'literal') args.push(spec.value);
-    else {
-      const json = run
-        ? await getXcom(input.gdb.db, {
-            dagId: run.dag_id,
-            runId: run.run_id,
-            taskId: spec.taskId,
-            mapIndex: -1,
-            key: spec.key,
-          })
-        : undefined;
-      if (json === undefined)
-        input.log.warn(
-          `No output of upstream task "${spec.taskId}"; passing undefined (use --run-id to take it from a run)`,
-        );
-      args.push(json === undefined ? undefined : JSON.parse(json));
-    }
+  const channel = new DbTryChannel(input.gdb, input.secrets);
+  const ref = {
+    tiId: '',
+    tryNumber: 1,
+    dagId: runRow.dag_id,
+    runId: runRow.run_id,
+    taskId: node.taskId,
+    mapIndex,
+  };
+  // upstream outputs as a try gets them (a mapped upstream's as the list of its instances' outputs)
+  const { pull } = outputPuller(channel, input.dag, ref);
+  const args: unknown[] = node.mapping ? await gatherArgs(channel, input.dag, node, ref) : [];
+  for (const spec of node.mapping ? [] : node.args) {
+    const value = spec.type === 'literal' ? spec.value : run ? await pull(spec.taskId, spec.key) : undefined;
+    if (spec.type === 'output' && value === undefined)
+      input.log.warn(
+        `No output of upstream task "${spec.taskId}"; passing undefined (use --run-id to take it from a run)`,
+      );
+    args.push(value);
   }
   const controller = new AbortController();
   const ctx = buildTaskContext({
     run: runRow,
     taskId: node.taskId,
-    mapIndex: -1,
+    mapIndex,
     tryNumber: 1,
     maxTries: node.options.retries,
     dagParams: input.dag.paramDefaults(),
     log: input.log,
     signal: controller.signal,
-    xcomPull: async <T>(taskId: string, key = 'return_value') => {
-      const json = run
-        ? await getXcom(input.gdb.db, { dagId: run.dag_id, runId: run.run_id, taskId, mapIndex: -1, key })
-        : undefined;
-      return json === undefined ? undefined : (JSON.parse(json) as T);
-    },
+    xcomPull: async <T>(taskId: string, key = 'return_value') => (await pull(taskId, key)) as T | undefined,
     xcomPush: async (key: string, value: unknown) => {
       input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
     },
-    secrets: secretAccessors(
-      new DbTryChannel(input.gdb, input.secrets),
-      {
-        tiId: '',
-        tryNumber: 1,
-        dagId: runRow.dag_id,
-        runId: runRow.run_id,
-        taskId: node.taskId,
-        mapIndex: -1,
-      },
-      input.log,
-    ),
+    secrets: secretAccessors(channel, ref, input.log),
     resumeMethods: Object.keys(node.resume),
   });
   if (input.renderOnly) return redactDeep(await renderFields(node, ctx), input.log);

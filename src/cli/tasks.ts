@@ -24,6 +24,22 @@ import { executeTaskForTest } from './task-test.js';
 import { secretBox } from './variables.js';
 
 const OUTPUT = ['-o, --output <format>', 'table or json', 'table'] as const;
+const MAP_INDEX = [
+  '--map-index <n>',
+  'the instance of a mapped task (0, 1, ...); -1 for an unmapped task',
+  '-1',
+] as const;
+
+/** --map-index: -1 (unmapped) or a map index of a mapped task. */
+function parseMapIndex(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < -1) {
+    throw new GaleError('GALE_ERR_USAGE', `--map-index must be a whole number from -1, not "${text}"`, {
+      hint: 'Mapped task instances have map indexes 0, 1, ...; unmapped ones -1 (the default).',
+    });
+  }
+  return n;
+}
 
 export function registerTaskCommands(program: Command): void {
   const tasks = program.command('tasks').description('Manage task instances');
@@ -58,14 +74,16 @@ export function registerTaskCommands(program: Command): void {
       'Run one task in this process, without recording state; upstream outputs come from --run-id if given',
     )
     .option('-r, --run-id <run_id>', 'take the run (conf, dates, upstream outputs) from this existing run')
+    .option(...MAP_INDEX)
     .action(
       async (
         dagId: string,
         taskId: string,
         logicalDateText: string | undefined,
-        opts: { runId?: string },
+        opts: { runId?: string; mapIndex: string },
       ) => {
         const logicalDate = parseDateOption(logicalDateText, 'logical_date');
+        const mapIndex = parseMapIndex(opts.mapIndex);
         await withEnv('cli', async (env) => {
           const { gdb, loaded } = env;
           const row = await requireDag(gdb.db, dagId);
@@ -83,7 +101,8 @@ export function registerTaskCommands(program: Command): void {
             info,
             log,
             killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
-            containers: containerSettings(loaded.config.containers),
+            containers: containerSettings(loaded.config),
+            mapIndex,
           });
           process.stdout.write(`Output: ${JSON.stringify(output) ?? 'none'}\n`);
         });
@@ -97,14 +116,16 @@ export function registerTaskCommands(program: Command): void {
     )
     .option('-r, --run-id <run_id>', 'show what the tries of this run rendered (the latest, or --try)')
     .option('--try <n>', 'with --run-id: this try')
+    .option(...MAP_INDEX)
     .action(
       async (
         dagId: string,
         taskId: string,
         logicalDateText: string | undefined,
-        opts: { runId?: string; try?: string },
+        opts: { runId?: string; try?: string; mapIndex: string },
       ) => {
         const logicalDate = parseDateOption(logicalDateText, 'logical_date');
+        const mapIndex = parseMapIndex(opts.mapIndex);
         const tryNumber = opts.try === undefined ? undefined : Number(opts.try);
         if (tryNumber !== undefined && (!Number.isInteger(tryNumber) || tryNumber < 1)) {
           throw new GaleError('GALE_ERR_USAGE', `--try must be a positive whole number, not "${opts.try}"`);
@@ -119,7 +140,7 @@ export function registerTaskCommands(program: Command): void {
               dagId,
               runId: run.run_id,
               taskId,
-              mapIndex: -1,
+              mapIndex,
               tryNumber,
             });
             if (stored) {
@@ -153,9 +174,11 @@ export function registerTaskCommands(program: Command): void {
   tasks
     .command('state <dag_id> <run_id> <task_id>')
     .description('Print the state of a task instance')
-    .action(async (dagId: string, runId: string, taskId: string) => {
+    .option(...MAP_INDEX)
+    .action(async (dagId: string, runId: string, taskId: string, opts: { mapIndex: string }) => {
+      const mapIndex = parseMapIndex(opts.mapIndex);
       await withEnv('cli', async ({ gdb }) => {
-        const ti = await requireTaskInstance(gdb.db, { dagId, runId, taskId });
+        const ti = await requireTaskInstance(gdb.db, { dagId, runId, taskId, mapIndex });
         process.stdout.write(`${ti.state}\n`);
       });
     });
@@ -170,7 +193,18 @@ export function registerTaskCommands(program: Command): void {
         await requireDagRun(gdb.db, dagId, runId);
         printRows(
           await listTaskInstances(gdb.db, dagId, runId),
-          ['task_id', 'state', 'try_number', 'start_date', 'end_date', 'duration', 'pool', 'hostname', 'pid'],
+          [
+            'task_id',
+            'map_index',
+            'state',
+            'try_number',
+            'start_date',
+            'end_date',
+            'duration',
+            'pool',
+            'hostname',
+            'pid',
+          ],
           format,
         );
       });

@@ -10,7 +10,7 @@ import {
   randomPassword,
 } from '../api/index.js';
 import { createUser, deleteUser, listUsers, recordAudit, setUserPassword } from '../db/index.js';
-import { GaleError } from '../models/index.js';
+import { GaleError, isGaleError } from '../models/index.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
 
@@ -23,6 +23,14 @@ function choosePassword(fromStdin: boolean | undefined): { password: string; gen
   return { password, generated: false };
 }
 
+interface CreateOptions {
+  username: string;
+  role: string;
+  email?: string;
+  passwordStdin?: boolean;
+  ifNotExists?: boolean;
+}
+
 export function registerUserCommands(program: Command): void {
   const users = program.command('users').description('Users of the API and web UI');
   users
@@ -32,7 +40,8 @@ export function registerUserCommands(program: Command): void {
     .requiredOption('-r, --role <role>', `one of ${ROLES.join(', ')}`)
     .option('-e, --email <email>', 'e-mail address')
     .option('--password-stdin', 'read the password from the first line of stdin')
-    .action(async (opts: { username: string; role: string; email?: string; passwordStdin?: boolean }) => {
+    .option('--if-not-exists', 'succeed without changing anything when the user exists (for install jobs)')
+    .action(async (opts: CreateOptions) => {
       if (!isRole(opts.role)) {
         throw new GaleError('GALE_ERR_USAGE', `Unknown role "${opts.role}"`, {
           hint: `Use one of ${ROLES.join(', ')} ("gale roles list" says what each may do).`,
@@ -44,19 +53,30 @@ export function registerUserCommands(program: Command): void {
         });
       }
       const { password, generated } = choosePassword(opts.passwordStdin);
-      await withEnv('cli', async ({ gdb }) => {
-        await createUser(gdb.db, {
-          username: opts.username,
-          passwordHash: await hashPassword(password),
-          role: opts.role,
-          email: opts.email ?? null,
-          now: new Date(),
-        });
+      const created = await withEnv('cli', async ({ gdb }) => {
+        try {
+          await createUser(gdb.db, {
+            username: opts.username,
+            passwordHash: await hashPassword(password),
+            role: opts.role,
+            email: opts.email ?? null,
+            now: new Date(),
+          });
+        } catch (error) {
+          if (opts.ifNotExists && isGaleError(error) && error.code === 'GALE_ERR_USER_EXISTS') return false;
+          throw error;
+        }
         await recordAudit(gdb.db, {
           event: 'user.create',
           extra: { username: opts.username, role: opts.role },
         });
+        return true;
       });
+      if (!created) {
+        // its role and password stay as they are: an install job must not undo an admin's changes
+        process.stdout.write(`User ${opts.username} already exists; left unchanged (--if-not-exists)\n`);
+        return;
+      }
       process.stdout.write(`User ${opts.username} created with role ${opts.role}\n`);
       if (generated) process.stdout.write(`password: ${password}\n(shown this once)\n`);
     });

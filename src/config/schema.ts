@@ -64,6 +64,11 @@ export const SETTINGS = {
       '',
       'Key(s) that encrypt variables and connection passwords in the database: 32 random bytes in base64 ("gale fernet-key" prints one), the same on every process; comma-separated to rotate (the first encrypts). Empty: the key standalone keeps in $GALE_HOME/fernet_key, else storing a secret fails.',
     ),
+    max_map_length: def(
+      num(z.number().int().min(1)),
+      1024,
+      'The most task instances a mapped task may expand to; a longer expand input fails the task (as Airflow).',
+    ),
     max_output_size: def(
       num(z.number().int().min(1)),
       1_048_576,
@@ -124,6 +129,11 @@ export const SETTINGS = {
       86400,
       'Seconds an access token (POST /auth/token, or the UI login cookie) stays valid.',
     ),
+    poll_cache_ttl: def(
+      num(z.number().int().min(0).max(60_000)),
+      1000,
+      'Milliseconds the API server shares its answer to a polled list route (DAGs, runs, task instances, health) among the tabs of one user (0 = off): one query per interval, however many tabs poll.',
+    ),
     expose_config: def(
       bool,
       false,
@@ -175,7 +185,11 @@ export const SETTINGS = {
     ),
   },
   kubernetes: {
-    namespace: def(str, 'default', 'Kubernetes executor: namespace of the task pods.'),
+    namespace: def(
+      str,
+      'default',
+      'Kubernetes executor: namespace of the task pods; also of podTask pods on the kubernetes engine that name none.',
+    ),
     in_cluster: def(
       bool,
       false,
@@ -209,7 +223,7 @@ export const SETTINGS = {
     pending_timeout: def(
       num(z.number().min(1)),
       300,
-      'Kubernetes executor: seconds a task pod may stay Pending (unschedulable, image slow to pull) before its try fails.',
+      'Kubernetes executor and podTask on the kubernetes engine: seconds a pod may stay Pending (unschedulable, image slow to pull) before its try fails.',
     ),
   },
   database: {
@@ -304,6 +318,11 @@ export const SETTINGS = {
       2,
       'DAG files parsed at once, each in its own process.',
     ),
+    callback_timeout: def(
+      num(z.number().min(0.1)),
+      60,
+      'Seconds a DAG-level callback (onSuccess, onFailure, deadline) may run in its process before it is killed and recorded as failed.',
+    ),
   },
   triggerer: {
     capacity: def(
@@ -324,9 +343,9 @@ export const SETTINGS = {
   },
   containers: {
     engine: def(
-      z.enum(['docker']),
+      z.enum(['docker', 'kubernetes']),
       'docker',
-      "Container engine that runs podTask containers: docker (Docker's API: Docker, or podman's `podman system service`).",
+      "Container engine that runs podTask containers: docker (Docker's API: Docker, or podman's `podman system service`); kubernetes (a pod per try, reached with the kubernetes section's in_cluster, config_file, context; in the task's namespace, else kubernetes.namespace; Pending longer than kubernetes.pending_timeout fails).",
     ),
     docker_host: def(
       z.string(),

@@ -1,7 +1,6 @@
 /**
  * The ContainerEngine interface: what runs a container task's container, whatever the engine
- * (docker now: Docker's API, served by Docker or podman; a Kubernetes engine will run pods behind
- * the same interface). A container is found by its ref, never by an id kept in memory, so the
+ * (docker: Docker's API, served by Docker or podman; kubernetes: a pod per try). A container is found by its ref, never by an id kept in memory, so the
  * task process that started it, a resumed try and the triggerer all reach the same container.
  * An engine never decides a try's state: it reports, the runner decides.
  */
@@ -13,11 +12,24 @@ export interface ContainerRef {
   namespace: string | null;
 }
 
-/** A container to run: a container task's spec with its templates rendered, named for its try. */
+/**
+ * A container to run: a container task's spec with its templates rendered, named for its try.
+ * `outputFile` is there for engines that must know it up front (kubernetes: the termination message).
+ */
 export type ContainerSpec = Omit<
   ContainerTaskSpec,
-  'getLogs' | 'outputFile' | 'deferrable' | 'pollIntervalMs' | 'onFinish' | 'namespace'
+  'getLogs' | 'deferrable' | 'pollIntervalMs' | 'onFinish' | 'namespace'
 > & { ref: ContainerRef };
+
+/** kubernetes: how to reach the API (the `kubernetes` section's), where pods go, how long they may be Pending. */
+export interface KubeEngineSettings {
+  inCluster: boolean;
+  configFile: string;
+  context: string;
+  /** of pods whose task names no namespace */
+  namespace: string;
+  pendingTimeoutMs: number;
+}
 
 /** Where a container is: still running, or exited and how. */
 export type ContainerState = { running: true } | { running: false; exit: ContainerExit };
@@ -37,7 +49,11 @@ export interface ContainerEngine {
   ): Promise<void>;
   /** Creates and starts the container; throws GALE_ERR_CONTAINER_UNSUPPORTED for what the engine cannot run. */
   start(spec: ContainerSpec): Promise<void>;
-  /** The container's state; null when there is no such container. */
+  /**
+   * The container's state; null when there is no such container. Throws GALE_ERR_CONTAINER_FAILED
+   * when it ended, or never will start, without an exit code (kubernetes: a pod in ErrImagePull,
+   * evicted, Pending too long).
+   */
   inspect(ref: ContainerRef): Promise<ContainerState | null>;
   /**
    * Calls `onLine` for each line the container writes, from its start; with `follow`, as they come

@@ -22,6 +22,7 @@ import {
 } from '../db/index.js';
 import type { ParseResult, SerializedDag } from '../models/index.js';
 import type { GaleMetrics } from '../observability/index.js';
+import { runCallbackRequests } from './dag-callbacks.js';
 import { DAG_FILE_EXTENSIONS } from './load-dag-module.js';
 import { parseDagFile } from './parse-file.js';
 import type { ParseRequest } from './parse-worker.js';
@@ -236,6 +237,7 @@ export class DagProcessor {
     const { db } = this.#deps.db;
     this.#jobId = await startJob(db, 'dag_processor', this.#clock.now());
     const interval = this.#deps.config.config.dag_processor.file_check_interval * 1000;
+    const callbacks = this.#runCallbacks(this.#jobId, signal);
     try {
       while (!signal.aborted) {
         try {
@@ -247,10 +249,36 @@ export class DagProcessor {
         await sleep(interval, signal);
       }
     } finally {
+      await callbacks;
       await endJob(db, this.#jobId, this.#clock.now());
     }
   }
+
+  /** Runs DAG-level callbacks beside the parse loop, so neither waits for the other. */
+  async #runCallbacks(processorId: number, signal: AbortSignal): Promise<void> {
+    const c = this.#deps.config.config.dag_processor;
+    const options = {
+      db: this.#deps.db,
+      log: this.#deps.log,
+      processorId,
+      timeoutMs: c.callback_timeout * 1000,
+      // a processor beats after each pass: one that has not for this long is gone
+      livenessMs: 3 * Math.max(c.file_check_interval, c.file_parsing_timeout, c.callback_timeout) * 1000,
+      now: () => this.#clock.now(),
+    };
+    while (!signal.aborted) {
+      try {
+        await runCallbackRequests(options);
+      } catch (error) {
+        this.#deps.log.error({ err: error }, 'running DAG callbacks failed; retrying');
+      }
+      await sleep(CALLBACK_POLL_MS, signal);
+    }
+  }
 }
+
+/** How often a processor looks for callback requests. */
+const CALLBACK_POLL_MS = 1000;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -1,4 +1,6 @@
 /** Finding, loading and parsing DAG files in isolated processes, and storing what they define. */
+
+export { runCallbackProcess } from './dag-callbacks.js';
 export {
   type Clock,
   DagProcessor,

@@ -2,7 +2,7 @@
  * Connections (Airflow's credentials of external systems). The password and extra are stored
  * encrypted; this module decrypts them for the task that asks. The API never returns a password.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import { GaleError } from '../models/index.js';
 import type { SecretBox } from './encryption.js';
 import type { Database } from './schema.js';
@@ -116,15 +116,17 @@ export async function requireConnection(
 export async function listConnections(
   db: Kysely<Database>,
   box: SecretBox,
-  page: { limit: number; offset: number; descending?: boolean },
+  page: { limit: number; offset: number; descending?: boolean; where?: Expression<SqlBool> },
 ): Promise<{ total: number; connections: Connection[] }> {
   const { n } = await db
     .selectFrom('connection')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    .$if(page.where !== undefined, (qb) => qb.where(page.where!))
     .executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('connection')
     .selectAll()
+    .$if(page.where !== undefined, (qb) => qb.where(page.where!))
     .orderBy('conn_id', page.descending ? 'desc' : 'asc')
     .limit(page.limit)
     .offset(page.offset)

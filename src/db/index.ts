@@ -1,11 +1,13 @@
 /** The metadata database: connection, migrations, and one repository module per table group. */
 export * from './audit-repository.js';
+export * from './callback-request-repository.js';
 export * from './connection.js';
 export * from './connection-repository.js';
 export * from './dag-repository.js';
 export * from './dag-run-repository.js';
 export * from './dialect.js';
 export * from './encryption.js';
+export * from './external-task-repository.js';
 export * from './import-error-repository.js';
 export * from './job-repository.js';
 export * from './migrate.js';
@@ -13,6 +15,7 @@ export * from './pool-repository.js';
 export * from './rendered-fields-repository.js';
 export type * from './schema.js';
 export * from './task-instance-repository.js';
+export * from './task-reschedule-repository.js';
 export * from './time.js';
 export * from './trigger-repository.js';
 export * from './try-result-repository.js';

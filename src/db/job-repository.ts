@@ -54,3 +54,20 @@ export async function liveJobIds(db: Kysely<Database>, jobType: JobType, since: 
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Hostnames of the running jobs of a type that heartbeated since `since` (the live schedulers). */
+export async function liveJobHostnames(
+  db: Kysely<Database>,
+  jobType: JobType,
+  since: Date,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('job')
+    .select('hostname')
+    .distinct()
+    .where('job_type', '=', jobType)
+    .where('state', '=', 'running')
+    .where('latest_heartbeat', '>=', iso(since))
+    .execute();
+  return rows.map((r) => r.hostname);
+}

@@ -11,6 +11,7 @@ import * as m0006 from './migrations/0006-audit-event-length.js';
 import * as m0007 from './migrations/0007-triggers.js';
 import * as m0009 from './migrations/0009-worker-log-server.js';
 import * as m0010 from './migrations/0010-variables-connections.js';
+import * as m0013 from './migrations/0013-callback-requests.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-triggers': m0007,
   '0009-worker-log-server': m0009,
   '0010-variables-connections': m0010,
+  '0013-callback-requests': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

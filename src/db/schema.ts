@@ -241,6 +241,24 @@ export interface ConnectionTable {
   updated_at: string;
 }
 
+/** A DAG-level callback to run (migrations/0013): pending → running → success | failed. */
+export interface CallbackRequestTable {
+  id: Generated<number>;
+  /** on_success | on_failure | deadline */
+  kind: string;
+  dag_id: string;
+  run_id: string;
+  fileloc: string;
+  reason: string | null;
+  state: 'pending' | 'running' | 'success' | 'failed';
+  attempts: Generated<number>;
+  processor_id: number | null;
+  claimed_at: string | null;
+  created_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+
 export interface Database {
   dag: DagTable;
   serialized_dag: SerializedDagTable;
@@ -259,6 +277,7 @@ export interface Database {
   trigger: TriggerTable;
   variable: VariableTable;
   connection: ConnectionTable;
+  callback_request: CallbackRequestTable;
 }
 
 export type DagRow = Selectable<DagTable>;
@@ -270,3 +289,4 @@ export type JobRow = Selectable<JobTable>;
 export type WorkerRow = Selectable<WorkerTable>;
 export type UserRow = Selectable<UserTable>;
 export type TriggerRow = Selectable<TriggerTable>;
+export type CallbackRequestRow = Selectable<CallbackRequestTable>;

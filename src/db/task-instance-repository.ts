@@ -222,7 +222,8 @@ export type RetryPolicy = Pick<
 >;
 
 /**
- * Records a failed try: up_for_retry while tries are left (try_number <= max_tries), else failed.
+ * Records a failed try: up_for_retry while tries are left (try_number <= max_tries), else failed;
+ * or the terminal state the task asked for (skipped, or failed without retry).
  * Returns the outcome, or null when the try had already ended.
  */
 export async function failTry(
@@ -230,6 +231,8 @@ export async function failTry(
   input: TryKey & {
     error: string;
     retry: RetryPolicy;
+    /** ends the try in this state whatever its retries (Airflow's AirflowSkipException, AirflowFailException) */
+    terminal?: 'skipped' | 'failed' | null;
     now: Date;
     fromStates?: TaskInstanceState[];
     token?: string;
@@ -243,13 +246,15 @@ export async function failTry(
       .executeTakeFirst();
     if (!ti) return null;
     const outcome: TryOutcome =
-      input.tryNumber <= ti.max_tries
-        ? {
-            state: 'up_for_retry',
-            error: input.error,
-            nextRetryAt: new Date(input.now.getTime() + retryDelayMs(input.retry, input.tryNumber)),
-          }
-        : { state: 'failed', error: input.error };
+      input.terminal === 'skipped'
+        ? { state: 'skipped' }
+        : input.terminal !== 'failed' && input.tryNumber <= ti.max_tries
+          ? {
+              state: 'up_for_retry',
+              error: input.error,
+              nextRetryAt: new Date(input.now.getTime() + retryDelayMs(input.retry, input.tryNumber)),
+            }
+          : { state: 'failed', error: input.error };
     const done = await finishTry(tx, { ...input, outcome });
     return done ? outcome : null;
   });

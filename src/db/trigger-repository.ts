@@ -6,10 +6,17 @@
  * UPDATE, so two triggerers that both think they own a trigger cannot resume a try twice.
  */
 import { type Kysely, sql } from 'kysely';
-import { type Deferral, deferralDeadline, parseNextKwargs, tiStatesAllowedBefore } from '../models/index.js';
+import {
+  type Deferral,
+  deferralDeadline,
+  parseNextKwargs,
+  RESCHEDULE_CLASSPATH,
+  tiStatesAllowedBefore,
+} from '../models/index.js';
 import { isPostgres } from './dialect.js';
 import type { Database, TaskInstanceRow, TriggerRow } from './schema.js';
 import type { TryKey } from './task-instance-repository.js';
+import { rescheduleTry } from './task-reschedule-repository.js';
 import { iso } from './time.js';
 
 /**
@@ -23,6 +30,8 @@ export async function deferTry(
   input: TryKey & { deferral: Deferral; now: Date; token?: string },
 ): Promise<boolean> {
   const { deferral } = input;
+  // a reschedule-mode sensor: no trigger, the scheduler wakes it (task-reschedule-repository.ts)
+  if (deferral.trigger.classpath === RESCHEDULE_CLASSPATH) return rescheduleTry(db, input);
   return db.transaction().execute(async (tx) => {
     const ti = await tx
       .selectFrom('task_instance')
@@ -199,4 +208,11 @@ export async function cleanUnusedTriggers(db: Kysely<Database>): Promise<number>
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Which of `ids` are still triggers (the others were deleted: fired, or no try waits for them). */
+export async function existingTriggerIds(db: Kysely<Database>, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('trigger').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
 }

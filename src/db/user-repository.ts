@@ -90,3 +90,19 @@ export async function recordLogin(
     .where('username', '=', username)
     .execute();
 }
+
+/** Changes a user's role, e-mail or active flag (only the fields given). */
+export async function updateUser(
+  db: Kysely<Database>,
+  username: string,
+  changes: { role?: string; email?: string | null; isActive?: boolean },
+): Promise<UserRow> {
+  await requireUser(db, username);
+  const set: { role?: string; email?: string | null; is_active?: number } = {};
+  if (changes.role !== undefined) set.role = changes.role;
+  if (changes.email !== undefined) set.email = changes.email;
+  if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+  if (Object.keys(set).length > 0)
+    await db.updateTable('gale_user').set(set).where('username', '=', username).execute();
+  return requireUser(db, username);
+}

@@ -1,5 +1,5 @@
 /** Variables (Airflow's key/value settings for DAGs). Values are stored encrypted; this module decrypts. */
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import { GaleError } from '../models/index.js';
 import type { SecretBox } from './encryption.js';
 import type { Database } from './schema.js';
@@ -53,15 +53,17 @@ export async function requireVariable(db: Kysely<Database>, box: SecretBox, key:
 export async function listVariables(
   db: Kysely<Database>,
   box: SecretBox,
-  page: { limit: number; offset: number; descending?: boolean },
+  page: { limit: number; offset: number; descending?: boolean; where?: Expression<SqlBool> },
 ): Promise<{ total: number; variables: Variable[] }> {
   const { n } = await db
     .selectFrom('variable')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    .$if(page.where !== undefined, (qb) => qb.where(page.where!))
     .executeTakeFirstOrThrow();
   const rows = await db
     .selectFrom('variable')
     .selectAll()
+    .$if(page.where !== undefined, (qb) => qb.where(page.where!))
     .orderBy('key', page.descending ? 'desc' : 'asc')
     .limit(page.limit)
     .offset(page.offset)

@@ -29,16 +29,29 @@ export async function setXcom(db: Db, key: XcomKey, json: string, now: Date): Pr
     .execute();
 }
 
-/** The stored JSON text, or undefined when the task has no such output. */
-export async function getXcom(db: Db, key: XcomKey): Promise<string | undefined> {
-  const row = await db
+/** A task's outputs under a key, of every map index (narrowed by the caller). */
+function xcomsOf(db: Db, key: Omit<XcomKey, 'mapIndex'>) {
+  return db
     .selectFrom('xcom')
     .select('value')
     .where('dag_id', '=', key.dagId)
     .where('run_id', '=', key.runId)
     .where('task_id', '=', key.taskId)
-    .where('map_index', '=', key.mapIndex)
-    .where('key', '=', key.key)
-    .executeTakeFirst();
+    .where('key', '=', key.key);
+}
+
+/** The stored JSON text, or undefined when the task has no such output. */
+export async function getXcom(db: Db, key: XcomKey): Promise<string | undefined> {
+  const row = await xcomsOf(db, key).where('map_index', '=', key.mapIndex).executeTakeFirst();
   return row?.value;
+}
+
+/**
+ * The outputs of a mapped task's instances under `key`, as JSON text in map index order (Airflow's
+ * lazy sequence of a mapped task's XComs): an instance that stored none (failed, skipped, returned
+ * nothing) is left out.
+ */
+export async function listMappedXcoms(db: Db, key: Omit<XcomKey, 'mapIndex'>): Promise<string[]> {
+  const rows = await xcomsOf(db, key).where('map_index', '>=', 0).orderBy('map_index').execute();
+  return rows.map((r) => r.value);
 }

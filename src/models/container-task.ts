@@ -3,8 +3,8 @@
  * - container task (podTask): a task whose work is a container, run by a container engine
  *   (Airflow's KubernetesPodOperator): its image, command, arguments, environment, volumes and
  *   resources, Kubernetes-shaped whatever the engine.
- * - container engine: what runs the containers (containers.engine: docker for now: Docker's API,
- *   served by Docker or by podman).
+ * - container engine: what runs the containers (containers.engine: docker: Docker's API, served
+ *   by Docker or by podman; kubernetes: a pod per try through the Kubernetes API).
  *
  * The compiled form of a container task, stored with the serialized DAG; the deterministic name
  * of a try's container; and the container trigger's arguments and event. Pure: no I/O.
@@ -27,6 +27,33 @@ export const DEFAULT_OUTPUT_FILE = '/gale/xcom/return.json';
 const pod = podOverrideSchema.shape;
 const stringMap = z.record(z.string(), z.string());
 
+/**
+ * A Kubernetes secret given to a container task, as Airflow's Secret(deploy_type, deploy_target,
+ * secret, key, items): deployType env with a key: one variable (deployTarget) from the key
+ * (secretKeyRef); env without a key: every key as a variable (envFrom); volume: the secret's
+ * files mounted at deployTarget (with items: only those keys, at those paths).
+ */
+export const podSecretSchema = z
+  .object({
+    deployType: z.enum(['env', 'volume']),
+    deployTarget: z.string().min(1).nullable().default(null),
+    secret: z.string().min(1),
+    key: z.string().min(1).nullable().default(null),
+    items: z
+      .array(z.object({ key: z.string().min(1), path: z.string().min(1) }).strict())
+      .nullable()
+      .default(null),
+  })
+  .strict()
+  .refine((s) => s.deployType === 'env' || s.deployTarget !== null, {
+    message: 'a volume secret needs deployTarget (the mount path)',
+  })
+  .refine((s) => s.key === null || s.deployTarget !== null, {
+    message: 'an env secret with a key needs deployTarget (the variable name)',
+  });
+export type PodSecret = z.infer<typeof podSecretSchema>;
+export type PodSecretInput = z.input<typeof podSecretSchema>;
+
 /** A container task as compiled from podTask()'s options (defaults applied). */
 export const containerTaskSpecSchema = z
   .object({
@@ -37,8 +64,8 @@ export const containerTaskSpecSchema = z
     /** its arguments (Kubernetes' args); [] keeps the image's */
     args: z.array(z.string()),
     env: stringMap,
-    /** secrets whose keys become environment variables (envFrom) */
-    secrets: z.array(z.string().min(1)),
+    /** Kubernetes secrets: a name (every key as a variable, envFrom), or an Airflow-style Secret */
+    secrets: z.array(z.union([z.string().min(1), podSecretSchema])),
     /** config maps whose keys become environment variables (envFrom) */
     configMaps: z.array(z.string().min(1)),
     volumes: pod.volumes.unwrap(),
@@ -101,7 +128,7 @@ export function containerName(t: ContainerTryIdentity): string {
 }
 
 /** The engines Gale can run containers on (containers.engine). */
-export const CONTAINER_ENGINES = ['docker'] as const;
+export const CONTAINER_ENGINES = ['docker', 'kubernetes'] as const;
 export type ContainerEngineName = (typeof CONTAINER_ENGINES)[number];
 
 /**
@@ -117,6 +144,17 @@ export const containerTriggerKwargs = z
     name: z.string().min(1),
     namespace: z.string().min(1).nullable().default(null),
     poll_interval_ms: z.number().int().min(10).default(2_000),
+    /** the kubernetes engine: how the task process reached the API (as KubernetesPodTrigger's) */
+    kubernetes: z
+      .object({
+        in_cluster: z.boolean(),
+        config_file: z.string(),
+        context: z.string(),
+        pending_timeout_ms: z.number().int().min(1),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 export type ContainerTriggerKwargs = z.infer<typeof containerTriggerKwargs>;

@@ -46,10 +46,17 @@
  * | GALE_ERR_DEFERRAL_TIMEOUT | a deferred try's trigger did not fire within its timeout (Airflow's TaskDeferralTimeout) |
  * | GALE_ERR_TRIGGER_INVALID | a trigger names no built-in trigger, or its arguments are wrong |
  * | GALE_ERR_TRIGGER_FAILED | a trigger failed while it waited (its deferred try fails) |
- * | GALE_ERR_CONTAINER_FAILED | a podTask's container exited with a non-zero code (the message names the code and reason) |
+ * | GALE_ERR_CONTAINER_FAILED | a podTask's container exited with a non-zero code (the message names the code and reason), or its pod could not run it (ErrImagePull, Evicted, Pending too long) |
  * | GALE_ERR_CONTAINER_ENGINE | the container engine cannot be reached, or refused a request (image missing, bad spec) |
  * | GALE_ERR_CONTAINER_UNSUPPORTED | a podTask asks for something its container engine cannot do (secrets on docker) |
- * | GALE_ERR_CONTAINER_OUTPUT | a podTask's output file is not JSON |
+ * | GALE_ERR_CONTAINER_OUTPUT | a podTask's output file is not JSON (on the kubernetes engine: or over the 4 KiB of a termination message) |
+ * | GALE_ERR_SENSOR_TIMEOUT | a sensor was not done within its timeout (Airflow's AirflowSensorTimeout; the task fails without retry) |
+ * | GALE_ERR_SENSOR_FAILED | a sensor's condition can never be met (an external task in a failed state, an HTTP or SQL check that failed) |
+ * | GALE_ERR_LAST_ADMIN | a change would leave no active Admin user (deleting, demoting or deactivating the last one) (HTTP 409) |
+ * | GALE_ERR_TEMPLATE | a template field cannot be rendered (a macro or filter given a bad date or format) |
+ * | GALE_ERR_NOTIFIER | a notifier (webhookNotifier) could not post its message |
+ * | GALE_ERR_MAP_INPUT_INVALID | a mapped task's expand input is not a list (or object), or expandKwargs got an element that is not an object |
+ * | GALE_ERR_MAP_TOO_LONG | a mapped task would have more instances than core.max_map_length |
  */
 export const ErrorCodes = {
   GALE_ERR_CONFIG_INVALID: 'GALE_ERR_CONFIG_INVALID',
@@ -97,6 +104,13 @@ export const ErrorCodes = {
   GALE_ERR_CONTAINER_ENGINE: 'GALE_ERR_CONTAINER_ENGINE',
   GALE_ERR_CONTAINER_UNSUPPORTED: 'GALE_ERR_CONTAINER_UNSUPPORTED',
   GALE_ERR_CONTAINER_OUTPUT: 'GALE_ERR_CONTAINER_OUTPUT',
+  GALE_ERR_LAST_ADMIN: 'GALE_ERR_LAST_ADMIN',
+  GALE_ERR_TEMPLATE: 'GALE_ERR_TEMPLATE',
+  GALE_ERR_NOTIFIER: 'GALE_ERR_NOTIFIER',
+  GALE_ERR_MAP_INPUT_INVALID: 'GALE_ERR_MAP_INPUT_INVALID',
+  GALE_ERR_MAP_TOO_LONG: 'GALE_ERR_MAP_TOO_LONG',
+  GALE_ERR_SENSOR_TIMEOUT: 'GALE_ERR_SENSOR_TIMEOUT',
+  GALE_ERR_SENSOR_FAILED: 'GALE_ERR_SENSOR_FAILED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

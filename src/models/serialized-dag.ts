@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { containerTaskSpecSchema } from './container-task.js';
+import { mappingSpecSchema } from './mapping.js';
 import { podOverrideSchema } from './pod-override.js';
 import { TRIGGER_RULES } from './trigger-rules.js';
 
@@ -38,6 +39,8 @@ export const serializedTaskSchema = z.object({
   flow: z.enum(['branch', 'short_circuit', 'latest_only']).nullable().default(null),
   /** the path of the innermost task group the task is in ("outer.inner"), or null */
   taskGroup: z.string().nullable().default(null),
+  /** a mapped task's expand input and partial arguments (dynamic task mapping), or null */
+  mapping: mappingSpecSchema.nullable().optional(),
   shell: z
     .object({
       command: z.string(),
@@ -84,6 +87,15 @@ export const serializedDagSchema = z.object({
   maxActiveTasks: z.number().int().positive(),
   dagrunTimeoutMs: z.number().int().min(0).nullable().default(null),
   isPausedUponCreation: z.boolean().nullable(),
+  /** which DAG-level callbacks the file defines (a DAG processor runs them) */
+  callbacks: z
+    .object({ onSuccess: z.boolean(), onFailure: z.boolean() })
+    .default({ onSuccess: false, onFailure: false }),
+  /** a deadline alert: runs unfinished `intervalMs` after their reference time get its callback */
+  deadline: z
+    .object({ reference: z.enum(['logical_date', 'queued_at']), intervalMs: z.number().int().min(0) })
+    .nullable()
+    .default(null),
   params: z.record(z.string(), z.unknown()),
   /** JSON Schemas of params defined with param(); a triggered run's conf must pass them */
   paramSchemas: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),

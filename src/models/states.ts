@@ -29,6 +29,12 @@ export const TaskInstanceState = {
    * the task instance goes back to scheduled and the same try resumes (as Airflow's deferred)
    */
   deferred: 'deferred',
+  /**
+   * a sensor in reschedule mode poked and was not done: the try ended its run and freed its slot;
+   * the scheduler queues the same try again at its reschedule date (next_retry_at), as Airflow's
+   * up_for_reschedule
+   */
+  up_for_reschedule: 'up_for_reschedule',
 } as const;
 export type TaskInstanceState = (typeof TaskInstanceState)[keyof typeof TaskInstanceState];
 
@@ -39,6 +45,10 @@ export const FINISHED_TI_STATES: ReadonlySet<TaskInstanceState> = new Set([
   'skipped',
   'removed',
 ]);
+/** Every state but the finished ones: what a run that ends early (marked, timed out) must settle. */
+export const UNFINISHED_TI_STATES: readonly TaskInstanceState[] = Object.values(TaskInstanceState).filter(
+  (state) => !FINISHED_TI_STATES.has(state),
+);
 /** States that hold a slot of the executor and of a pool. */
 export const ACTIVE_TI_STATES: readonly TaskInstanceState[] = ['queued', 'running'];
 
@@ -50,11 +60,22 @@ const TI_TRANSITIONS: Readonly<Record<TaskInstanceState, readonly TaskInstanceSt
   none: ['scheduled', 'upstream_failed', 'skipped', 'removed', 'success', 'failed'],
   scheduled: ['queued', 'none', 'upstream_failed', 'skipped', 'removed', 'success', 'failed'],
   queued: ['running', 'scheduled', 'failed', 'up_for_retry', 'success', 'none'],
-  running: ['success', 'failed', 'up_for_retry', 'skipped', 'none', 'upstream_failed', 'deferred'],
+  running: [
+    'success',
+    'failed',
+    'up_for_retry',
+    'skipped',
+    'none',
+    'upstream_failed',
+    'deferred',
+    'up_for_reschedule',
+  ],
   // fired: scheduled to resume; timed out or its trigger failed: failed or retried; or cleared,
   // marked, skipped by a DAG run timeout
   deferred: ['scheduled', 'failed', 'up_for_retry', 'success', 'skipped', 'none'],
   up_for_retry: ['scheduled', 'failed', 'success', 'none', 'upstream_failed', 'skipped'],
+  // its reschedule date came: scheduled to poke again; or cleared, marked, skipped by a DAG run timeout
+  up_for_reschedule: ['scheduled', 'failed', 'success', 'none', 'upstream_failed', 'skipped'],
   success: ['none', 'failed'],
   failed: ['none', 'success'],
   upstream_failed: ['none', 'scheduled', 'success', 'failed', 'skipped'],

@@ -21,6 +21,8 @@ export const TRIGGER_CLASSPATHS = {
   timeDelta: 'gale.triggers.TimeDeltaTrigger',
   file: 'gale.triggers.FileTrigger',
   container: 'gale.triggers.ContainerTrigger',
+  http: 'gale.triggers.HttpTrigger',
+  externalTask: 'gale.triggers.ExternalTaskTrigger',
 } as const;
 export type TriggerClasspath = (typeof TRIGGER_CLASSPATHS)[keyof typeof TRIGGER_CLASSPATHS];
 

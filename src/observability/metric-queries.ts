@@ -84,3 +84,24 @@ export async function countImportErrors(db: Kysely<Database>): Promise<number> {
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * When the oldest running run of each DAG started (ms since the epoch), for the DAGs with one: one
+ * query for all DAGs (uses idx_dag_run_state_dag).
+ */
+export async function oldestRunningRunStarts(db: Kysely<Database>): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('dag_run')
+    .select(['dag_id', (eb) => eb.fn.min('start_date').as('started')])
+    .where('state', '=', 'running')
+    .where('start_date', 'is not', null)
+    .groupBy('dag_id')
+    .execute();
+  const starts = new Map<string, number>();
+  for (const r of rows) {
+    // SQLite gives the ISO text, PostgreSQL may give a Date
+    const ms = new Date(r.started as string | Date).getTime();
+    if (!Number.isNaN(ms)) starts.set(r.dag_id, ms);
+  }
+  return starts;
+}

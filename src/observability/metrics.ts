@@ -17,6 +17,7 @@ import {
   countFinishedTriesByState,
   countImportErrors,
   countTaskInstancesByState,
+  oldestRunningRunStarts,
   type PoolSlotCounts,
   poolSlotCounts,
 } from './metric-queries.js';
@@ -40,6 +41,12 @@ export interface GaleMetrics {
   readonly dagProcessingLastDuration: Histogram;
   /** Airflow's dagrun.duration.<state>, tagged dag_id */
   readonly dagrunDuration: Histogram<'dag_id' | 'state'>;
+  /**
+   * Reads when the oldest running run of each DAG started, for gale_dagrun_oldest_running_seconds
+   * (whose age is computed at scrape time). One query for all DAGs; the scheduler calls it once
+   * per heartbeat. A failure is logged and keeps the last values.
+   */
+  refreshRunningDagRuns(): Promise<void>;
   /** per executor of the scheduler (label `executor`: local, queue) */
   readonly executorOpenSlots: Gauge<'executor'>;
   readonly executorQueuedTasks: Gauge<'executor'>;
@@ -159,8 +166,34 @@ export function createGaleMetrics(options: GaleMetricsOptions): GaleMetrics {
     }),
   });
 
+  // The starts, not the ages: a scrape between two refreshes still sees the runs grow older.
+  let oldestRunningStarts = new Map<string, number>();
+  new Gauge({
+    name: `${PREFIX}dagrun_oldest_running_seconds`,
+    help: "Seconds since the oldest running run of each DAG started; no series for a DAG without a running run (Airflow's dagrun.duration, while the run is still running). Set by the scheduler.",
+    labelNames: ['dag_id'] as const,
+    registers,
+    collect(this: Gauge<'dag_id'>) {
+      this.reset(); // a DAG whose runs ended loses its series
+      const now = Date.now();
+      for (const [dagId, start] of oldestRunningStarts)
+        this.set({ dag_id: dagId }, Math.max(0, now - start) / 1000);
+    },
+  });
+  const refreshRunningDagRuns = async (): Promise<void> => {
+    try {
+      oldestRunningStarts = await oldestRunningRunStarts(db);
+    } catch (error) {
+      log.warn(
+        { err: error, metric: 'dagrun_oldest_running_seconds' },
+        'could not read a metric from the database',
+      );
+    }
+  };
+
   return {
     registry,
+    refreshRunningDagRuns,
     schedulerHeartbeat: new Counter({
       name: `${PREFIX}scheduler_heartbeat_total`,
       help: 'Heartbeats the scheduler recorded in the database (Airflow scheduler_heartbeat).',

@@ -49,15 +49,7 @@ export function exitReason(exit: ContainerExit, memoryLimit: string | undefined)
 }
 
 function specOf(spec: ContainerTaskSpec, rendered: RenderedContainer, ctx: TaskContext): ContainerSpec {
-  const {
-    getLogs: _l,
-    outputFile: _o,
-    deferrable: _d,
-    pollIntervalMs: _p,
-    onFinish: _f,
-    namespace,
-    ...rest
-  } = spec;
+  const { getLogs: _l, deferrable: _d, pollIntervalMs: _p, onFinish: _f, namespace, ...rest } = spec;
   const ref = {
     name: containerName({
       dagId: ctx.dagId,
@@ -97,6 +89,7 @@ export function containerTrigger(
   settings: ContainerEngineSettings,
   pollIntervalMs: number,
 ): TriggerSpec<ContainerExit> {
+  const kube = settings.engine === 'kubernetes' ? settings.kubernetes : undefined;
   return {
     classpath: TRIGGER_CLASSPATHS.container,
     kwargs: {
@@ -104,8 +97,16 @@ export function containerTrigger(
       // the address this process reached, so the triggerer watches the same engine wherever it runs
       docker_host: settings.dockerHost || process.env.DOCKER_HOST || '',
       name: ref.name,
-      namespace: ref.namespace,
+      namespace: ref.namespace ?? kube?.namespace ?? null,
       poll_interval_ms: pollIntervalMs,
+      kubernetes: kube
+        ? {
+            in_cluster: kube.inCluster,
+            config_file: kube.configFile,
+            context: kube.context,
+            pending_timeout_ms: kube.pendingTimeoutMs,
+          }
+        : null,
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   getVariable,
   getXcom,
   heartbeatTry,
+  listMappedXcoms,
   recordTrySuccess,
   requireDagRun,
   type SecretBox,
@@ -78,6 +79,10 @@ export class DbTryChannel implements TryChannel {
     return getXcom(this.#gdb.db, { dagId: t.dagId, runId: t.runId, ...ref });
   }
 
+  getMappedXcoms(t: TryRef, ref: Omit<XcomRef, 'mapIndex'>): Promise<string[]> {
+    return listMappedXcoms(this.#gdb.db, { dagId: t.dagId, runId: t.runId, ...ref });
+  }
+
   setXcom(t: TryRef, key: string, json: string): Promise<void> {
     return setXcom(
       this.#gdb.db,
@@ -105,6 +110,7 @@ export class DbTryChannel implements TryChannel {
       tryNumber: t.tryNumber,
       error: report.error,
       retry: report.retry,
+      terminal: report.terminal ?? null,
       now: new Date(),
     });
   }

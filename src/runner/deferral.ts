@@ -7,6 +7,7 @@ import {
   type Deferral,
   deferralSchema,
   GaleError,
+  RESCHEDULE_CLASSPATH,
   RESUME_EXECUTE,
   type ResumeState,
 } from '../models/index.js';
@@ -80,7 +81,9 @@ export async function recordDeferral(
     return { kind: 'ended' };
   }
   log.info(
-    `Deferred: waiting for ${deferral.trigger.classpath} ${JSON.stringify(deferral.trigger.kwargs)}; the try resumes with "${deferral.method}" when it fires`,
+    deferral.trigger.classpath === RESCHEDULE_CLASSPATH
+      ? `Rescheduled (up_for_reschedule): the slot is freed; the same try pokes again at ${String(deferral.trigger.kwargs.reschedule_date)}`
+      : `Deferred: waiting for ${deferral.trigger.classpath} ${JSON.stringify(deferral.trigger.kwargs)}; the try resumes with "${deferral.method}" when it fires`,
   );
   return { kind: 'deferred' };
 }

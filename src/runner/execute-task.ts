@@ -38,11 +38,8 @@ export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Re
   );
   if (templates.length === 0) return {};
   const base = templateContext(ctx);
-  const context = {
-    ...base,
-    ...(await templateSecrets(templates, ctx)),
-    ti: { ...(base.ti as object), xcom_pull: await templateXcoms(templates, ctx) },
-  };
+  const ti = { ...(base.ti as object), xcom_pull: await templateXcoms(templates, ctx) };
+  const context = { ...base, ...(await templateSecrets(templates, ctx)), ti, task_instance: ti };
   return Object.fromEntries(
     Object.entries(fields).map(([k, f]) => [k, renderField(f, (s) => renderTemplate(s, context))]),
   );

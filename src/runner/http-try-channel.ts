@@ -132,6 +132,11 @@ export class HttpTryChannel implements TryChannel {
     return status === 404 ? undefined : json.value;
   }
 
+  async getMappedXcoms(t: TryRef, ref: Omit<XcomRef, 'mapIndex'>): Promise<string[]> {
+    const path = `/task-instances/${t.tiId}/mapped-xcoms/${encodeURIComponent(ref.taskId)}/${encodeURIComponent(ref.key)}`;
+    return (await this.#call<{ values: string[] }>('GET', path)).json.values;
+  }
+
   async setXcom(t: TryRef, key: string, json: string): Promise<void> {
     await this.#call('PUT', `/task-instances/${t.tiId}/xcoms/${encodeURIComponent(key)}`, {
       try_number: t.tryNumber,
@@ -161,11 +166,12 @@ export class HttpTryChannel implements TryChannel {
 
   async fail(t: Pick<TryRef, 'tiId' | 'tryNumber'>, report: FailureReport): Promise<TryOutcome | null> {
     const { json } = await this.#call<{
-      state: 'up_for_retry' | 'failed' | null;
+      state: 'up_for_retry' | 'failed' | 'skipped' | null;
       next_retry_at: string | null;
     }>('POST', `/task-instances/${t.tiId}/failure`, {
       try_number: t.tryNumber,
       error: report.error,
+      terminal: report.terminal ?? null,
       retry: {
         retry_delay_ms: report.retry.retryDelayMs,
         retry_exponential_backoff: report.retry.retryExponentialBackoff,
@@ -179,6 +185,7 @@ export class HttpTryChannel implements TryChannel {
         nextRetryAt: new Date(json.next_retry_at ?? Date.now()),
       };
     if (json.state === 'failed') return { state: 'failed', error: report.error };
+    if (json.state === 'skipped') return { state: 'skipped' };
     return null;
   }
 

@@ -90,7 +90,7 @@ process.on('message', (message) => {
         killGraceMs: config.core.killed_task_cleanup_time * 1000,
         watchdog,
         stop: stop.signal,
-        containers: containerSettings(config.containers),
+        containers: containerSettings(config),
       });
     } catch (error) {
       writeSync(fd, `[${new Date().toISOString()}] ERROR Task process failed: ${String(error)}\n`);

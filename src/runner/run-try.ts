@@ -10,10 +10,17 @@ import { loadDag } from '../dag-processing/index.js';
 import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
-import type { Dag, TaskCallbacks, TaskContext, TaskNode } from '../sdk/index.js';
+import {
+  type Dag,
+  type TaskCallbacks,
+  type TaskContext,
+  type TaskNode,
+  terminalStateOf,
+} from '../sdk/index.js';
 import { settleWithin } from './container-task.js';
 import { recordDeferral, runTaskCode } from './deferral.js';
 import { executeTask } from './execute-task.js';
+import { gatherArgs, outputPuller } from './task-args.js';
 import { buildTaskContext } from './task-context.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
 import { secretAccessors } from './task-secrets.js';
@@ -132,19 +139,6 @@ export function serializeOutput(value: unknown, maxBytes: number, where: string)
   return json;
 }
 
-async function gatherArgs(channel: TryChannel, node: TaskNode, w: TaskWorkload): Promise<unknown[]> {
-  const args: unknown[] = [];
-  for (const spec of node.args) {
-    if (spec.type === 'literal') {
-      args.push(spec.value);
-      continue;
-    }
-    const json = await channel.getXcom(w, { taskId: spec.taskId, mapIndex: -1, key: spec.key });
-    args.push(json === undefined ? undefined : JSON.parse(json));
-  }
-  return args;
-}
-
 export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
   const { channel } = options;
   const claimed = await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid });
@@ -197,7 +191,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   watch(null);
   try {
     log.info(
-      `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? ` after its trigger fired, with "${resume.method}"` : ''}`,
+      `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}${w.mapIndex >= 0 ? `[${w.mapIndex}]` : ''}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? ` after its trigger fired, with "${resume.method}"` : ''}`,
     );
     const run = await channel.dagRun(w);
     const dag = await loadDag(w.fileloc, w.dagId);
@@ -217,7 +211,8 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         Math.max(0, ms - (Date.now() - startedAt.getTime())),
       );
     }
-    const args = await gatherArgs(channel, node, w);
+    const args = await gatherArgs(channel, dag, node, w);
+    const { pull } = outputPuller(channel, dag, w);
     ctx = buildTaskContext({
       run,
       taskId: w.taskId,
@@ -227,10 +222,8 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       dagParams: dag.paramDefaults(),
       log,
       signal: controller.signal,
-      xcomPull: async <T>(taskId: string, key = 'return_value') => {
-        const json = await channel.getXcom(w, { taskId, mapIndex: -1, key });
-        return json === undefined ? undefined : (JSON.parse(json) as T);
-      },
+      // a mapped task's outputs come as the list of all its instances' outputs, as Airflow's
+      xcomPull: async <T>(taskId: string, key = 'return_value') => (await pull(taskId, key)) as T | undefined,
       xcomPush: async (key: string, value: unknown) => {
         if (key === 'return_value') {
           throw new GaleError(
@@ -297,8 +290,11 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       overran && controller.signal.aborted && !(controller.signal.reason instanceof GaleError)
         ? executionTimeoutMessage(timeoutMs)
         : describeError(error);
-    log.error(`Task failed: ${message}`);
-    const outcome = await channel.fail(w, { error: message, retry: retryOf(node) });
+    // TaskSkipped / TaskFailed (a sensor's softFail or timeout) end the try without retry
+    const terminal = terminalStateOf(error);
+    if (terminal === 'skipped') log.info(`Task skipped: ${message}`);
+    else log.error(`Task failed: ${message}`);
+    const outcome = await channel.fail(w, { error: message, retry: retryOf(node), terminal });
     if (outcome)
       log.info(
         `Marked ${outcome.state}${outcome.state === 'up_for_retry' ? `; next try after ${outcome.nextRetryAt.toISOString()}` : ''}`,
@@ -307,6 +303,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     const summary = message.split('\n')[0];
     if (outcome?.state === 'up_for_retry') await callback('onRetry', summary);
     if (outcome?.state === 'failed') await callback('onFailure', summary);
+    if (outcome?.state === 'skipped') await callback('onSkip', summary);
     return { kind: 'failed', error: message, recordedState: outcome?.state ?? null };
   } finally {
     clearTimeout(timeoutTimer);

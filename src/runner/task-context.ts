@@ -8,6 +8,7 @@ import {
   type TaskLogger,
   type TriggerSpec,
 } from '../sdk/index.js';
+import { MACROS } from './macros.js';
 import type { SecretAccessors } from './task-secrets.js';
 
 export interface ContextInput {
@@ -76,13 +77,6 @@ export function buildTaskContext(input: ContextInput): TaskContext {
   };
 }
 
-/** Airflow's template macros that Gale has. */
-export const MACROS = {
-  /** Airflow's macros.ds_add('2026-01-31', 1) == '2026-02-01' */
-  ds_add: (ds: string, days: number): string =>
-    new Date(Date.parse(`${ds}T00:00:00Z`) + Number(days) * 86_400_000).toISOString().slice(0, 10),
-};
-
 /** Airflow's template variables: {{ ds }}, {{ ts }}, {{ params.x }}, {{ dag_run.conf.y }}, ... */
 export function templateContext(ctx: TaskContext): Record<string, unknown> {
   return {
@@ -90,6 +84,8 @@ export function templateContext(ctx: TaskContext): Record<string, unknown> {
     ds_nodash: ctx.dsNodash,
     ts: ctx.ts,
     ts_nodash: ctx.ts.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, ''),
+    ts_nodash_with_tz: `${ctx.ts.replace(/[-:]/g, '').replace(/\.\d{3}Z$/, '')}+0000`,
+    task_instance_key_str: `${ctx.dagId}__${ctx.taskId}__${ctx.dsNodash}`,
     logical_date: ctx.logicalDate.toISOString(),
     data_interval_start: ctx.dataIntervalStart.toISOString(),
     data_interval_end: ctx.dataIntervalEnd.toISOString(),

@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       killGraceMs: config.core.killed_task_cleanup_time * 1000,
       watchdog,
       stop: stop.signal,
-      containers: containerSettings(config.containers),
+      containers: containerSettings(config),
     });
     return result.kind === 'failed' ? 1 : 0;
   } finally {

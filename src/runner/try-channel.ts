@@ -43,6 +43,8 @@ export interface SuccessReport {
 export interface FailureReport {
   error: string;
   retry: RetryPolicy;
+  /** the try ends in this state whatever its retries (TaskSkipped, TaskFailed); null: retried while tries are left */
+  terminal?: 'skipped' | 'failed' | null;
 }
 
 export interface XcomRef {
@@ -63,6 +65,8 @@ export interface TryChannel {
   isLatestRun(t: TryRef): Promise<boolean>;
   /** An output of a task of the same run, as JSON; undefined when there is none. */
   getXcom(t: TryRef, ref: XcomRef): Promise<string | undefined>;
+  /** The outputs of a mapped task of the same run, as JSON, in map index order (instances without one left out). */
+  getMappedXcoms(t: TryRef, ref: Omit<XcomRef, 'mapIndex'>): Promise<string[]>;
   /** Pushes an output of the try's own task under a key. */
   setXcom(t: TryRef, key: string, json: string): Promise<void>;
   saveRenderedFields(t: TryRef, fields: Record<string, unknown>): Promise<void>;

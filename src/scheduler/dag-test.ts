@@ -16,9 +16,11 @@ import {
   type SecretBox,
   SerializedDagCache,
 } from '../db/index.js';
+import { DEFAULT_MAX_MAP_LENGTH } from '../models/index.js';
 import { DbTryChannel, runTry } from '../runner/index.js';
 import { runDeferredInline } from '../triggerer/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
+import { runnableAfterReschedules } from './reschedule-wait.js';
 import { taskLogPath } from './task-queueing.js';
 import { scheduleRun } from './task-readiness.js';
 
@@ -31,6 +33,8 @@ export interface DagTestOptions {
   logicalDate?: Date;
   baseLogFolder: string;
   maxOutputSize: number;
+  /** the most instances a mapped task may expand to (core.max_map_length; default 1024) */
+  maxMapLength?: number;
   killGraceMs: number;
   /** the engine of container tasks (the `containers` settings) */
   containers?: ContainerEngineSettings;
@@ -70,9 +74,13 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
   const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
   for (;;) {
     // Retries are due at once here: pretend their delay has passed.
-    const { runState } = await scheduleRun(db, cache, run, new Date(Date.now() + 400 * 24 * 3_600_000));
+    const { runState } = await scheduleRun(db, cache, run, new Date(Date.now() + 400 * 24 * 3_600_000), {
+      maxMapLength: options.maxMapLength ?? DEFAULT_MAX_MAP_LENGTH,
+    });
     if (runState) break;
-    const ready = (await readyTasks(db, run)).filter((t) => t.state === 'scheduled');
+    const ready = await runnableAfterReschedules(
+      (await readyTasks(db, run)).filter((t) => t.state === 'scheduled'),
+    );
     if (ready.length === 0) {
       // no triggerer here: deferred tasks wait for their triggers in this process, as Airflow's dag.test()
       const settled = await runDeferredInline(db, cache, { dagId: run.dag_id, runId: run.run_id });

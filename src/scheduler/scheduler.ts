@@ -8,10 +8,14 @@ import type { LoadedConfig } from '../config/index.js';
 import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
 import type { ExecutorSet } from '../executors/index.js';
 import type { GaleMetrics } from '../observability/index.js';
+import { requestMissedDeadlines } from './dag-callbacks.js';
 import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
 import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
 import { queueScheduledTasks } from './task-queueing.js';
 import { scheduleRunningRuns } from './task-readiness.js';
+
+/** How often the loop looks for runs past their DAG's deadline (an alert is at most this late). */
+const DEADLINE_CHECK_MS = 5000;
 
 export interface Clock {
   now(): Date;
@@ -50,6 +54,7 @@ export class Scheduler {
   #wake: (() => void) | null = null;
   #woken = false;
   #lastRecovery = 0;
+  #lastDeadlineCheck = 0;
   #lastHeartbeat = 0;
   #jobId: number | null = null;
   #lastBeatAt: number | null = null;
@@ -88,7 +93,9 @@ export class Scheduler {
     );
     const runsStarted = await startQueuedRuns(db, now);
     await yieldToEvents();
-    const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now);
+    const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now, {
+      maxMapLength: c.core.max_map_length,
+    });
     await yieldToEvents();
     for (const run of finishedRuns) {
       log.info({ dagId: run.dag_id, runId: run.run_id, state: run.state }, 'DAG run finished');
@@ -112,6 +119,10 @@ export class Scheduler {
       await failZombies(db, this.#cache, c.scheduler.task_instance_heartbeat_timeout, log, now);
       await requeueStaleQueued(db, executors, c.scheduler.task_queued_timeout, log, now);
     }
+    if (now.getTime() - this.#lastDeadlineCheck >= DEADLINE_CHECK_MS) {
+      this.#lastDeadlineCheck = now.getTime();
+      await requestMissedDeadlines(db, this.#cache, now);
+    }
     if (
       this.#jobId !== null &&
       now.getTime() - this.#lastHeartbeat >= c.scheduler.scheduler_heartbeat_sec * 1000
@@ -119,6 +130,8 @@ export class Scheduler {
       this.#lastHeartbeat = now.getTime();
       await heartbeatJob(db, this.#jobId, now);
       metrics?.schedulerHeartbeat.inc();
+      // once per heartbeat, one query for all DAGs: gale_dagrun_oldest_running_seconds
+      await metrics?.refreshRunningDagRuns();
     }
     if (metrics) {
       metrics.schedulerTasksQueued.inc(tasksQueued);

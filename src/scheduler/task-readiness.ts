@@ -13,13 +13,19 @@ import {
 } from '../db/index.js';
 import {
   countUpstream,
+  DEFAULT_MAX_MAP_LENGTH,
   evaluateTriggerRule,
   isFinishedTiState,
   type SerializedDag,
   type TaskInstanceState,
   tiStatesAllowedBefore,
+  UNFINISHED_TI_STATES,
 } from '../models/index.js';
+import { requestEndOfRunCallbacks } from './dag-callbacks.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { type ExpansionOptions, expandMappedTasks } from './task-expansion.js';
+
+const DEFAULT_EXPANSION: ExpansionOptions = { maxMapLength: DEFAULT_MAX_MAP_LENGTH };
 
 interface DagShape {
   order: string[];
@@ -54,60 +60,87 @@ function shapeOf(dag: SerializedDag): DagShape {
 
 export interface RunDecisions {
   toState: Map<TaskInstanceState, string[]>;
+  /** the unexpanded task instances (map_index -1) of mapped tasks whose trigger rule passed: to expand */
+  toExpand: { tiId: string; taskId: string }[];
   runState: 'success' | 'failed' | null;
 }
 
-/** Pure: what changes in one run given its task instances' states. */
-export function decideRun(
-  dag: SerializedDag,
-  tis: readonly { id: string; task_id: string; state: TaskInstanceState; next_retry_at: string | null }[],
-  now: Date,
-): RunDecisions {
+export interface TiForDecision {
+  id: string;
+  task_id: string;
+  /** -1 for an unmapped task instance, and for a mapped task's before it is expanded */
+  map_index?: number;
+  state: TaskInstanceState;
+  next_retry_at: string | null;
+}
+
+/**
+ * Pure: what changes in one run given its task instances' states. A mapped task has several task
+ * instances: each is decided alone, and a task downstream of it counts every one of them in its
+ * trigger rule, as Airflow does.
+ */
+export function decideRun(dag: SerializedDag, tis: readonly TiForDecision[], now: Date): RunDecisions {
   const shape = shapeOf(dag);
-  const state = new Map(tis.map((t) => [t.task_id, t]));
-  const current = new Map<string, TaskInstanceState>(tis.map((t) => [t.task_id, t.state]));
+  const byTask = new Map<string, TiForDecision[]>();
+  for (const ti of tis) byTask.set(ti.task_id, [...(byTask.get(ti.task_id) ?? []), ti]);
+  const current = new Map<string, TaskInstanceState>(tis.map((t) => [t.id, t.state]));
+  const statesOf = (taskId: string): TaskInstanceState[] => {
+    const list = byTask.get(taskId);
+    return list ? list.map((t) => current.get(t.id)!) : ['removed'];
+  };
   const toState = new Map<TaskInstanceState, string[]>();
-  const move = (taskId: string, to: TaskInstanceState) => {
-    const ti = state.get(taskId);
-    if (!ti) return;
-    current.set(taskId, to);
+  const toExpand: RunDecisions['toExpand'] = [];
+  const move = (ti: TiForDecision, to: TaskInstanceState) => {
+    current.set(ti.id, to);
     const list = toState.get(to) ?? [];
     list.push(ti.id);
     toState.set(to, list);
   };
   for (const taskId of shape.order) {
-    const ti = state.get(taskId);
     const task = shape.byId.get(taskId);
-    if (!ti || !task) continue;
-    const s = current.get(taskId)!;
-    const retryDue = s === 'up_for_retry' && (!ti.next_retry_at || ti.next_retry_at <= now.toISOString());
-    if (s !== 'none' && !retryDue) continue;
-    const upstream = task.upstream.map((u) => ({ state: current.get(u) ?? 'removed' }));
-    const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
-    if (decision === 'run') move(taskId, 'scheduled');
-    else if (decision === 'skipped' || decision === 'upstream_failed') move(taskId, decision);
+    if (!task) continue;
+    for (const ti of byTask.get(taskId) ?? []) {
+      const s = current.get(ti.id)!;
+      // a retry, or a reschedule-mode sensor's next poke (the same try), is due at next_retry_at
+      const retryDue =
+        (s === 'up_for_retry' || s === 'up_for_reschedule') &&
+        (!ti.next_retry_at || ti.next_retry_at <= now.toISOString());
+      if (s !== 'none' && !retryDue) continue;
+      const upstream = task.upstream.flatMap((u) => statesOf(u).map((state) => ({ state })));
+      const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
+      // a mapped task not yet expanded stays none (its downstream tasks wait) until it is expanded
+      if (decision === 'run' && task.mapping && (ti.map_index ?? -1) < 0)
+        toExpand.push({ tiId: ti.id, taskId });
+      else if (decision === 'run') move(ti, 'scheduled');
+      else if (decision === 'skipped' || decision === 'upstream_failed') move(ti, decision);
+    }
   }
   let runState: RunDecisions['runState'] = null;
   const all = [...current.values()];
   if (all.every(isFinishedTiState)) {
-    const leafStates = [...shape.leaves].map((id) => current.get(id) ?? 'removed');
+    const leafStates = [...shape.leaves].flatMap(statesOf);
     runState = leafStates.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
   }
-  return { toState, runState };
+  return { toState, toExpand, runState };
 }
 
 /**
  * A run past its dagrunTimeout fails and its unfinished task instances are skipped, as Airflow's
  * scheduler does; running tries see their state change at their next heartbeat and stop.
  */
-async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Promise<'failed' | null> {
+async function timeOutRun(
+  db: Kysely<Database>,
+  dag: SerializedDag,
+  run: DagRunRow,
+  now: Date,
+): Promise<'failed' | null> {
   return inTransaction(db, async (tx) => {
     await tx
       .updateTable('task_instance')
       .set({ state: 'skipped', end_date: now.toISOString(), updated_at: now.toISOString() })
       .where('dag_id', '=', run.dag_id)
       .where('run_id', '=', run.run_id)
-      .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry', 'deferred'])
+      .where('state', 'in', UNFINISHED_TI_STATES)
       .execute();
     const result = await tx
       .updateTable('dag_run')
@@ -115,7 +148,9 @@ async function timeOutRun(db: Kysely<Database>, run: DagRunRow, now: Date): Prom
       .where('id', '=', run.id)
       .where('state', '=', 'running')
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? 'failed' : null;
+    if (Number(result.numUpdatedRows) !== 1) return null;
+    await requestEndOfRunCallbacks(tx, dag, run, 'failed', 'timed_out', now);
+    return 'failed';
   });
 }
 
@@ -131,8 +166,9 @@ export async function scheduleRun(
   cache: SerializedDagCache,
   run: DagRunRow,
   now: Date,
+  expansion: ExpansionOptions = DEFAULT_EXPANSION,
 ): Promise<RunOutcome> {
-  if (!isPostgres(db)) return examineRun(db, cache, run, now);
+  if (!isPostgres(db)) return examineRun(db, cache, run, now, expansion);
   return inTransaction(db, async (tx) => {
     const mine = await tx
       .selectFrom('dag_run')
@@ -142,7 +178,7 @@ export async function scheduleRun(
       .forUpdate()
       .skipLocked()
       .executeTakeFirst();
-    return mine ? examineRun(tx, cache, run, now) : { scheduled: 0, runState: null };
+    return mine ? examineRun(tx, cache, run, now, expansion) : { scheduled: 0, runState: null };
   });
 }
 
@@ -151,6 +187,7 @@ async function examineRun(
   cache: SerializedDagCache,
   run: DagRunRow,
   now: Date,
+  expansion: ExpansionOptions,
 ): Promise<RunOutcome> {
   const dag = await cache.get(db, run.dag_id, run.dag_version_hash);
   if (
@@ -158,16 +195,16 @@ async function examineRun(
     run.start_date &&
     Date.parse(run.start_date) + dag.dagrunTimeoutMs < now.getTime()
   ) {
-    return { scheduled: 0, runState: await timeOutRun(db, run, now) };
+    return { scheduled: 0, runState: await timeOutRun(db, dag, run, now) };
   }
   const tis = await db
     .selectFrom('task_instance')
-    .select(['id', 'task_id', 'state', 'next_retry_at'])
+    .select(['id', 'task_id', 'map_index', 'state', 'next_retry_at'])
     .where('dag_id', '=', run.dag_id)
     .where('run_id', '=', run.run_id)
     .execute();
-  const { toState, runState } = decideRun(dag, tis, now);
-  if (toState.size === 0 && !runState) return { scheduled: 0, runState: null };
+  const { toState, toExpand, runState } = decideRun(dag, tis, now);
+  if (toState.size === 0 && toExpand.length === 0 && !runState) return { scheduled: 0, runState: null };
   return inTransaction(db, async (tx) => {
     let scheduled = 0;
     for (const [to, ids] of toState) {
@@ -185,6 +222,7 @@ async function examineRun(
         if (to === 'scheduled') scheduled += Number(result.numUpdatedRows);
       }
     }
+    scheduled += await expandMappedTasks(tx, dag, run, toExpand, now, expansion);
     if (!runState) return { scheduled, runState: null };
     const result = await tx
       .updateTable('dag_run')
@@ -192,7 +230,16 @@ async function examineRun(
       .where('id', '=', run.id)
       .where('state', '=', 'running')
       .executeTakeFirst();
-    return { scheduled, runState: Number(result.numUpdatedRows) === 1 ? runState : null };
+    if (Number(result.numUpdatedRows) !== 1) return { scheduled, runState: null };
+    await requestEndOfRunCallbacks(
+      tx,
+      dag,
+      run,
+      runState,
+      runState === 'success' ? 'success' : 'task_failure',
+      now,
+    );
+    return { scheduled, runState };
   });
 }
 
@@ -201,6 +248,7 @@ export async function scheduleRunningRuns(
   db: Kysely<Database>,
   cache: SerializedDagCache,
   now: Date,
+  expansion: ExpansionOptions = DEFAULT_EXPANSION,
 ): Promise<{ scheduled: number; finishedRuns: DagRunRow[] }> {
   // As Airflow: runs of paused DAGs wait (their running tries finish) until the DAG is unpaused.
   const runs = await db
@@ -214,7 +262,7 @@ export async function scheduleRunningRuns(
   let scheduled = 0;
   const finishedRuns: DagRunRow[] = [];
   for (const run of runs) {
-    const result = await scheduleRun(db, cache, run, now);
+    const result = await scheduleRun(db, cache, run, now, expansion);
     scheduled += result.scheduled;
     if (result.runState) finishedRuns.push({ ...run, state: result.runState });
   }

@@ -4,6 +4,7 @@
  * another creates a typed data dependency. This module must never do I/O: it runs inside the
  * DAG processor's parse processes and the task runner.
  */
+
 import {
   type ArgSpec,
   type ContainerTaskSpec,
@@ -11,6 +12,7 @@ import {
   type Duration,
   type FlowKind,
   GaleError,
+  type MappingSpec,
   parseDuration,
   parseSchedule,
   type SerializedDag,
@@ -18,6 +20,14 @@ import {
   validateTimezone,
 } from '../models/index.js';
 import type { TaskContext } from './context.js';
+import type { DagRunCallback, DeadlineAlert } from './dag-callbacks.js';
+import {
+  compileExpand,
+  compileExpandKwargs,
+  type ExpandArg,
+  type OutputLike,
+  type ToArg,
+} from './mapping.js';
 import {
   type CompiledTaskOptions,
   compileResumeFunctions,
@@ -54,6 +64,12 @@ export interface DagOptions {
   maxActiveTasks?: number;
   /** a run still unfinished this long after it started fails, and its unfinished tasks are skipped (as Airflow) */
   dagrunTimeout?: Duration;
+  /** called when a run succeeds (Airflow's on_success_callback), in a DAG processor's process */
+  onSuccess?: DagRunCallback;
+  /** called when a run fails, also by dagrunTimeout (Airflow's on_failure_callback), in a DAG processor's process */
+  onFailure?: DagRunCallback;
+  /** a callback for runs still unfinished some time after their logical date or queue time (Airflow 3.1's deadline alerts) */
+  deadline?: DeadlineAlert;
   /** defaults for every task of the DAG */
   defaultArgs?: DefaultArgs;
   /** whether the DAG starts paused when first seen (default core.dags_are_paused_at_creation) */
@@ -103,12 +119,39 @@ export type Arg<T> = T | TaskRef<T>;
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
 export type TaskFunction<A extends unknown[], R> = (ctx: TaskContext, ...args: A) => R | Promise<R>;
 
+/** The argument object of a task function that takes one (ctx, args: P): P; never for other functions. */
+export type KwArgsOf<A extends unknown[]> = A extends [infer P extends object] ? P : never;
+
+/**
+ * A task to map (dynamic task mapping), with the arguments of partial() fixed. The task function
+ * takes one argument object: (ctx, args: P); each mapped instance gets the fixed arguments and its
+ * own expanded ones, and ctx.mapIndex (0..n-1).
+ */
+export interface PartialTask<P extends object, R> {
+  /**
+   * One task instance per combination of the lists (their cross product, the last name varying
+   * fastest); a list may be a task's output, known when that task has run, or zip(a, b). Downstream
+   * tasks that take the result get the list of all instances' outputs, in map index order.
+   */
+  expand(inputs: { [K in keyof P]: ExpandArg<P[K]> }): TaskRef<R[]>;
+  /** One task instance per argument object of the list (a literal list or a task's output). */
+  expandKwargs(list: readonly P[] | OutputLike<readonly P[]>): TaskRef<R[]>;
+}
+
 /** A task definition; call it inside dag() to add the task, with its arguments. */
 export interface TaskFactory<A extends unknown[], R> {
   (...args: Args<A>): TaskRef<R>;
   readonly taskId: string;
   /** the same task with other options, such as another taskId for a second use in one DAG */
   override(options: TaskOptions): TaskFactory<A, R>;
+  /** Fixes some arguments of a task to map (Airflow's partial()); then .expand() or .expandKwargs(). */
+  partial<F extends { [K in keyof KwArgsOf<A>]?: Arg<KwArgsOf<A>[K]> }>(
+    fixed: F,
+  ): PartialTask<Omit<KwArgsOf<A>, keyof F>, R>;
+  /** Maps the task over lists of its arguments (Airflow's expand()); see PartialTask.expand. */
+  expand: PartialTask<KwArgsOf<A>, R>['expand'];
+  /** Maps the task over a list of argument objects (Airflow's expand_kwargs()). */
+  expandKwargs: PartialTask<KwArgsOf<A>, R>['expandKwargs'];
 }
 
 export interface ShellOptions extends TaskOptions {
@@ -134,6 +177,8 @@ export interface TaskNode {
   readonly flow: FlowKind | null;
   /** the path of the innermost task group the task is in ("outer.inner"), or null */
   readonly taskGroup: string | null;
+  /** a mapped task's expand input and partial arguments (dynamic task mapping); null or absent if not mapped */
+  readonly mapping?: MappingSpec | null;
   /** functions called in the task process around its tries (not serialized) */
   readonly callbacks: TaskCallbacks;
   /** the functions a deferred try may resume with, by name (not serialized) */
@@ -292,6 +337,7 @@ export class Dag {
       args: t.args,
       flow: t.flow,
       taskGroup: t.taskGroup,
+      mapping: t.mapping ?? null,
       shell: t.shell
         ? {
             command: t.shell.command,
@@ -322,6 +368,8 @@ export class Dag {
           ? null
           : parseDuration(o.dagrunTimeout, `DAG "${this.dagId}": dagrunTimeout`),
       isPausedUponCreation: o.paused ?? null,
+      callbacks: { onSuccess: o.onSuccess !== undefined, onFailure: o.onFailure !== undefined },
+      deadline: o.deadline ? compileDeadline(this.dagId, o.deadline) : null,
       params: toJson(this.paramDefaults(), `DAG "${this.dagId}": params`) as Record<string, unknown>,
       paramSchemas: toJson(this.paramSchemas(), `DAG "${this.dagId}": param schemas`) as Record<
         string,
@@ -341,6 +389,25 @@ function parseScheduleFor(dagId: string, schedule: string | null, dataIntervals:
     }
     throw error;
   }
+}
+
+function compileDeadline(
+  dagId: string,
+  deadline: DeadlineAlert,
+): { reference: DeadlineAlert['reference']; intervalMs: number } {
+  if (deadline.reference !== 'logical_date' && deadline.reference !== 'queued_at') {
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `DAG "${dagId}": deadline.reference must be "logical_date" or "queued_at", got "${String(deadline.reference)}"`,
+    );
+  }
+  if (typeof deadline.callback !== 'function') {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${dagId}": deadline.callback must be a function`);
+  }
+  return {
+    reference: deadline.reference,
+    intervalMs: parseDuration(deadline.interval, `DAG "${dagId}": deadline.interval`),
+  };
 }
 
 function positiveInt(value: number, dagId: string, name: string): number {
@@ -588,18 +655,14 @@ function addNode(
   shellOptions: ShellOptions | null,
   flow: FlowKind | null = null,
   container: ContainerTaskSpec | null = null,
+  mapping: ((toArg: ToArg, where: string) => MappingSpec) | null = null,
 ): Ref<never> {
   const where = `DAG "${dag.dagId}", task "${taskId}"`;
   validateTaskId(taskId, where);
   const upstream = new Set<string>();
-  const args: ArgSpec[] = rawArgs.map((arg, i) => {
-    if (isTaskRef(arg)) {
-      sameDag(arg, `${where}: argument ${i + 1}`);
-      upstream.add(arg.taskId);
-      return { type: 'output', taskId: arg.taskId, key: (arg as Ref<unknown>).key };
-    }
-    return { type: 'literal', value: toJson(arg, `${where}: argument ${i + 1}`) };
-  });
+  const toArg = argConverter(upstream);
+  const args: ArgSpec[] = rawArgs.map((arg, i) => toArg(arg, `${where}: argument ${i + 1}`));
+  const mappingSpec = mapping?.(toArg, where) ?? null;
   const frame = groups.at(-1);
   const defaults = { ...(dag.options.defaultArgs ?? {}), ...(frame?.defaultArgs ?? {}) };
   const compiled = compileTaskOptions(options, defaults, where);
@@ -616,11 +679,34 @@ function addNode(
     container,
     flow,
     taskGroup: frame?.path ?? null,
+    mapping: mappingSpec,
     callbacks,
     resume,
   });
   for (const g of groups) g.taskIds.add(taskId);
   return new Ref(dag, taskId);
+}
+
+/** Arguments written in the DAG file: a task reference becomes an output (and an upstream task), anything else JSON. */
+function argConverter(upstream: Set<string>): ToArg {
+  return (value, where) => {
+    if (isTaskRef(value)) {
+      sameDag(value, where);
+      upstream.add(value.taskId);
+      return { type: 'output', taskId: value.taskId, key: (value as Ref<unknown>).key };
+    }
+    const nested = Array.isArray(value)
+      ? value
+      : value && typeof value === 'object'
+        ? Object.values(value)
+        : [];
+    if (nested.some(isTaskRef)) {
+      throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: a task's output inside a list or object`, {
+        hint: "Pass the task's output itself, or zip(a, b) to combine several outputs for expand().",
+      });
+    }
+    return { type: 'literal', value: toJson(value, where) };
+  };
 }
 
 function normalizeTaskOptions(idOrOptions: string | TaskOptions): TaskOptions {
@@ -706,7 +792,43 @@ function makeTask<A extends unknown[], R>(
     value: (more: TaskOptions) =>
       makeTask<A, R>({ ...options, ...more, taskId: more.taskId ?? baseId }, fn, flow),
   });
-  return factory as TaskFactory<A, Awaited<R>>;
+  const mapped = (fixed: Record<string, unknown>): PartialTask<Record<string, unknown>, unknown> => {
+    const add = (compile: (toArg: ToArg, where: string) => MappingSpec) => {
+      const d = currentDag(`task "${baseId}"`);
+      const taskId = d.uniqueTaskId(inGroup(baseId));
+      checkMappable(fn, flow, `DAG "${d.dagId}", task "${taskId}"`);
+      const run = fn as TaskFunction<unknown[], unknown>;
+      return addNode(d, taskId, 'function', options, [], run, null, flow, null, compile);
+    };
+    return {
+      expand: (inputs) => add((toArg, where) => compileExpand(fixed, inputs, toArg, where)),
+      expandKwargs: (list) => add((toArg, where) => compileExpandKwargs(fixed, list, toArg, where)),
+    };
+  };
+  Object.defineProperty(factory, 'partial', {
+    value: (fixed: Record<string, unknown>) => mapped(fixed ?? {}),
+  });
+  Object.defineProperty(factory, 'expand', { value: (inputs: never) => mapped({}).expand(inputs) });
+  Object.defineProperty(factory, 'expandKwargs', { value: (list: never) => mapped({}).expandKwargs(list) });
+  return factory as unknown as TaskFactory<A, Awaited<R>>;
+}
+
+/** A mapped task's function takes one argument object (ctx, args); branch and short-circuit tasks cannot be mapped. */
+function checkMappable(fn: (...args: never[]) => unknown, flow: FlowKind | null, where: string): void {
+  if (flow !== null) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: a ${flow} task cannot be mapped`, {
+      hint: 'Map an ordinary task() and branch on its collected outputs downstream.',
+    });
+  }
+  if (fn.length > 2) {
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${where}: a mapped task's function takes one argument object, (ctx, args), not ${fn.length - 1} arguments`,
+      {
+        hint: 'Write task("t", (ctx, { a, b }: { a: number; b: string }) => ...) and expand({ a: [...], b: [...] }).',
+      },
+    );
+  }
 }
 
 /** Adds a shell task to the DAG being built. Its output is the last line the command prints. */

@@ -3,7 +3,9 @@
 export type {
   ContainerExit,
   ExecutorName,
+  ExternalTaskTriggerEvent,
   FileTriggerEvent,
+  HttpTriggerEvent,
   ImagePullPolicy,
   KubeObject,
   OnFinishAction,
@@ -22,8 +24,10 @@ export {
   type Dependency,
   dag,
   group,
+  type KwArgsOf,
   latestOnly,
   Param,
+  type PartialTask,
   param,
   type ShellOptions,
   shell,
@@ -37,8 +41,25 @@ export {
   takeDefinedDags,
   task,
 } from './dag.js';
+export type { DagRunCallback, DagRunCallbackContext, DeadlineAlert } from './dag-callbacks.js';
+export { type ExternalTaskSensorOptions, externalTaskSensor } from './external-task-sensor.js';
+export { type HttpSensorOptions, type HttpSensorResponse, httpSensor } from './http-sensor.js';
+export { type ExpandArg, type OutputLike, ZipInput, zip, zipLongest } from './mapping.js';
+export { type NotificationInfo, type WebhookNotifierOptions, webhookNotifier } from './notifiers.js';
+export { empty } from './operators.js';
 export { type PodEnvVar, type PodTaskOptions, podTask } from './pod-task.js';
-export { waitFor, waitForFile, waitUntil } from './sensors.js';
+export {
+  type PokeFunction,
+  type PokeResult,
+  type SensorMode,
+  type SensorOptions,
+  type SensorSettings,
+  sensor,
+  waitFor,
+  waitForFile,
+  waitUntil,
+} from './sensors.js';
+export { type SqlSensorOptions, sqlSensor } from './sql-sensor.js';
 export type {
   DefaultArgs,
   ResumeFunction,
@@ -47,11 +68,16 @@ export type {
   TaskCallbacks,
   TaskOptions,
 } from './task-options.js';
+export { TaskFailed, TaskSkipped, terminalStateOf } from './task-outcomes.js';
 export {
   type DeferOptions,
   dateTimeTrigger,
+  type ExternalTaskTriggerOptions,
+  externalTaskTrigger,
   type FileTriggerOptions,
   fileTrigger,
+  type HttpTriggerOptions,
+  httpTrigger,
   isTaskDeferred,
   TaskDeferred,
   type TriggerSpec,

@@ -1,7 +1,7 @@
 /**
  * podTask(): a task whose work is a container (Airflow's KubernetesPodOperator), on any executor.
  * Its options are Kubernetes-shaped; the engine of containers.engine runs them (docker: Docker's
- * API) and maps what it can. This module only checks and compiles the options: no I/O.
+ * API, mapping what it can; kubernetes: a pod, every option as written). This module only checks and compiles the options: no I/O.
  */
 import {
   type ContainerTaskSpec,
@@ -14,6 +14,7 @@ import {
   memoryBytes,
   nanoCpus,
   type OnFinishAction,
+  type PodSecretInput,
   type PodToleration,
   type PodVolumeMount,
   parseDuration,
@@ -36,8 +37,12 @@ export interface PodTaskOptions extends Omit<TaskOptions, 'resume'> {
   args?: string[];
   /** environment variables; values are templates ({{ var.value.x }}, {{ conn.db.password }}: masked in the log) */
   env?: Record<string, string> | PodEnvVar[];
-  /** Kubernetes secrets whose keys become environment variables (envFrom); not on the docker engine */
-  secrets?: string[];
+  /**
+   * Kubernetes secrets (not on the docker engine), as Airflow's Secret objects: a name (every key
+   * a variable, envFrom); { deployType: 'env', deployTarget: 'VAR', secret, key } (one variable);
+   * { deployType: 'volume', deployTarget: '/mount/path', secret, items? } (the keys as files)
+   */
+  secrets?: (string | PodSecretInput)[];
   /** Kubernetes config maps whose keys become environment variables (envFrom); not on the docker engine */
   configMaps?: string[];
   /** pod volumes, Kubernetes' shape; docker: hostPath (a bind mount), persistentVolumeClaim (a named volume), emptyDir (a tmpfs) */
@@ -62,7 +67,10 @@ export interface PodTaskOptions extends Omit<TaskOptions, 'resume'> {
   serviceAccountName?: string;
   /** stream the container's output into the try's log as it comes (default true) */
   getLogs?: boolean;
-  /** read the JSON the container wrote to outputFile as the task's output (default false, as Airflow's do_xcom_push) */
+  /**
+   * read the JSON the container wrote to outputFile as the task's output (default false, as
+   * Airflow's do_xcom_push); on the kubernetes engine at most 4 KiB (the termination message)
+   */
   doXcomPush?: boolean;
   /** the file read back as the task's output; setting it turns doXcomPush on (default /gale/xcom/return.json) */
   outputFile?: string;

@@ -64,6 +64,8 @@ export interface TaskOptions {
   onFailure?: TaskCallback;
   /** called after a try failed and another try is to come, with the error */
   onRetry?: TaskCallback;
+  /** called in the task process when the task skips itself (TaskSkipped, a sensor's softFail), as Airflow's on_skipped_callback */
+  onSkip?: TaskCallback;
   /** documentation shown with the task */
   doc?: string;
   /**
@@ -93,12 +95,19 @@ export interface TaskCallbacks {
   onSuccess?: TaskCallback;
   onFailure?: TaskCallback;
   onRetry?: TaskCallback;
+  onSkip?: TaskCallback;
 }
 
 /** The callbacks of a task: its own over its group's and DAG's defaultArgs. */
 export function taskCallbacks(options: TaskOptions, defaults: DefaultArgs): TaskCallbacks {
   const o = { ...defaults, ...options };
-  return { onExecute: o.onExecute, onSuccess: o.onSuccess, onFailure: o.onFailure, onRetry: o.onRetry };
+  return {
+    onExecute: o.onExecute,
+    onSuccess: o.onSuccess,
+    onFailure: o.onFailure,
+    onRetry: o.onRetry,
+    onSkip: o.onSkip,
+  };
 }
 
 export interface CompiledTaskOptions {

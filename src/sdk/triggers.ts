@@ -6,8 +6,10 @@
  */
 import {
   type Duration,
+  type ExternalTaskTriggerEvent,
   type FileTriggerEvent,
   GaleError,
+  type HttpTriggerEvent,
   parseDuration,
   RESUME_EXECUTE,
   TRIGGER_CLASSPATHS,
@@ -68,6 +70,72 @@ export function fileTrigger(
     kwargs: {
       filepath,
       poke_interval_ms: parseDuration(options.pokeInterval ?? 5_000, 'fileTrigger: pokeInterval'),
+    },
+  };
+}
+
+export interface HttpTriggerOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | null;
+  /** the statuses that fire it (default: any 2xx) */
+  statuses?: number[] | null;
+  /** how often to ask (default "5s") */
+  pokeInterval?: Duration;
+}
+
+/**
+ * Fires when a request to `url` answers with a 2xx status (or one of `statuses`), asking every
+ * poke interval from the triggerer (Airflow's HttpSensorTrigger). Its event: `{ status, body }`.
+ * Its arguments are stored in the trigger table as they are: put no secrets in them.
+ */
+export function httpTrigger(url: string, options: HttpTriggerOptions = {}): TriggerSpec<HttpTriggerEvent> {
+  if (!URL.canParse(url)) {
+    throw new GaleError('GALE_ERR_TRIGGER_INVALID', `httpTrigger: "${url}" is not a URL`);
+  }
+  return {
+    classpath: TRIGGER_CLASSPATHS.http,
+    kwargs: {
+      url,
+      method: options.method ?? 'GET',
+      headers: { ...(options.headers ?? {}) },
+      body: options.body ?? null,
+      statuses: options.statuses ?? null,
+      poke_interval_ms: parseDuration(options.pokeInterval ?? 5_000, 'httpTrigger: pokeInterval'),
+    },
+  };
+}
+
+export interface ExternalTaskTriggerOptions {
+  /** the tasks to wait for; null or absent: the DAG run itself */
+  taskIds?: readonly string[] | null;
+  /** the states that fire it (default ["success"]) */
+  allowedStates?: readonly string[];
+  /** the states that fail it (default none) */
+  failedStates?: readonly string[];
+  /** how often to look (default "5s") */
+  pokeInterval?: Duration;
+}
+
+/**
+ * Fires when the tasks (or the run) of `externalDagId`'s run for `logicalDate` are all in an
+ * allowed state; fails when one is in a failed state. The triggerer reads the metadata database
+ * (Airflow's WorkflowTrigger). Its event: `{ externalDagId, states }`.
+ */
+export function externalTaskTrigger(
+  externalDagId: string,
+  logicalDate: Date | string,
+  options: ExternalTaskTriggerOptions = {},
+): TriggerSpec<ExternalTaskTriggerEvent> {
+  return {
+    classpath: TRIGGER_CLASSPATHS.externalTask,
+    kwargs: {
+      external_dag_id: externalDagId,
+      task_ids: options.taskIds ? [...options.taskIds] : null,
+      logical_date: toMoment(logicalDate, 'externalTaskTrigger'),
+      allowed_states: [...(options.allowedStates ?? ['success'])],
+      failed_states: [...(options.failedStates ?? [])],
+      poke_interval_ms: parseDuration(options.pokeInterval ?? 5_000, 'externalTaskTrigger: pokeInterval'),
     },
   };
 }

@@ -67,7 +67,7 @@ export async function runDeferredInline(
     const { trigger_row_id, classpath, kwargs, created_date, ...ti } = row;
     let waited: Waited;
     try {
-      const trigger = createTrigger({ classpath, kwargs, created_date }, clock);
+      const trigger = createTrigger({ classpath, kwargs, created_date }, clock, db);
       const deadline = ti.trigger_timeout ? new Date(ti.trigger_timeout) : null;
       waited = await waitWithDeadline((signal) => trigger.run(signal), deadline, clock);
     } catch (error) {

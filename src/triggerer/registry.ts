@@ -2,28 +2,40 @@
  * The triggers the triggerer can run, by classpath, and making one from its stored row: the row's
  * kwargs are parsed with the trigger's schema here, at the edge, as they come from a task process.
  */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
 import { GaleError, type TriggerClasspath } from '../models/index.js';
 import { containerTriggerType } from './container-trigger.js';
+import { externalTaskTriggerType } from './external-task-trigger.js';
 import { fileTriggerType } from './file-trigger.js';
+import { httpTriggerType } from './http-trigger.js';
 import { dateTimeTriggerType, timeDeltaTriggerType } from './temporal-triggers.js';
 import type { Clock, Trigger, TriggerType } from './trigger.js';
 
 export const BUILT_IN_TRIGGERS: ReadonlyMap<TriggerClasspath, TriggerType<unknown>> = new Map(
-  [dateTimeTriggerType, timeDeltaTriggerType, fileTriggerType, containerTriggerType].map((t) => [
-    t.classpath as TriggerClasspath,
-    t as TriggerType<unknown>,
-  ]),
+  [
+    dateTimeTriggerType,
+    timeDeltaTriggerType,
+    fileTriggerType,
+    containerTriggerType,
+    httpTriggerType,
+    externalTaskTriggerType,
+  ].map((t) => [t.classpath as TriggerClasspath, t as TriggerType<unknown>]),
 );
 
-/** A trigger from its row; throws GALE_ERR_TRIGGER_INVALID for an unknown classpath or bad kwargs. */
+/**
+ * A trigger from its row; throws GALE_ERR_TRIGGER_INVALID for an unknown classpath or bad kwargs.
+ * `db`: the metadata database, for the triggers that read it.
+ */
 export function createTrigger(
   row: { classpath: string; kwargs: string; created_date: string },
   clock: Clock,
+  db: Kysely<Database> | null = null,
 ): Trigger {
   const type = BUILT_IN_TRIGGERS.get(row.classpath as TriggerClasspath);
   if (!type) {
     throw new GaleError('GALE_ERR_TRIGGER_INVALID', `No trigger is called "${row.classpath}"`, {
-      hint: `Defer on one of: ${[...BUILT_IN_TRIGGERS.keys()].join(', ')} (dateTimeTrigger, timeDeltaTrigger, fileTrigger in gale/sdk).`,
+      hint: `Defer on one of: ${[...BUILT_IN_TRIGGERS.keys()].join(', ')} (dateTimeTrigger, timeDeltaTrigger, fileTrigger, httpTrigger, externalTaskTrigger in gale/sdk).`,
     });
   }
   let raw: unknown;
@@ -42,5 +54,5 @@ export function createTrigger(
       { hint: 'Build triggers with the functions of gale/sdk rather than by hand.', cause: parsed.error },
     );
   }
-  return type.create(parsed.data, { clock, createdDate: new Date(row.created_date) });
+  return type.create(parsed.data, { clock, createdDate: new Date(row.created_date), db });
 }

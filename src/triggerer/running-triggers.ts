@@ -3,8 +3,10 @@
  * event or a failure, kept until the triggerer has recorded it in the database (so a trigger that
  * settled is neither started again nor lost when a write fails). Never touches the database.
  */
+
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { TriggerRow } from '../db/index.js';
+import type { Database, TriggerRow } from '../db/index.js';
 import { describeError } from '../models/index.js';
 import { createTrigger } from './registry.js';
 import type { Clock } from './trigger.js';
@@ -18,15 +20,25 @@ interface Running {
   done: Promise<void>;
 }
 
+/** A trigger's cleanup, by what the trigger was made of. */
+type Cleanup = () => Promise<void>;
+
 export class RunningTriggers {
   readonly #running = new Map<number, Running>();
   /** settled, their outcome not yet recorded: by trigger id */
   readonly #settled = new Map<number, TriggerOutcome>();
+  /** the cleanup of each trigger that has one, until it is recorded or stopped */
+  readonly #cleanups = new Map<number, Cleanup>();
+  /** cleanups under way (stopAll waits for them) */
+  readonly #cleaning = new Set<Promise<void>>();
   readonly #clock: Clock;
+  /** for the triggers that read the metadata database (ExternalTaskTrigger) */
+  readonly #db: Kysely<Database> | null;
   readonly #log: Logger;
   readonly #onSettled: () => void;
 
-  constructor(options: { clock: Clock; log: Logger; onSettled: () => void }) {
+  constructor(options: { clock: Clock; log: Logger; onSettled: () => void; db?: Kysely<Database> }) {
+    this.#db = options.db ?? null;
     this.#clock = options.clock;
     this.#log = options.log;
     this.#onSettled = options.onSettled;
@@ -50,11 +62,12 @@ export class RunningTriggers {
     if (this.has(row.id)) return;
     let trigger: ReturnType<typeof createTrigger>;
     try {
-      trigger = createTrigger(row, this.#clock);
+      trigger = createTrigger(row, this.#clock, this.#db);
     } catch (error) {
       this.#settle({ kind: 'failed', triggerId: row.id, classpath: row.classpath, error });
       return;
     }
+    if (trigger.cleanup) this.#cleanups.set(row.id, trigger.cleanup.bind(trigger));
     const controller = new AbortController();
     const done = trigger.run(controller.signal).then(
       (event) => {
@@ -77,16 +90,48 @@ export class RunningTriggers {
     this.#running.set(row.id, { controller, done });
   }
 
-  /** Stops a trigger that is no longer this triggerer's (taken over, or its task instance moved on). */
-  stop(triggerId: number): void {
-    this.#running.get(triggerId)?.controller.abort(new Error('trigger stopped by the triggerer'));
+  /**
+   * Stops a trigger that is no longer this triggerer's: taken over by another, or deleted because
+   * no try waits for it any more (`cleanUp`: then what it waited on is ended too).
+   */
+  stop(triggerId: number, options: { cleanUp: boolean } = { cleanUp: false }): void {
+    const running = this.#running.get(triggerId);
+    if (!running) return;
+    running.controller.abort(new Error('trigger stopped by the triggerer'));
+    if (options.cleanUp) this.#cleanUp(triggerId, running.done);
+    else this.#cleanups.delete(triggerId);
   }
 
-  /** Stops every trigger and waits until they have all settled. */
+  /** Ends what a settled trigger waited on: its try failed in the triggerer. */
+  cleanUp(triggerId: number): void {
+    this.#cleanUp(triggerId, Promise.resolve());
+  }
+
+  /** Runs the trigger's cleanup (once) after `after`, in the background; its errors are logged. */
+  #cleanUp(triggerId: number, after: Promise<void>): void {
+    const cleanup = this.#cleanups.get(triggerId);
+    this.#cleanups.delete(triggerId);
+    if (!cleanup) return;
+    const work: Promise<void> = after
+      .then(cleanup)
+      .then(() => this.#log.info({ triggerId }, 'cleaned up after a trigger no try waits for'))
+      .catch((error: unknown) =>
+        this.#log.error(
+          { triggerId, err: error },
+          `could not clean up after a trigger: ${describeError(error)}`,
+        ),
+      )
+      .finally(() => this.#cleaning.delete(work));
+    this.#cleaning.add(work);
+  }
+
+  /** Stops every trigger and waits until they have all settled (and cleanups under way ended). */
   async stopAll(): Promise<void> {
     const all = [...this.#running.values()];
     for (const r of all) r.controller.abort(new Error('the triggerer is stopping'));
     await Promise.all(all.map((r) => r.done));
+    this.#cleanups.clear();
+    await Promise.all([...this.#cleaning]);
   }
 
   /** Outcomes waiting to be recorded. */
@@ -97,6 +142,7 @@ export class RunningTriggers {
   /** The outcome is recorded: forget the trigger. */
   recorded(triggerId: number): void {
     this.#settled.delete(triggerId);
+    this.#cleanups.delete(triggerId);
   }
 
   #settle(outcome: TriggerOutcome): void {

@@ -4,7 +4,9 @@
  * must never block it: it waits on timers and asynchronous I/O only. Each built-in trigger passes
  * the contract test in test/unit/triggerer/trigger-contract.test.ts.
  */
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
+import type { Database } from '../db/index.js';
 
 export interface Clock {
   now(): Date;
@@ -17,6 +19,13 @@ export interface Trigger {
    * settles soon, rejecting with the abort, and leaves no timer, handle or listener behind.
    */
   run(signal: AbortSignal): Promise<unknown>;
+  /**
+   * Ends what the trigger waits on when no try will collect it (its try failed in the triggerer:
+   * deferral timeout or trigger failure; or it was cleared or marked by a user), as a deferred
+   * KubernetesPodOperator's pod is deleted then. Never called when the trigger merely moves to
+   * another triggerer or the triggerer stops.
+   */
+  cleanup?(): Promise<void>;
 }
 
 /** What a trigger knows of where it runs. */
@@ -24,6 +33,8 @@ export interface TriggerContext {
   clock: Clock;
   /** when the try deferred (the trigger row's created_date) */
   createdDate: Date;
+  /** the metadata database, for triggers that watch it (ExternalTaskTrigger); null where there is none */
+  db: Kysely<Database> | null;
 }
 
 /** A kind of trigger: its classpath, the schema of its kwargs, and how to make one. */

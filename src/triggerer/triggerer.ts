@@ -14,6 +14,7 @@ import {
   cleanUnusedTriggers,
   deferredTisOf,
   endJob,
+  existingTriggerIds,
   findTimedOutDeferrals,
   fireTrigger,
   type GaleDb,
@@ -72,6 +73,7 @@ export class Triggerer {
     this.#deps = deps;
     this.#clock = deps.clock ?? { now: () => new Date() };
     this.#triggers = new RunningTriggers({
+      db: deps.db.db,
       clock: this.#clock,
       log: deps.log,
       onSettled: () => this.#wakeUp(),
@@ -120,7 +122,10 @@ export class Triggerer {
     if (claimed > 0) this.#deps.log.info({ claimed }, 'claimed triggers');
     const mine = await listTriggersOf(db, jobId);
     const mineIds = new Set(mine.map((r) => r.id));
-    for (const id of this.#triggers.runningIds()) if (!mineIds.has(id)) this.#triggers.stop(id);
+    const gone = this.#triggers.runningIds().filter((id) => !mineIds.has(id));
+    // deleted (no try waits: timed out, cleared, marked): end what it waited on; else taken over
+    const stillThere = await existingTriggerIds(db, gone);
+    for (const id of gone) this.#triggers.stop(id, { cleanUp: !stillThere.has(id) });
     for (const row of mine) this.#triggers.start(row);
     metrics?.triggersRunning.set(this.#triggers.size);
     metrics?.triggererCapacityLeft.set(Math.max(0, options.capacity - this.#triggers.size));
@@ -156,6 +161,7 @@ export class Triggerer {
     for (const ti of await deferredTisOf(db, outcome.triggerId)) {
       await failDeferredTry(db, this.#cache, { ti, error, now, log });
     }
+    this.#triggers.cleanUp(outcome.triggerId); // no try will collect its container
     await cleanUnusedTriggers(db);
   }
 

@@ -143,8 +143,12 @@ describe('what each way of installing renders', () => {
       'post-install,post-upgrade',
     );
     expect(find(objects, 'Job', 'gale-create-user').spec.template.spec.containers[0].command[2]).toContain(
-      'gale users create --username "admin" --role "admin" --password-stdin',
+      'gale users create --username "admin" --role "Admin" --password-stdin --if-not-exists',
     );
+    const scheduler = find(objects, 'Deployment', 'gale-scheduler').spec.template.spec;
+    expect(
+      scheduler.initContainers.find((c: { name: string }) => c.name === 'wait-for-migrations').args,
+    ).toEqual(['db', 'check', '--wait', '600']);
     expect(objects.some((o) => o.metadata?.name === 'gale-worker')).toBe(false);
     expect(galeYaml(objects)).toMatchObject({
       core: { executor: 'local', load_examples: false },
@@ -183,6 +187,20 @@ describe('what each way of installing renders', () => {
         'GaleDagImportErrors',
       ]),
     );
+    // fires while a run still runs, from the scheduler's running-age gauge
+    const tooLong = find(objects, 'PrometheusRule', 'gale').spec.groups[0].rules.find(
+      (r: { alert: string }) => r.alert === 'GaleDagRunTooLong',
+    );
+    expect(tooLong.expr).toMatch(
+      /^max by \(dag_id\) \(gale_dagrun_oldest_running_seconds\{namespace="[^"]+"\}\) > \d+$/,
+    );
+    // the API servers' /metrics is scraped on their http port
+    const monitor = find(objects, 'ServiceMonitor', 'gale').spec;
+    expect(monitor.endpoints.map((e: { port: string; path: string }) => [e.port, e.path])).toEqual([
+      ['metrics', '/metrics'],
+      ['http', '/metrics'],
+    ]);
+    expect(find(objects, 'Service', 'gale-api-server').metadata.labels['gale.dev/metrics']).toBe('true');
     const dashboard = JSON.parse(find(objects, 'ConfigMap', 'gale-dashboard').data['gale.json']);
     expect(dashboard.panels.length).toBeGreaterThan(10);
     expect(find(objects, 'CronJob', 'gale-backup').spec.schedule).toBe('0 2 * * *');
@@ -192,7 +210,7 @@ describe('what each way of installing renders', () => {
     const objects = render('kubernetes');
     const role = find(objects, 'Role', 'gale-executor');
     expect(role.rules).toEqual([
-      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
       { apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] },
     ]);

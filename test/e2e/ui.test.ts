@@ -6,10 +6,10 @@
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumPath, freshUserDataDir } from '../support/chromium.js';
-import { type GaleHome, makeGaleHome, waitFor } from '../support/gale-home.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/gale-home.js';
+import { useBrowserSession } from '../support/ui-session.js';
 
 const ERROR_TEXT = 'the boom task failed on purpose';
 
@@ -30,22 +30,10 @@ dag({ dagId: 'ui_demo', schedule: null, tags: ['ui'], defaultArgs: { owner: 'ui-
 `;
 
 describe('web UI', () => {
-  let g: GaleHome | undefined;
-  let browser: BrowserContext | undefined;
-  let executablePath: string;
-
-  beforeAll(() => {
-    executablePath = chromiumPath();
-  }, 900_000);
-
-  afterEach(async () => {
-    await browser?.close();
-    browser = undefined;
-    g?.cleanup();
-  });
+  const session = useBrowserSession();
 
   it('logs in, triggers a DAG, shows its grid live, the failed try log, and runs it again when cleared', async () => {
-    g = makeGaleHome();
+    const g = session.makeHome();
     g.writeDag('ui_demo.ts', DAG);
     g.writeDag('broken.ts', "import { dag } from 'gale/sdk';\nthrow new Error('this DAG file is broken');\n");
     const s = g.start(['standalone']);
@@ -72,12 +60,7 @@ describe('web UI', () => {
     expect(api404.status).toBe(404);
     expect(api404.headers.get('content-type')).toContain('application/problem+json');
 
-    browser = await chromium.launchPersistentContext(freshUserDataDir(g.home), {
-      headless: true,
-      executablePath,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 900 },
-    });
+    const browser = await session.openBrowser(g);
     const page = browser.pages()[0] ?? (await browser.newPage());
     const cspViolations: string[] = [];
     page.on('console', (m) => {

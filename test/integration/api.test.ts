@@ -71,6 +71,16 @@ describe('API server', () => {
       { what: 'the DAG in the API' },
     );
     expect(dags.dags[0]?.dag_id).toBe('api_demo');
+    // tabs polling the same list share one answer (api.poll_cache_ttl)
+    const tabs = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const r = await fetch(`${base}/api/v2/dags?tags=demo&limit=7`, { headers: auth });
+        return { cache: r.headers.get('x-gale-cache'), body: await r.text() };
+      }),
+    );
+    expect(tabs.filter((t) => t.cache === 'hit').length).toBeGreaterThanOrEqual(1);
+    expect(new Set(tabs.map((t) => t.body)).size).toBe(1);
+    expect(JSON.parse(tabs[0]?.body ?? '{}')).toMatchObject({ total_entries: 1 });
 
     const paused = await fetch(`${base}/api/v2/dags/api_demo`, {
       method: 'PATCH',

@@ -78,7 +78,11 @@ describe('task execution API', () => {
          await new Promise((r) => setTimeout(r, 13_000));
          return 'still here';
        });
+       // mapped: the downstream task reads every instance's output through the API
+       const square = task('square', (_ctx, { x }: { x: number }) => x * x);
+       const total = task('total', (_ctx, squares: number[]) => squares.reduce((a, b) => a + b, 0));
        dag({ dagId: 'via_api' }, () => {
+         total(square.expand({ x: task('numbers', () => [1, 2, 3])() }));
          const p = produce();
          consume(p.output<string>());
          const b = pick();
@@ -148,6 +152,9 @@ describe('task execution API', () => {
       right: 'skipped',
       flaky: 'success',
       long: 'success',
+      numbers: 'success',
+      square: 'success',
+      total: 'success',
     });
     const output = (task: string) =>
       JSON.parse(
@@ -176,6 +183,7 @@ describe('task execution API', () => {
     expect(log).not.toContain('pw-xyz-123');
     expect(output('flaky')).toBe(2);
     expect(output('long')).toBe('still here');
+    expect(output('total')).toBe(14);
     await Promise.all([worker.stop(), scheduler.stop(), processor.stop(), api.stop()]);
   });
 

@@ -4,10 +4,14 @@
  * (kube-host-kubelet.ts) runs a pod's try on this host with the pod's args and env only, so a
  * succeeding run proves the pod spec is complete. Covered: runs through pods with a task's pod
  * override and live logs; exit code 2; an image that cannot be pulled; an eviction; a pod stuck
- * Pending; a scheduler restart that adopts running pods; a dropped watch and 410 Gone.
+ * Pending; a scheduler restart that adopts running pods; a scheduler on another host that adopts
+ * the pods of a dead one (PATCH through kube-patch-proxy.ts, as the double serves none; "another
+ * host" is a TEST DOUBLE too: os.hostname() replaced in the scheduler process); a dropped watch and
+ * 410 Gone.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type GaleHome,
@@ -21,34 +25,62 @@ import {
 } from '../support/gale-home.js';
 import { KubeApiDouble, type PodJson } from '../support/kube-api-double.js';
 import { HostKubelet } from '../support/kube-host-kubelet.js';
+import { KubePatchProxy } from '../support/kube-patch-proxy.js';
+
+/** Makes os.hostname() (and its ESM export) return $GALE_TEST_HOSTNAME in a process that imports it. */
+const HOSTNAME_MODULE = `import os from 'node:os';
+import { syncBuiltinESMExports } from 'node:module';
+const name = process.env.GALE_TEST_HOSTNAME;
+os.hostname = () => name;
+syncBuiltinESMExports();
+`;
 
 describe('kubernetes executor (against the Kubernetes API test double)', () => {
   let g: GaleHome;
   let double: KubeApiDouble;
   let kubelet: HostKubelet;
   let scheduler: Service;
+  let proxy: KubePatchProxy | undefined;
 
   afterEach(async () => {
     kubelet?.stop();
     g?.cleanup();
+    await proxy?.stop();
+    proxy = undefined;
     await double?.stop();
   });
+
+  /** The env of a `gale` process that believes it runs on the machine `host`. */
+  function onHost(host: string): NodeJS.ProcessEnv {
+    const module = join(g.home, 'hostname.mjs');
+    writeFileSync(module, HOSTNAME_MODULE);
+    return { NODE_OPTIONS: `--import=${pathToFileURL(module).href}`, GALE_TEST_HOSTNAME: host };
+  }
 
   const podOf = (taskId: string): PodJson | undefined =>
     [...double.pods.values()].find((p) => p.metadata.annotations?.['gale.dev/task-id'] === taskId);
 
   const stateOf = (dagId: string, taskId: string) => taskStates(g.db(), dagId)[taskId];
 
-  async function setUp(dagId: string, source: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  async function setUp(
+    dagId: string,
+    source: string,
+    extraEnv: NodeJS.ProcessEnv = {},
+    options: { host?: string; withPatch?: boolean } = {},
+  ): Promise<string> {
     double = new KubeApiDouble();
     await double.start();
+    if (options.withPatch) {
+      proxy = new KubePatchProxy(double);
+      await proxy.start();
+    }
     g = makeGaleHome({
       GALE__CORE__EXECUTOR: 'kubernetes',
       GALE__KUBERNETES__WORKER_IMAGE: 'gale:test',
       GALE__KUBERNETES__NAMESPACE: 'gale-tasks',
       ...extraEnv,
     });
-    g.env.GALE__KUBERNETES__CONFIG_FILE = double.writeKubeconfig(join(g.home, 'kubeconfig'));
+    g.env.GALE__KUBERNETES__CONFIG_FILE = (proxy ?? double).writeKubeconfig(join(g.home, 'kubeconfig'));
     kubelet = new HostKubelet(double, { RELEASE_FILE: join(g.home, 'release') });
     g.writeDag('dag.ts', source);
     expect(g.gale(['db', 'migrate']).code).toBe(0);
@@ -59,7 +91,7 @@ describe('kubernetes executor (against the Kubernetes API test double)', () => {
       seen: () => processor.output(),
     });
     await processor.stop();
-    scheduler = g.start(['scheduler']);
+    scheduler = g.start(['scheduler'], options.host ? onHost(options.host) : {});
     return JSON.parse(g.gale(['dags', 'trigger', dagId, '-o', 'json']).stdout).run_id as string;
   }
 
@@ -201,6 +233,61 @@ describe('kubernetes executor (against the Kubernetes API test double)', () => {
       what: "the adopted pod's log to be streamed",
       seen: () => tryLog(g.home, 'wait'),
     });
+    await scheduler.stop();
+  });
+
+  it("a scheduler on another host adopts a dead scheduler's running pod; the try runs once", {
+    timeout: 240_000,
+  }, async () => {
+    await setUp(
+      'orphan',
+      `import { existsSync } from 'node:fs';
+       import { dag, task } from 'gale/sdk';
+       const wait = task('wait', async (ctx) => {
+         ctx.log.info('started under scheduler A');
+         while (!existsSync(process.env.RELEASE_FILE)) await new Promise((r) => setTimeout(r, 100));
+         ctx.log.info('ended under scheduler B');
+       });
+       dag({ dagId: 'orphan' }, () => { wait(); });`,
+      // dead after 0.5 * 3 + 5 = 6.5 s without a heartbeat; looks for orphans as often
+      { GALE__SCHEDULER__SCHEDULER_HEARTBEAT_SEC: '0.5' },
+      { host: 'scheduler-a', withPatch: true },
+    );
+    const owner = () => podOf('wait')?.metadata.labels['gale.dev/scheduler-id'];
+    kubelet.auto();
+    await waitFor(() => stateOf('orphan', 'wait') === 'running', {
+      what: 'the try to run',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    expect(owner()).toBe('scheduler-a');
+    const schedulerA = scheduler;
+    scheduler = g.start(['scheduler'], onHost('scheduler-b'));
+    // While A lives, B looks (twice) and leaves A's pod alone.
+    await waitFor(() => (proxy?.otherPodLists.get('scheduler-b') ?? 0) >= 2, {
+      what: 'scheduler B to look for pods to adopt twice',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    expect(owner()).toBe('scheduler-a');
+    expect(scheduler.output()).not.toContain('adopted a task pod');
+    await schedulerA.kill9();
+    await waitFor(() => scheduler.output().includes('adopted a task pod of a dead scheduler'), {
+      what: "scheduler B to adopt dead A's pod",
+      timeoutMs: 60_000,
+      seen: () => scheduler.output().slice(-2000),
+    });
+    expect(owner()).toBe('scheduler-b');
+    writeFileSync(join(g.home, 'release'), '');
+    await waitForRun('orphan', 'success');
+    expect(double.creations).toBe(1);
+    expect(kubelet.ran.size).toBe(1);
+    const ti = g.db().prepare("select try_number from task_instance where dag_id = 'orphan'").get();
+    expect(ti).toEqual({ try_number: 1 });
+    await waitFor(() => tryLog(g.home, 'wait').includes('ended under scheduler B'), {
+      what: "the adopted pod's log to be streamed by B",
+      seen: () => tryLog(g.home, 'wait'),
+    });
+    // delete_pods on_success, applied by the adopter
+    await waitFor(() => double.pods.size === 0, { what: 'the pod to be deleted by B' });
     await scheduler.stop();
   });
 

@@ -1,8 +1,19 @@
-/** `gale standalone` serves its metrics and health checks, and the metrics follow a DAG run. */
-import { readFileSync } from 'node:fs';
+/**
+ * `gale standalone` serves its metrics and health checks, and the metrics follow a DAG run; the
+ * age of running runs is a gauge; the API server serves /metrics on its own port.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type GaleHome, makeGaleHome, runsOf, taskStates, waitFor } from '../support/gale-home.js';
+import {
+  type GaleHome,
+  makeGaleHome,
+  runsOf,
+  startExecutionApi,
+  taskStates,
+  waitFor,
+} from '../support/gale-home.js';
 
 const TWO_TASKS = `
 import { dag, task } from 'gale/sdk';
@@ -116,6 +127,66 @@ describe('metrics and health', () => {
     await standalone.stop();
     expect(standalone.child.exitCode).toBe(0);
     await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+  });
+
+  it("a running run's age is a gauge while it runs; the API server serves /metrics without a token", {
+    timeout: 180_000,
+  }, async () => {
+    const [metricsPort, apiPort] = [await freePort(), await freePort()];
+    g = makeGaleHome({
+      GALE__METRICS__PORT: String(metricsPort),
+      GALE__API__PORT: String(apiPort),
+      GALE__SCHEDULER__SCHEDULER_HEARTBEAT_SEC: '0.2',
+    });
+    const release = join(g.home, 'release');
+    g.writeDag(
+      'slow.ts',
+      `import { existsSync } from 'node:fs';
+       import { dag, task } from 'gale/sdk';
+       const wait = task('wait', async () => {
+         while (!existsSync(${JSON.stringify(release)})) await new Promise((r) => setTimeout(r, 100));
+       });
+       dag({ dagId: 'slow', schedule: null }, () => { wait(); });`,
+    );
+    const standalone = g.start(['standalone']);
+    const scrape = async (base: string) => parseMetrics(await (await fetch(`${base}/metrics`)).text());
+    const metricsBase = `http://127.0.0.1:${metricsPort}`;
+    const age = async () =>
+      (await scrape(metricsBase)).get('gale_dagrun_oldest_running_seconds{dag_id="slow"}');
+    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"slow"'), {
+      what: 'the DAG to be parsed',
+      seen: () => standalone.output().slice(-2000),
+    });
+    expect(await age()).toBeUndefined();
+    expect(g.gale(['dags', 'trigger', 'slow']).code).toBe(0);
+    const first = await waitFor(age, {
+      what: 'the running run to have an age',
+      seen: () => standalone.output(),
+    });
+    // computed at scrape time: it grows while the run runs
+    await waitFor(async () => ((await age()) ?? 0) >= first + 0.5, { what: 'the age to grow' });
+
+    // the API server's own port: no token needed, Prometheus text
+    const api = await fetch(`http://127.0.0.1:${apiPort}/metrics`);
+    expect(api.status).toBe(200);
+    expect(api.headers.get('content-type')).toContain('text/plain');
+    const apiText = await api.text();
+    expect(apiText).toContain('# TYPE gale_task_instances gauge');
+    expect(parseMetrics(apiText).get('gale_task_instances{state="running"}')).toBe(1);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/api/v2/dags`)).status).toBe(401);
+
+    writeFileSync(release, '');
+    await waitFor(() => runsOf(g.db(), 'slow')[0]?.state === 'success', {
+      what: 'the run to succeed',
+      seen: () => standalone.output().slice(-2000),
+    });
+    await waitFor(async () => (await age()) === undefined, { what: 'the ended run to lose its series' });
+    await standalone.stop();
+
+    // metrics.enabled false: no /metrics on the API server either
+    g.env.GALE__METRICS__ENABLED = 'false';
+    const { url } = await startExecutionApi(g);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
   });
 
   it('a second service on a taken metrics port fails at once, naming the setting', async () => {

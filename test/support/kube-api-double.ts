@@ -1,12 +1,13 @@
 /**
- * Kubernetes API TEST DOUBLE for the kubernetes executor. No real API server runs here, so this
- * HTTP server (node:http) follows the real Kubernetes API for pods closely enough for
+ * Kubernetes API TEST DOUBLE for the kubernetes executor and podTask's kubernetes engine. No
+ * real API server runs here, so this HTTP server (node:http) follows the real Kubernetes API for pods closely enough for
  * @kubernetes/client-node: create, read, delete and list pods (with labelSelector), watch=true
  * streaming JSON lines (ADDED, MODIFIED, DELETED, BOOKMARK) from a resourceVersion, 410 Gone for a
  * resourceVersion too old (an ERROR event carrying a Status with code 410), 404/409 as Status
  * objects, bearer token auth, and pods/{name}/log with follow=true. It runs no containers: tests
  * play the kubelet with its controls (set phase and container states, append log lines, evict,
- * expire old resourceVersions, drop open watches). kube-host-kubelet.ts runs a pod's try for real.
+ * expire old resourceVersions, drop open watches; a terminated container's termination message).
+ * kube-host-kubelet.ts runs a pod's container for real on this host.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -116,8 +117,16 @@ export class KubeApiDouble {
     });
   }
 
-  /** The base container ended with `exitCode`: Succeeded for 0, else Failed. */
-  setTerminated(name: string, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error'): void {
+  /**
+   * The base container ended with `exitCode`: Succeeded for 0, else Failed. `message`: its
+   * termination message (what a kubelet copies from the terminationMessagePath file).
+   */
+  setTerminated(
+    name: string,
+    exitCode: number,
+    reason = exitCode === 0 ? 'Completed' : 'Error',
+    message?: string,
+  ): void {
     this.#update(name, (pod) => {
       const now = new Date().toISOString();
       pod.status = {
@@ -125,7 +134,15 @@ export class KubeApiDouble {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',
         startTime: pod.status?.startTime ?? now,
         containerStatuses: [
-          this.#containerStatus(pod, { terminated: { exitCode, reason, startedAt: now, finishedAt: now } }),
+          this.#containerStatus(pod, {
+            terminated: {
+              exitCode,
+              reason,
+              startedAt: now,
+              finishedAt: now,
+              ...(message !== undefined ? { message } : {}),
+            },
+          }),
         ],
       };
     });

@@ -7,10 +7,14 @@
  * Like a kubelet it serves /containerLogs over HTTPS, so `pods/{name}/log?follow=true` reaches the
  * container's output through the API server, as it does in a cluster.
  *
+ * A container with a `command` (a podTask's) runs that command with its args instead (the image
+ * is not used), and its terminationMessagePath file (a path on this host here) becomes its
+ * termination message, cut to the last 4096 bytes as a kubelet does.
+ *
  * Only the parts of a kubelet a Gale test needs: no images, no volumes, no probes, no restarts.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -193,10 +197,12 @@ export class TestNode {
       podIP: '127.0.0.1',
       containerStatuses: [container({ running: { startedAt } })],
     });
-    const child = spawn(process.execPath, [CLI, ...((base?.args ?? []) as string[])], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const command = (base?.command ?? []) as string[];
+    const args = (base?.args ?? []) as string[];
+    const child =
+      command.length > 0
+        ? spawn(command[0]!, [...command.slice(1), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#children.add(child);
     const relay = (d: Buffer) => {
       run.output.push(d);
@@ -209,6 +215,11 @@ export class TestNode {
       run.done = true;
       for (const f of run.followers) f.end();
       const exitCode = code ?? 137;
+      const messagePath = base?.terminationMessagePath as string | undefined;
+      const message =
+        messagePath && existsSync(messagePath)
+          ? readFileSync(messagePath).subarray(-4096).toString('utf8')
+          : undefined;
       void this.#setStatus(name, {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',
         containerStatuses: [
@@ -216,6 +227,7 @@ export class TestNode {
             terminated: {
               exitCode,
               reason: exitCode === 0 ? 'Completed' : 'Error',
+              ...(message !== undefined ? { message } : {}),
               startedAt,
               finishedAt: new Date().toISOString(),
             },
@@ -236,4 +248,14 @@ export class TestNode {
     });
     rmSync(this.#dir, { recursive: true, force: true });
   }
+}
+
+/** Creates a namespace on the API server (the test's own, so its pods are the test node's). */
+export async function createNamespace(api: KubeApiServer, name: string): Promise<void> {
+  const r = await api.request('/api/v1/namespaces', {
+    method: 'POST',
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+  });
+  if (r.status !== 201)
+    throw new Error(`could not create namespace ${name}: ${r.status} ${JSON.stringify(r.body)}`);
 }

@@ -63,10 +63,14 @@ function mustRun(command: string, args: string[], options: { cwd?: string } = {}
   return r.stdout;
 }
 
-/** Runs podman with the tests' containers.conf; resolves with its exit code and output. */
-export function podman(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
+/** Runs `command` to its end (killed after `timeoutMs`); resolves with its exit code and output. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+) {
   return new Promise<CommandResult>((resolve, reject) => {
-    const child = spawn('podman', args, { env: podmanEnv(), cwd: options.cwd });
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -82,6 +86,11 @@ export function podman(args: string[], options: { cwd?: string; timeoutMs?: numb
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs podman with the tests' containers.conf; resolves with its exit code and output. */
+export function podman(args: string[], options: { cwd?: string; timeoutMs?: number } = {}) {
+  return runCommand('podman', args, { ...options, env: podmanEnv() });
 }
 
 /** Like podman(), but rejects with its output when it fails. */

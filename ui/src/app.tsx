@@ -1,6 +1,7 @@
 /** The app's frame: who is logged in, the header with the logout button, and the page of the route. */
 import { useCallback, useEffect, useState } from 'react';
 import { get, type Me, request, setUnauthenticatedHandler } from './api';
+import { AdminPage } from './pages/admin-page';
 import { DagListPage } from './pages/dag-list-page';
 import { DagPage } from './pages/dag-page';
 import { LoginPage } from './pages/login-page';
@@ -60,6 +61,9 @@ export function App() {
           <a href="/" onClick={onLinkClick}>
             DAGs
           </a>
+          <a href="/admin/health" onClick={onLinkClick}>
+            Admin
+          </a>
           <a href="/docs">API docs</a>
         </nav>
         <div className="who">
@@ -73,7 +77,15 @@ export function App() {
           </button>
         </div>
       </header>
-      <main>{route.page === 'dag' ? <DagPage route={route} /> : <DagListPage />}</main>
+      <main>
+        {route.page === 'admin' ? (
+          <AdminPage route={route} me={me} />
+        ) : route.page === 'dag' ? (
+          <DagPage route={route} />
+        ) : (
+          <DagListPage />
+        )}
+      </main>
     </div>
   );
 }

@@ -1,24 +1,37 @@
 /**
- * A small history router: the app's pages are `/`, `/login` and `/dags/<dag_id>`, with the
+ * A small history router: the app's pages are `/`, `/login` and `/dags/<dag_id>[/<view>]`, with the
  * chosen task instance in the query (`?run=..&task=..&try=..`) so that a link or a reload opens
  * the same view. The server answers every such page with index.html.
  */
 import { type MouseEvent, useEffect, useState } from 'react';
+import { type AdminRoute, parseAdminRoute } from './admin-routes';
+import { type DagView, parseDagView } from './dag-views';
 
 export type Route =
   | { page: 'dags' }
   | { page: 'login'; next: string }
-  | { page: 'dag'; dagId: string; run: string | null; task: string | null; tryNumber: number | null };
+  | AdminRoute
+  | {
+      page: 'dag';
+      dagId: string;
+      view: DagView;
+      run: string | null;
+      task: string | null;
+      tryNumber: number | null;
+    };
 
 export function parseRoute(location: Location): Route {
   const params = new URLSearchParams(location.search);
   if (location.pathname === '/login') return { page: 'login', next: params.get('next') ?? '/' };
-  const dag = /^\/dags\/([^/]+)\/?$/.exec(location.pathname);
+  const admin = parseAdminRoute(location);
+  if (admin) return admin;
+  const dag = /^\/dags\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(location.pathname);
   if (dag?.[1]) {
     const tryText = params.get('try');
     return {
       page: 'dag',
       dagId: decodeURIComponent(dag[1]),
+      view: parseDagView(dag[2]),
       run: params.get('run'),
       task: params.get('task'),
       tryNumber: tryText ? Number(tryText) : null,
@@ -52,14 +65,15 @@ export function useRoute(): Route {
 
 export function dagHref(
   dagId: string,
-  selection: { run?: string | null; task?: string | null; tryNumber?: number | null } = {},
+  selection: { view?: DagView; run?: string | null; task?: string | null; tryNumber?: number | null } = {},
 ): string {
   const params = new URLSearchParams();
   if (selection.run) params.set('run', selection.run);
   if (selection.task) params.set('task', selection.task);
   if (selection.tryNumber) params.set('try', String(selection.tryNumber));
   const search = params.toString();
-  return `/dags/${encodeURIComponent(dagId)}${search ? `?${search}` : ''}`;
+  const view = selection.view && selection.view !== 'grid' ? `/${selection.view}` : '';
+  return `/dags/${encodeURIComponent(dagId)}${view}${search ? `?${search}` : ''}`;
 }
 
 /** A same-page link: a plain <a> that the router follows without reloading. */

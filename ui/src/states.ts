@@ -1,7 +1,8 @@
 /**
  * Task instance and DAG run states as the UI shows them, with Airflow's colours (in styles.css as
  * `.state-<state>`): success green, failed red, running lime, queued grey, scheduled tan,
- * up_for_retry gold, upstream_failed orange, skipped pink, deferred purple, none white.
+ * up_for_retry gold, upstream_failed orange, skipped pink, deferred purple, up_for_reschedule
+ * turquoise, none white.
  */
 export const STATES = [
   'success',
@@ -13,6 +14,7 @@ export const STATES = [
   'upstream_failed',
   'skipped',
   'deferred',
+  'up_for_reschedule',
   'none',
 ] as const;
 

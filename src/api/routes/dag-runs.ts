@@ -7,7 +7,7 @@ import {
   requireDag,
   requireDagRun,
 } from '../../db/index.js';
-import { GaleError } from '../../models/index.js';
+import { GaleError, UNFINISHED_TI_STATES } from '../../models/index.js';
 import { triggerDagRun } from '../../scheduler/index.js';
 import type { RouteContext } from '../context.js';
 import {
@@ -188,7 +188,7 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
         if (to === 'success') {
           await tis
             .set({ state: 'success', end_date: now, updated_at: now })
-            .where('state', 'in', ['none', 'scheduled', 'queued', 'running', 'up_for_retry', 'deferred'])
+            .where('state', 'in', UNFINISHED_TI_STATES)
             .execute();
         } else if (to === 'failed') {
           await tis
@@ -201,7 +201,7 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
             .set({ state: 'skipped', end_date: now, updated_at: now })
             .where('dag_id', '=', dag_id)
             .where('run_id', '=', dag_run_id)
-            .where('state', 'in', ['none', 'scheduled', 'queued', 'up_for_retry'])
+            .where('state', 'in', ['none', 'scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'])
             .execute();
         }
         await tx

@@ -15,6 +15,7 @@ import {
   failTry,
   getXcom,
   heartbeatTry,
+  listMappedXcoms,
   recordTrySuccess,
   requireDagRun,
   saveRenderedFields,
@@ -144,6 +145,20 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
       });
       if (value === undefined) return reply.code(404).send({ value: null });
       return { value };
+    },
+  );
+
+  // a mapped task's outputs, in map index order: what a downstream task gets from it
+  app.get(
+    `${PREFIX}/mapped-xcoms/:task_id/:key`,
+    { ...route, schema: { hide: true, params: tiParams.extend({ task_id: z.string(), key: z.string() }) } },
+    async (request) => {
+      const { ti_id, task_id, key } = request.params;
+      authorize(request, ti_id);
+      const ti = await taskInstance(ti_id);
+      return {
+        values: await listMappedXcoms(db, { dagId: ti.dag_id, runId: ti.run_id, taskId: task_id, key }),
+      };
     },
   );
 
@@ -279,6 +294,7 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
         body: z.object({
           ...tryBody,
           error: z.string(),
+          terminal: z.enum(['skipped', 'failed']).nullable().default(null),
           retry: z.object({
             retry_delay_ms: z.number().min(0),
             retry_exponential_backoff: z.boolean(),
@@ -289,7 +305,7 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
     },
     async (request) => {
       const { ti_id } = request.params;
-      const { try_number, error, retry } = request.body;
+      const { try_number, error, retry, terminal } = request.body;
       authorize(request, ti_id, try_number);
       const outcome = await failTry(db, {
         tiId: ti_id,
@@ -300,10 +316,11 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
           retryExponentialBackoff: retry.retry_exponential_backoff,
           maxRetryDelayMs: retry.max_retry_delay_ms,
         },
+        terminal,
         now: new Date(),
       });
       return {
-        state: outcome?.state === 'up_for_retry' || outcome?.state === 'failed' ? outcome.state : null,
+        state: outcome && outcome.state !== 'success' ? outcome.state : null,
         next_retry_at: outcome?.state === 'up_for_retry' ? outcome.nextRetryAt.toISOString() : null,
       };
     },

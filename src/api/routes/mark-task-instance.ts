@@ -62,7 +62,7 @@ export function registerMarkTaskInstanceRoutes({ app, deps, cache }: RouteContex
       const now = new Date();
       const who = request.caller?.username ?? 'unknown';
       const changed = await inTransaction(db, async (tx) => {
-        if (['running', 'queued', 'deferred'].includes(ti.state) && ti.try_number >= 1) {
+        if (['running', 'queued', 'deferred', 'up_for_reschedule'].includes(ti.state) && ti.try_number >= 1) {
           // the try ends here: recorded in its history like any other end
           return finishTry(tx, {
             tiId: ti.id,

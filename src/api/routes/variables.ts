@@ -21,6 +21,7 @@ import {
 } from '../../db/index.js';
 import { GaleError, isSensitiveName, SECRET_MASK } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
+import { containsIgnoringCase } from '../filters.js';
 import { errorResponses, paginationQuery } from '../schemas.js';
 
 const key = z.string().regex(/^[A-Za-z0-9_.-]{1,250}$/, 'use letters, digits, "_", "-" or "." (at most 250)');
@@ -85,6 +86,19 @@ function maskExtra(extra: string | null): string | null {
   );
 }
 
+/** A changed extra in which a key shown as "***" keeps its stored value (as the password does). */
+function unmaskExtra(extra: string | null, stored: string | null): string | null {
+  if (extra === null || stored === null) return extra;
+  const old = JSON.parse(stored) as Record<string, unknown>;
+  const changed = JSON.parse(extra) as Record<string, unknown>;
+  const kept = Object.keys(changed).filter(
+    (k) => changed[k] === SECRET_MASK && isSensitiveName(k) && k in old,
+  );
+  if (kept.length === 0) return extra;
+  for (const k of kept) changed[k] = old[k];
+  return JSON.stringify(changed);
+}
+
 function connectionResponse(c: Connection): z.infer<typeof connectionSchema> {
   return {
     connection_id: c.connId,
@@ -102,6 +116,8 @@ function connectionResponse(c: Connection): z.infer<typeof connectionSchema> {
 const list = {
   ...paginationQuery,
   order_by: z.enum(['key', '-key', 'connection_id', '-connection_id']).optional(),
+  variable_key_pattern: z.string().optional().describe('variables: only keys that contain this (any case)'),
+  connection_id_pattern: z.string().optional().describe('connections: only ids that contain this (any case)'),
 };
 
 export function registerVariableRoutes({ app, deps }: RouteContext): void {
@@ -125,7 +141,11 @@ export function registerVariableRoutes({ app, deps }: RouteContext): void {
     },
     async (request) => {
       const q = request.query;
-      const page = await listVariables(db, box, { ...q, descending: q.order_by?.startsWith('-') });
+      const page = await listVariables(db, box, {
+        ...q,
+        descending: q.order_by?.startsWith('-'),
+        where: q.variable_key_pattern ? containsIgnoringCase('key', q.variable_key_pattern) : undefined,
+      });
       return { variables: page.variables.map(variableResponse), total_entries: page.total };
     },
   );
@@ -231,7 +251,11 @@ export function registerVariableRoutes({ app, deps }: RouteContext): void {
     },
     async (request) => {
       const q = request.query;
-      const page = await listConnections(db, box, { ...q, descending: q.order_by?.startsWith('-') });
+      const page = await listConnections(db, box, {
+        ...q,
+        descending: q.order_by?.startsWith('-'),
+        where: q.connection_id_pattern ? containsIgnoringCase('conn_id', q.connection_id_pattern) : undefined,
+      });
       return { connections: page.connections.map(connectionResponse), total_entries: page.total };
     },
   );
@@ -266,7 +290,7 @@ export function registerVariableRoutes({ app, deps }: RouteContext): void {
           b.password === undefined || b.password === SECRET_MASK
             ? (keepPassword?.password ?? null)
             : b.password,
-        extra: b.extra ?? null,
+        extra: unmaskExtra(b.extra ?? null, keepPassword?.extra ?? null),
       },
       new Date(),
     );

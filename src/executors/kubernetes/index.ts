@@ -6,7 +6,22 @@ export {
   KubernetesExecutor,
   type KubernetesExecutorOptions,
 } from './kubernetes-executor.js';
-export { podLabels, podName, SCHEDULER_ID_LABEL, safeLabelValue, TI_ID_LABEL } from './pod-labels.js';
+export {
+  otherSchedulersSelector,
+  podLabels,
+  podName,
+  SCHEDULER_ID_LABEL,
+  safeLabelValue,
+  schedulerIdOf,
+  schedulerSelector,
+  TI_ID_LABEL,
+} from './pod-labels.js';
 export { appendLogNote } from './pod-logs.js';
-export { BASE_CONTAINER, buildPod, loadPodTemplate, TASK_POD_ARGS } from './pod-spec.js';
+export {
+  ACTIVE_DEADLINE_MARGIN_SECONDS,
+  BASE_CONTAINER,
+  buildPod,
+  loadPodTemplate,
+  TASK_POD_ARGS,
+} from './pod-spec.js';
 export { type PodVerdict, podVerdict } from './pod-status.js';

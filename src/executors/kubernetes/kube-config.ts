@@ -2,7 +2,7 @@
  * How the kubernetes executor reaches the Kubernetes API: the service account of the pod it runs
  * in (kubernetes.in_cluster), or a kubeconfig file and context. Fails naming the setting to fix.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { GaleError } from '../../models/index.js';
 
 export interface KubeConnectionSettings {
@@ -46,4 +46,9 @@ export function loadKubeConfig(s: KubeConnectionSettings): KubeConfig {
     );
   }
   return kc;
+}
+
+/** HTTP status of a failed Kubernetes API call, if it has one. */
+export function apiStatus(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
 }

@@ -4,12 +4,11 @@
  * in the pod records its own result through the API server. The executor watches the pods it
  * started (labelled with this scheduler's id), streams their logs into the tries' log files, and
  * reports a try whose pod failed before the process could record it: exit code and reason
- * (OOMKilled, Evicted, ImagePullBackOff...). On start it adopts the pods of a previous run of this
- * scheduler instead of starting new ones; on shutdown it leaves pods running for the next one.
- * It never changes task instance state itself.
+ * (OOMKilled, Evicted, DeadlineExceeded...). On start it adopts the pods of a previous run of this
+ * scheduler instead of starting new ones, and now and then those of dead schedulers (pod-adoption.ts);
+ * on shutdown it leaves pods running for the next one. It never changes task instance state itself.
  */
 import {
-  ApiException,
   type CoreV1Api,
   CoreV1Api as CoreV1ApiClass,
   type KubeConfig,
@@ -18,7 +17,9 @@ import {
 import type { ExecutionTokens } from '../execution-token.js';
 import { type Executor, type ExecutorEvent, type TaskWorkload, taskWorkloadSchema } from '../executor.js';
 import { ExecutorEvents } from '../executor-events.js';
-import { schedulerSelector } from './pod-labels.js';
+import { apiStatus } from './kube-config.js';
+import { PodAdoption, relabelPod } from './pod-adoption.js';
+import { schedulerIdOf, schedulerSelector } from './pod-labels.js';
 import { appendLogNote, PodLogs } from './pod-logs.js';
 import { buildPod, workloadOfPod } from './pod-spec.js';
 import { hasStarted, type PodVerdict, podVerdict } from './pod-status.js';
@@ -35,6 +36,13 @@ export interface KubernetesExecutorOptions {
   podTemplate: V1Pod | null;
   /** stable id of this scheduler: its pods carry it, and a restarted scheduler adopts them */
   schedulerId: string;
+  /**
+   * Ids of the schedulers alive now. Given, the pods of other schedulers not among them are
+   * adopted (at start, then every adoptIntervalMs); not given, only this scheduler's own.
+   */
+  liveSchedulerIds?: () => Promise<ReadonlySet<string>>;
+  /** ms between looks for pods of dead schedulers (default 30 s) */
+  adoptIntervalMs?: number;
   parallelism: number;
   deletePods: DeletePods;
   pendingTimeoutSeconds: number;
@@ -57,17 +65,13 @@ interface Tracked {
   ended: boolean;
 }
 
-/** HTTP status of a failed Kubernetes API call, if it has one. */
-function apiStatus(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
 export class KubernetesExecutor implements Executor {
   readonly name = 'kubernetes';
   readonly #o: KubernetesExecutorOptions;
   readonly #api: CoreV1Api;
   readonly #logs: PodLogs;
   readonly #watcher: PodWatcher;
+  readonly #adoption: PodAdoption | null;
   /** by task instance id */
   readonly #tracked = new Map<string, Tracked>();
   readonly #events = new ExecutorEvents();
@@ -91,6 +95,18 @@ export class KubernetesExecutor implements Executor {
       onError,
       retryMs: options.watchRetryMs,
     });
+    this.#adoption = options.liveSchedulerIds
+      ? new PodAdoption({
+          api: this.#api,
+          namespace: options.namespace,
+          schedulerId: options.schedulerId,
+          liveSchedulerIds: options.liveSchedulerIds,
+          intervalMs: options.adoptIntervalMs ?? 30_000,
+          onAdopted: (pod) => this.#observe(pod),
+          onError,
+          onInfo: options.onInfo ?? (() => {}),
+        })
+      : null;
   }
 
   start(): void {
@@ -110,7 +126,9 @@ export class KubernetesExecutor implements Executor {
   }
 
   isRunning(tiId: string): boolean {
-    return !this.#isSynced || this.#tracked.has(tiId);
+    if (!this.#isSynced || this.#tracked.has(tiId)) return true;
+    // a pod of another scheduler may run it: never start a try whose pod exists
+    return this.#adoption !== null && (!this.#adoption.hasScanned || this.#adoption.holds(tiId));
   }
 
   onEvent(listener: () => void): void {
@@ -146,9 +164,12 @@ export class KubernetesExecutor implements Executor {
       // Created before (a retried call, a restart): the pod is this try's; follow it.
       entry.adopted = true;
       try {
-        this.#observe(
-          await this.#api.readNamespacedPod({ name: entry.podName, namespace: this.#o.namespace }),
-        );
+        const { namespace, schedulerId } = this.#o;
+        let pod = await this.#api.readNamespacedPod({ name: entry.podName, namespace });
+        // a pod another scheduler created for this queued try: watch it as ours
+        if (schedulerIdOf(pod) !== schedulerId)
+          pod = (await relabelPod(this.#api, namespace, pod, schedulerId)) ?? pod;
+        this.#observe(pod);
       } catch (readError) {
         this.#o.onError?.(`could not read pod ${entry.podName}`, readError);
       }
@@ -180,9 +201,20 @@ export class KubernetesExecutor implements Executor {
     }
     // Pods that went away while nobody watched: their tries cannot end by themselves.
     for (const t of this.#tracked.values()) {
-      if (t.pod && !t.ended && !seen.has(t.podName)) this.#onDeleted(t.pod);
+      if (t.pod && !t.ended && !seen.has(t.podName)) void this.#confirmGone(t);
     }
     this.#isSynced = true;
+    this.#adoption?.start();
+  }
+
+  /** A tracked pod missing from a list: gone, or adopted after the list was taken; read it to know. */
+  async #confirmGone(entry: Tracked): Promise<void> {
+    try {
+      this.#observe(await this.#api.readNamespacedPod({ name: entry.podName, namespace: this.#o.namespace }));
+    } catch (error) {
+      if (apiStatus(error) === 404 && entry.pod) this.#onDeleted(entry.pod);
+      else this.#o.onError?.(`could not read pod ${entry.podName}`, error);
+    }
   }
 
   /** The tracked try of a pod; a pod of this scheduler not tracked yet is adopted. */
@@ -268,7 +300,7 @@ export class KubernetesExecutor implements Executor {
         workload,
         exitCode: verdict.exitCode,
         signal: null,
-        timedOut: false,
+        timedOut: verdict.timedOut ?? false,
         reason: verdict.reason,
       });
     }
@@ -293,6 +325,7 @@ export class KubernetesExecutor implements Executor {
     this.#accepting = false;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#adoption?.stop();
     this.#watcher.stop();
     this.#logs.stopAll();
   }

@@ -59,6 +59,18 @@ export function schedulerSelector(schedulerId: string): string {
   return `${SCHEDULER_ID_LABEL}=${safeLabelValue(schedulerId)}`;
 }
 
+/** The label selector of the task pods other schedulers started (candidates for adoption). */
+export function otherSchedulersSelector(schedulerId: string): string {
+  return `${SCHEDULER_ID_LABEL},${SCHEDULER_ID_LABEL}!=${safeLabelValue(schedulerId)}`;
+}
+
+/** The id of the scheduler a pod belongs to: the original in the annotation, else the label. */
+export function schedulerIdOf(pod: {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+}): string | undefined {
+  return pod.metadata?.annotations?.[SCHEDULER_ID_LABEL] ?? pod.metadata?.labels?.[SCHEDULER_ID_LABEL];
+}
+
 function slug(text: string): string {
   return text
     .toLowerCase()

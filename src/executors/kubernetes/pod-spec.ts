@@ -2,7 +2,9 @@
  * The pod of a try: kubernetes.pod_template_file, then what Gale needs (the "base" container
  * running `gale tasks run-workload` with the try's workload and execution API token, labels,
  * restartPolicy Never), then the task's podOverride, as Airflow reconciles pod_template_file,
- * its dynamic pod and pod_override. Pure: no API calls. Must never put database settings in a pod.
+ * its dynamic pod and pod_override. A task with an executionTimeout gets activeDeadlineSeconds (the
+ * timeout and a margin) as a backstop: the try stops itself at its timeout, and should it hang past
+ * that, Kubernetes stops the pod. Pure: no API calls. Must never put database settings in a pod.
  */
 import { readFileSync } from 'node:fs';
 import type { V1Container, V1EnvFromSource, V1EnvVar, V1Pod } from '@kubernetes/client-node';
@@ -15,6 +17,8 @@ export const BASE_CONTAINER = 'base';
 export const WORKLOAD_ENV = 'GALE_TASK_WORKLOAD';
 /** what the image's entrypoint (`gale`) is given */
 export const TASK_POD_ARGS = ['tasks', 'run-workload'];
+/** seconds past a task's executionTimeout before Kubernetes stops its pod (activeDeadlineSeconds) */
+export const ACTIVE_DEADLINE_MARGIN_SECONDS = 60;
 
 export interface PodContext {
   namespace: string;
@@ -114,6 +118,11 @@ export function buildPod(template: V1Pod | null, workload: TaskWorkload, ctx: Po
   if (o.nodeSelector) spec.nodeSelector = { ...spec.nodeSelector, ...o.nodeSelector };
   if (o.tolerations) spec.tolerations = [...(spec.tolerations ?? []), ...o.tolerations];
   if (o.affinity) spec.affinity = o.affinity;
+  if (workload.executionTimeoutMs !== null) {
+    const deadline = Math.ceil(workload.executionTimeoutMs / 1000) + ACTIVE_DEADLINE_MARGIN_SECONDS;
+    // a template's own deadline stays when it is the shorter
+    spec.activeDeadlineSeconds = Math.min(deadline, spec.activeDeadlineSeconds ?? deadline);
+  }
   if (o.serviceAccountName) spec.serviceAccountName = o.serviceAccountName;
   if (o.imagePullSecrets) {
     const secrets = o.imagePullSecrets.map((name) => ({ name }));

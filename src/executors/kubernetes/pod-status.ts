@@ -2,7 +2,8 @@
  * What a task pod's status means for its try: still pending, running, succeeded (the task process
  * recorded the result itself) or failed before it could (with an exit code and a reason). Pure:
  * the executor applies the verdict. As Airflow's KubernetesExecutor, image pull and container
- * config errors fail at once rather than wait out pending_timeout.
+ * config errors fail at once rather than wait out pending_timeout. A pod stopped at its
+ * activeDeadlineSeconds (DeadlineExceeded) failed its try for outliving its executionTimeout.
  */
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { BASE_CONTAINER } from './pod-spec.js';
@@ -13,7 +14,14 @@ export type PodVerdict =
   | { kind: 'running' }
   /** the try's process ended with code 0: it recorded its result */
   | { kind: 'succeeded' }
-  | { kind: 'failed'; exitCode: number | null; reason: string; deletePod: boolean };
+  | {
+      kind: 'failed';
+      exitCode: number | null;
+      reason: string;
+      deletePod: boolean;
+      /** Kubernetes stopped the pod at its activeDeadlineSeconds (the executionTimeout's backstop) */
+      timedOut?: boolean;
+    };
 
 /** Waiting reasons no wait can cure: the try fails and its pod is deleted. */
 export const FATAL_WAITING_REASONS = [
@@ -61,6 +69,17 @@ export function podVerdict(pod: V1Pod, now: number, pendingTimeoutMs: number): P
       exitCode: null,
       reason: withMessage('Evicted', pod.status.message),
       deletePod: false,
+    };
+  }
+  if (pod.status?.reason === 'DeadlineExceeded') {
+    // before the container's end: Kubernetes killed it, its exit code (137) says nothing more
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    return {
+      kind: 'failed',
+      exitCode: baseStatus(pod)?.state?.terminated?.exitCode ?? null,
+      reason: `DeadlineExceeded: Kubernetes stopped the pod after ${deadline === undefined ? 'its activeDeadlineSeconds' : `${deadline}s (activeDeadlineSeconds: the executionTimeout and a margin)`}`,
+      deletePod: false,
+      timedOut: true,
     };
   }
   const base = baseStatus(pod);

@@ -8,27 +8,9 @@ import {
   LineSplitter,
 } from '../../../src/containers/index.js';
 import { exitReason } from '../../../src/runner/container-task.js';
+import { containerSpec } from './container-spec-fixture.js';
 
-const spec = (more: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  ref: { name: 'gale-x-1-abcdef12', namespace: null },
-  image: 'alpine:3',
-  cmds: [],
-  args: [],
-  env: {},
-  secrets: [],
-  configMaps: [],
-  volumes: [],
-  volumeMounts: [],
-  resources: { requests: {}, limits: {} },
-  labels: {},
-  imagePullSecrets: [],
-  imagePullPolicy: 'IfNotPresent',
-  nodeSelector: {},
-  tolerations: [],
-  affinity: null,
-  serviceAccountName: null,
-  ...more,
-});
+const spec = containerSpec;
 
 describe('dockerCreateOptions', () => {
   it.each([

@@ -124,6 +124,52 @@ describe('metrics read from the database', () => {
     expect(await seriesValue(metrics, 'gale_dag_processing_import_errors')).toBe(1);
   });
 
+  it("the oldest running run's age per DAG, refreshed by the scheduler and aged at scrape time", async () => {
+    const secondsAgo = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+    const addRun = (
+      dagId: string,
+      runId: string,
+      state: 'running' | 'success' | 'queued',
+      start: string | null,
+    ) =>
+      gdb.db
+        .insertInto('dag_run')
+        .values({
+          dag_id: dagId,
+          run_id: runId,
+          run_type: 'manual',
+          state,
+          logical_date: `2026-01-01T00:00:0${runId.slice(1)}.000Z`,
+          data_interval_start: NOW,
+          data_interval_end: NOW,
+          run_after: NOW,
+          conf: '{}',
+          queued_at: NOW,
+          start_date: start,
+          end_date: null,
+          dag_version_hash: 'h',
+          created_at: NOW,
+        })
+        .execute();
+    await addRun('etl', 'r1', 'running', secondsAgo(600));
+    await addRun('etl', 'r2', 'running', secondsAgo(60));
+    await addRun('etl', 'r3', 'success', secondsAgo(6000));
+    await addRun('report', 'r1', 'running', secondsAgo(30));
+    await addRun('idle', 'r1', 'queued', null);
+    const age = (dagId: string) =>
+      seriesValue(metrics, 'gale_dagrun_oldest_running_seconds', { dag_id: dagId });
+    expect(await age('etl')).toBeUndefined(); // not refreshed yet
+    await metrics.refreshRunningDagRuns();
+    expect(await age('etl')).toBeGreaterThanOrEqual(600);
+    expect(await age('etl')).toBeLessThan(660);
+    expect(await age('report')).toBeGreaterThanOrEqual(30);
+    expect(await age('idle')).toBeUndefined();
+    await gdb.db.updateTable('dag_run').set({ state: 'success' }).where('dag_id', '=', 'report').execute();
+    await metrics.refreshRunningDagRuns();
+    expect(await age('report')).toBeUndefined();
+    expect(await age('etl')).toBeGreaterThanOrEqual(600);
+  });
+
   it('two registries in one process do not clash', () => {
     expect(() => createGaleMetrics({ db: gdb.db, log: pino({ level: 'silent' }) })).not.toThrow();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MACROS } from '../../../src/runner/task-context.js';
+import { MACROS } from '../../../src/runner/macros.js';
 import { templateSecrets } from '../../../src/runner/template-secrets.js';
 import { templateXcoms } from '../../../src/runner/template-xcoms.js';
 import { renderTemplate } from '../../../src/runner/templates.js';

@@ -482,10 +482,33 @@ describe('Dag.serialize', () => {
       maxActiveTasks: 16,
       dagrunTimeoutMs: null,
       isPausedUponCreation: null,
+      callbacks: { onSuccess: false, onFailure: false },
+      deadline: null,
       params: {},
       paramSchemas: {},
       tasks: [],
     });
+  });
+
+  it('records which DAG callbacks a DAG has and compiles its deadline alert', () => {
+    const noop = () => {};
+    const d = dag(
+      {
+        dagId: 'alerts',
+        onFailure: noop,
+        deadline: { reference: 'queued_at', interval: '90s', callback: noop },
+      },
+      () => {},
+    );
+    expect(serialize(d)).toMatchObject({
+      callbacks: { onSuccess: false, onFailure: true },
+      deadline: { reference: 'queued_at', intervalMs: 90_000 },
+    });
+    const bad = dag(
+      { dagId: 'bad_alert', deadline: { reference: 'start' as 'queued_at', interval: '1m', callback: noop } },
+      () => {},
+    );
+    expect(() => serialize(bad)).toThrow(/deadline.reference must be "logical_date" or "queued_at"/);
   });
 
   it('keeps what the DAG sets over the defaults', () => {

@@ -5,9 +5,13 @@
  * every registered trigger has one).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, type GaleDb, migrate, openDatabase } from '../../../src/db/index.js';
 import { TRIGGER_CLASSPATHS } from '../../../src/models/index.js';
 import { BUILT_IN_TRIGGERS, type Clock, createTrigger, type Trigger } from '../../../src/triggerer/index.js';
 import { type DockerApi, ensurePodman, podman, podmanOk, startDockerApi } from '../../support/podman.js';
@@ -26,6 +30,8 @@ interface Fixture {
   /** makes what the fixture needs (a container engine), before its tests */
   setup?(): Promise<void>;
   teardown?(): Promise<void>;
+  /** the metadata database, for triggers that read it */
+  db?(): Kysely<Database> | null;
 }
 
 /**
@@ -66,6 +72,86 @@ const containerFixture: Fixture = {
   },
 };
 
+/** The HTTP trigger's fixture: a real local server that answers 503 for a path until satisfy() makes it ready. */
+const readyPaths = new Set<string>();
+let httpServer: Server | null = null;
+let httpCount = 0;
+const httpFixture: Fixture = {
+  classpath: TRIGGER_CLASSPATHS.http,
+  kwargs: () => ({
+    url: `http://127.0.0.1:${(httpServer?.address() as AddressInfo | null)?.port ?? 1}/f${++httpCount}`,
+    poke_interval_ms: 20,
+  }),
+  satisfy: (k) => readyPaths.add(new URL(String(k.url)).pathname),
+  event: (k) => ({ status: 200, body: `ready ${new URL(String(k.url)).pathname}` }),
+  async setup() {
+    httpServer = createServer((req, res) => {
+      if (readyPaths.has(req.url ?? '')) res.writeHead(200).end(`ready ${req.url}`);
+      else res.writeHead(503).end('not yet');
+    });
+    await new Promise<void>((r) => httpServer!.listen(0, '127.0.0.1', () => r()));
+  },
+  async teardown() {
+    httpServer?.closeAllConnections();
+    await new Promise<void>((r) => (httpServer ? httpServer.close(() => r()) : r()));
+  },
+};
+
+/**
+ * The external task trigger's fixture: a real SQLite metadata database with running DAG runs of
+ * DAG "upstream"; satisfy() marks one's run success.
+ */
+let metadata: GaleDb | null = null;
+const runDates: string[] = [];
+const externalTaskFixture: Fixture = {
+  classpath: TRIGGER_CLASSPATHS.externalTask,
+  kwargs: () => ({
+    external_dag_id: 'upstream',
+    task_ids: null,
+    logical_date: runDates.shift() ?? '2000-01-01T00:00:00.000Z',
+    allowed_states: ['success'],
+    failed_states: ['failed'],
+    poke_interval_ms: 20,
+  }),
+  satisfy: (k) => {
+    metadata?.db
+      .updateTable('dag_run')
+      .set({ state: 'success' })
+      .where('logical_date', '=', String(k.logical_date))
+      .execute()
+      .catch((error: unknown) => console.error(error));
+  },
+  event: () => ({ externalDagId: 'upstream', states: { '*': 'success' } }),
+  db: () => metadata?.db ?? null,
+  async setup() {
+    metadata = openDatabase(`sqlite://${join(dir, 'metadata.db')}`);
+    await migrate(metadata.db, { defaultPoolSlots: 1 });
+    for (let i = 1; i <= 6; i++) {
+      const date = new Date(Date.UTC(2026, 0, i)).toISOString();
+      runDates.push(date);
+      await metadata.db
+        .insertInto('dag_run')
+        .values({
+          dag_id: 'upstream',
+          run_id: `manual__${i}`,
+          run_type: 'manual',
+          state: 'running',
+          logical_date: date,
+          data_interval_start: date,
+          data_interval_end: date,
+          run_after: date,
+          conf: '{}',
+          dag_version_hash: 'v1',
+          created_at: date,
+        })
+        .execute();
+    }
+  },
+  async teardown() {
+    await metadata?.close();
+  },
+};
+
 const WAIT_MS = 300;
 let fileCount = 0;
 
@@ -89,6 +175,8 @@ const FIXTURES: Fixture[] = [
     event: (k) => ({ filepath: k.filepath }),
   },
   containerFixture,
+  httpFixture,
+  externalTaskFixture,
 ];
 
 const clock: Clock = { now: () => new Date() };
@@ -97,6 +185,7 @@ function make(f: Fixture, kwargs: Record<string, unknown>, createdDate = new Dat
   return createTrigger(
     { classpath: f.classpath, kwargs: JSON.stringify(kwargs), created_date: createdDate.toISOString() },
     clock,
+    f.db?.() ?? null,
   );
 }
 

@@ -4,6 +4,8 @@
  */
 import type { DagRun, Task, TaskInstance } from '../api';
 import { formatDate, formatDuration, stateName } from '../states';
+import { groupState } from './graph-layout';
+import { summarizeMapped } from './mapped-summary';
 
 export interface GridSelection {
   run: string | null;
@@ -14,6 +16,7 @@ export function Grid({
   tasks,
   runs,
   instances,
+  mapped,
   selection,
   onSelect,
 }: {
@@ -22,6 +25,8 @@ export function Grid({
   runs: DagRun[];
   /** by run id, then task id */
   instances: Map<string, Map<string, TaskInstance>>;
+  /** a mapped task's instances (map index 0, 1, ...), by run id then task id: one cell with their count */
+  mapped?: Map<string, Map<string, TaskInstance[]>>;
   selection: GridSelection;
   onSelect: (selection: GridSelection) => void;
 }) {
@@ -54,7 +59,9 @@ export function Grid({
               </th>
               {runs.map((run) => {
                 const ti = instances.get(run.dag_run_id)?.get(task.task_id);
-                const state = stateName(ti?.state);
+                const all = mapped?.get(run.dag_run_id)?.get(task.task_id);
+                const summary = all && all.length > 0 ? summarizeMapped(all, groupState) : null;
+                const state = summary?.state ?? stateName(ti?.state);
                 const isSelected = run.dag_run_id === selection.run && task.task_id === selection.task;
                 return (
                   <td key={run.dag_run_id}>
@@ -64,10 +71,19 @@ export function Grid({
                       data-run={run.dag_run_id}
                       data-task={task.task_id}
                       data-state={state}
-                      aria-label={`${task.task_id} in ${run.dag_run_id}: ${state}`}
-                      title={`${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`}
+                      data-mapped={summary?.count}
+                      // the count inside the 16px square (styles.css belongs to the other views' work)
+                      style={summary ? { fontSize: 9, lineHeight: '14px', fontWeight: 600 } : undefined}
+                      aria-label={`${task.task_id} in ${run.dag_run_id}: ${summary ? `${summary.count} mapped, ` : ''}${state}`}
+                      title={
+                        summary
+                          ? `${task.task_id} · ${run.dag_run_id}\n${summary.count} mapped: ${summary.detail}`
+                          : `${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`
+                      }
                       onClick={() => onSelect({ run: run.dag_run_id, task: task.task_id })}
-                    />
+                    >
+                      {summary ? summary.count : null}
+                    </button>
                   </td>
                 );
               })}

@@ -1,6 +1,7 @@
 /**
- * A DAG's page: the grid of its latest 25 runs (live while any runs), the panel of the selected
- * task instance or run, the DAG's details and its run list.
+ * A DAG's page: its views in tabs, each at its own path (grid of the latest 25 runs with the run
+ * list, graph and Gantt of a chosen run, code, details), all live while any run runs, and the
+ * panel of the selected task instance or run beside the grid, graph and Gantt.
  */
 import { useRef, useState } from 'react';
 import {
@@ -10,17 +11,24 @@ import {
   dagPath,
   get,
   query,
-  request,
   type Task,
   type TaskInstance,
 } from '../api';
+import { CodeView } from '../components/code-view';
+import { DagDetailsView } from '../components/dag-details';
+import { DagTabPanel, DagTabs } from '../components/dag-tabs';
+import { GanttView } from '../components/gantt-view';
+import { GraphView } from '../components/graph-view';
 import { Grid, type GridSelection } from '../components/grid';
-import { StateBadge } from '../components/state-badge';
+import { RunPanel } from '../components/run-panel';
+import { RunPicker, RunsTable } from '../components/runs-table';
+import { Legend } from '../components/state-legend';
 import { TaskInstancePanel } from '../components/task-instance-panel';
 import { TriggerForm } from '../components/trigger-form';
+import type { DagView } from '../dag-views';
 import { usePoll } from '../hooks';
 import { dagHref, navigate, type Route } from '../router';
-import { formatDate, formatDuration, isFinished, STATES } from '../states';
+import { isFinished } from '../states';
 
 const GRID_RUNS = 25;
 const LIVE_POLL_MS = 2_000;
@@ -33,6 +41,8 @@ interface GridData {
   /** oldest first */
   runs: DagRun[];
   instances: Map<string, Map<string, TaskInstance>>;
+  /** mapped tasks' instances (map index 0, 1, ...), by run id then task id */
+  mapped: Map<string, Map<string, TaskInstance[]>>;
   tiMode: TiMode;
 }
 
@@ -78,7 +88,7 @@ function isLive(grid: GridData | null): boolean {
 }
 
 export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
-  const { dagId } = route;
+  const { dagId, view } = route;
   const tiMode = useRef<TiMode>('all-runs');
   const [isTriggering, setTriggering] = useState(false);
 
@@ -98,26 +108,61 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
       ).dag_runs.reverse();
       const visible = new Set(runs.map((r) => r.dag_run_id));
       const instances = new Map<string, Map<string, TaskInstance>>();
+      const mapped = new Map<string, Map<string, TaskInstance[]>>();
       for (const ti of await loadInstances(dagId, runs, tiMode, signal)) {
+        if (visible.has(ti.dag_run_id) && ti.map_index >= 0) {
+          const byTask = mapped.get(ti.dag_run_id) ?? new Map<string, TaskInstance[]>();
+          byTask.set(ti.task_id, [...(byTask.get(ti.task_id) ?? []), ti]);
+          mapped.set(ti.dag_run_id, byTask);
+        }
         if (!visible.has(ti.dag_run_id) || ti.map_index > 0) continue;
         const byTask = instances.get(ti.dag_run_id) ?? new Map<string, TaskInstance>();
         byTask.set(ti.task_id, ti);
         instances.set(ti.dag_run_id, byTask);
       }
-      return { runs, instances, tiMode: tiMode.current };
+      return { runs, instances, mapped, tiMode: tiMode.current };
     },
     (data) => (isLive(data) ? LIVE_POLL_MS : IDLE_POLL_MS),
     [dagId],
   );
 
+  const hrefOf = (v: DagView) => dagHref(dagId, { view: v, run: route.run, task: route.task });
   const select = (s: GridSelection & { tryNumber?: number | null }) =>
-    navigate(dagHref(dagId, { run: s.run, task: s.task, tryNumber: s.tryNumber ?? null }));
+    navigate(dagHref(dagId, { view, run: s.run, task: s.task, tryNumber: s.tryNumber ?? null }));
   const selectedRun = grid.data?.runs.find((r) => r.dag_run_id === route.run);
+  // the graph and the Gantt show the chosen run, else the latest
+  const shownRun = selectedRun ?? grid.data?.runs.at(-1);
+  const shownInstances = shownRun ? grid.data?.instances.get(shownRun.dag_run_id) : undefined;
   const selectedTi =
     route.run && route.task ? grid.data?.instances.get(route.run)?.get(route.task) : undefined;
+  const selectTask = (taskId: string) => select({ run: shownRun?.dag_run_id ?? null, task: taskId });
   const notFound = details.error instanceof ApiError && details.error.status === 404;
 
   if (notFound) return <p className="banner error-banner">{details.error?.message}</p>;
+
+  const sidePanel =
+    route.run && route.task ? (
+      <TaskInstancePanel
+        dagId={dagId}
+        runId={route.run}
+        taskId={route.task}
+        instance={selectedTi}
+        tryNumber={route.tryNumber}
+        onChooseTry={(n) => select({ run: route.run, task: route.task, tryNumber: n })}
+        onChanged={grid.reload}
+        onClose={() => select({ run: route.run, task: null })}
+      />
+    ) : selectedRun && view === 'grid' ? (
+      <RunPanel run={selectedRun} onChanged={grid.reload} onClose={() => select({ run: null, task: null })} />
+    ) : null;
+  const loading = <p className="muted">Loading…</p>;
+  const runPicker = grid.data && (
+    <RunPicker
+      runs={grid.data.runs}
+      value={shownRun?.dag_run_id ?? ''}
+      onChange={(run) => select({ run, task: null })}
+    />
+  );
 
   return (
     <section className="dag-page">
@@ -151,200 +196,85 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
           This server does not list task instances yet: the grid shows runs only.
         </p>
       )}
-      <div className="dag-main">
-        <div className="card grid-card">
-          <h2>Grid</h2>
-          {grid.data && tasks.data ? (
-            <Grid
-              tasks={tasks.data}
-              runs={grid.data.runs}
-              instances={grid.data.instances}
-              selection={{ run: route.run, task: route.task }}
-              onSelect={select}
-            />
-          ) : (
-            <p className="muted">Loading…</p>
-          )}
-          <Legend />
-        </div>
-        {route.run && route.task ? (
-          <TaskInstancePanel
-            dagId={dagId}
-            runId={route.run}
-            taskId={route.task}
-            instance={selectedTi}
-            tryNumber={route.tryNumber}
-            onChooseTry={(n) => select({ run: route.run, task: route.task, tryNumber: n })}
-            onChanged={grid.reload}
-            onClose={() => select({ run: null, task: null })}
-          />
-        ) : selectedRun ? (
-          <RunPanel
-            run={selectedRun}
-            onChanged={grid.reload}
-            onClose={() => select({ run: null, task: null })}
-          />
-        ) : null}
-      </div>
-      <div className="dag-lower">
-        <div className="card">
-          <h2>Details</h2>
-          {details.data ? <DetailsView details={details.data} /> : <p className="muted">Loading…</p>}
-        </div>
-        <div className="card">
-          <h2>Runs</h2>
-          <table className="table runs-table">
-            <thead>
-              <tr>
-                <th>Run</th>
-                <th>State</th>
-                <th>Type</th>
-                <th>Logical date</th>
-                <th>Duration</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[...(grid.data?.runs ?? [])].reverse().map((run) => (
-                <tr
-                  key={run.dag_run_id}
-                  className={run.dag_run_id === route.run ? 'selected' : undefined}
-                  data-run={run.dag_run_id}
-                >
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      onClick={() => select({ run: run.dag_run_id, task: null })}
-                    >
-                      {run.dag_run_id}
-                    </button>
-                  </td>
-                  <td>
-                    <StateBadge state={run.state} />
-                  </td>
-                  <td>{run.run_type}</td>
-                  <td>{formatDate(run.logical_date)}</td>
-                  <td>{formatDuration(run.duration)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </div>
-    </section>
-  );
-}
-
-function DetailsView({ details }: { details: DagDetails }) {
-  return (
-    <dl className="facts">
-      {details.description && (
-        <>
-          <dt>Description</dt>
-          <dd>{details.description}</dd>
-        </>
-      )}
-      <dt>Schedule</dt>
-      <dd>
-        <code>{details.timetable_summary ?? 'None'}</code>
-      </dd>
-      <dt>Next run</dt>
-      <dd>{formatDate(details.next_dagrun_run_after ?? details.next_dagrun_logical_date)}</dd>
-      <dt>Catchup</dt>
-      <dd>{details.catchup ? 'yes' : 'no'}</dd>
-      <dt>Start date</dt>
-      <dd>{formatDate(details.start_date)}</dd>
-      <dt>Time zone</dt>
-      <dd>{details.timezone}</dd>
-      <dt>Owners</dt>
-      <dd>{details.owners.join(', ') || '—'}</dd>
-      <dt>Params</dt>
-      <dd>
-        {Object.keys(details.params).length ? (
-          <pre className="json">{JSON.stringify(details.params, null, 2)}</pre>
-        ) : (
-          '—'
+      <DagTabs view={view} hrefOf={hrefOf} />
+      <DagTabPanel view={view}>
+        {view === 'grid' && (
+          <>
+            <div className="dag-main">
+              <div className="card grid-card">
+                <h2>Grid</h2>
+                {grid.data && tasks.data ? (
+                  <Grid
+                    tasks={tasks.data}
+                    runs={grid.data.runs}
+                    instances={grid.data.instances}
+                    mapped={grid.data.mapped}
+                    selection={{ run: route.run, task: route.task }}
+                    onSelect={select}
+                  />
+                ) : (
+                  loading
+                )}
+                <Legend />
+              </div>
+              {sidePanel}
+            </div>
+            <div className="card runs-card">
+              <h2>Runs</h2>
+              <RunsTable
+                runs={grid.data?.runs ?? []}
+                selected={route.run}
+                onSelect={(run) => select({ run, task: null })}
+              />
+            </div>
+          </>
         )}
-      </dd>
-      {details.doc_md && (
-        <>
-          <dt>Doc</dt>
-          <dd>
-            <pre className="doc">{details.doc_md}</pre>
-          </dd>
-        </>
-      )}
-    </dl>
-  );
-}
-
-function RunPanel({ run, onChanged, onClose }: { run: DagRun; onChanged: () => void; onClose: () => void }) {
-  const [message, setMessage] = useState<{ text: string; isError?: boolean } | null>(null);
-
-  async function clearFailed() {
-    try {
-      const result = await request<{ task_ids: string[] }>(
-        'POST',
-        dagPath(run.dag_id, 'dagRuns', run.dag_run_id, 'clear'),
-        { dry_run: false, only_failed: true },
-      );
-      setMessage({
-        text: result.task_ids.length ? `Cleared ${result.task_ids.join(', ')}` : 'Nothing failed',
-      });
-      onChanged();
-    } catch (e) {
-      setMessage({ text: e instanceof ApiError ? e.detail : String(e), isError: true });
-    }
-  }
-
-  return (
-    <aside className="panel">
-      <div className="panel-head">
-        <h2>Run</h2>
-        <button type="button" className="secondary" onClick={onClose} aria-label="Close the panel">
-          ×
-        </button>
-      </div>
-      <p className="muted run-id">{run.dag_run_id}</p>
-      <dl className="facts">
-        <dt>State</dt>
-        <dd>
-          <StateBadge state={run.state} />
-        </dd>
-        <dt>Type</dt>
-        <dd>{run.run_type}</dd>
-        <dt>Logical date</dt>
-        <dd>{formatDate(run.logical_date)}</dd>
-        <dt>Started</dt>
-        <dd>{formatDate(run.start_date)}</dd>
-        <dt>Ended</dt>
-        <dd>{formatDate(run.end_date)}</dd>
-        <dt>Duration</dt>
-        <dd>{formatDuration(run.duration)}</dd>
-        <dt>Conf</dt>
-        <dd>
-          <pre className="json">{JSON.stringify(run.conf, null, 2)}</pre>
-        </dd>
-      </dl>
-      <div className="actions">
-        <button type="button" onClick={() => void clearFailed()} disabled={!isFinished(run.state)}>
-          Clear failed tasks
-        </button>
-      </div>
-      {message && <p className={message.isError ? 'error' : 'info'}>{message.text}</p>}
-      <p className="muted">Click a square of this run in the grid to see a task's tries and logs.</p>
-    </aside>
-  );
-}
-
-function Legend() {
-  return (
-    <div className="legend">
-      {STATES.map((s) => (
-        <span key={s}>
-          <span className={`dot state-${s}`} /> {s}
-        </span>
-      ))}
-    </div>
+        {(view === 'graph' || view === 'gantt') && (
+          <div className="dag-main">
+            <div className="card grid-card">
+              <div className="view-head">
+                <h2>{view === 'graph' ? 'Graph' : 'Gantt'}</h2>
+                {runPicker}
+              </div>
+              {!tasks.data || !grid.data ? (
+                loading
+              ) : view === 'graph' ? (
+                <GraphView
+                  tasks={tasks.data}
+                  instances={shownInstances}
+                  runId={shownRun?.dag_run_id ?? null}
+                  selectedTask={route.task}
+                  onSelectTask={selectTask}
+                />
+              ) : shownRun ? (
+                <GanttView
+                  run={shownRun}
+                  tasks={tasks.data}
+                  instances={shownInstances ?? new Map()}
+                  selectedTask={route.task}
+                  onSelectTask={selectTask}
+                />
+              ) : (
+                <p className="muted">No runs yet: trigger one.</p>
+              )}
+              <Legend />
+            </div>
+            {sidePanel}
+          </div>
+        )}
+        {view === 'code' && (
+          <div className="card">
+            <h2>Code</h2>
+            <CodeView dagId={dagId} fileloc={(details.data as { fileloc?: string } | null)?.fileloc} />
+          </div>
+        )}
+        {view === 'details' && (
+          <div className="card">
+            <h2>Details</h2>
+            {details.data ? <DagDetailsView details={details.data} /> : loading}
+          </div>
+        )}
+      </DagTabPanel>
+    </section>
   );
 }

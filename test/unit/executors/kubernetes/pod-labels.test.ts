@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskWorkload } from '../../../../src/executors/index.js';
-import { podLabels, podName, safeLabelValue } from '../../../../src/executors/kubernetes/index.js';
+import {
+  otherSchedulersSelector,
+  podLabels,
+  podName,
+  safeLabelValue,
+  schedulerIdOf,
+  schedulerSelector,
+} from '../../../../src/executors/kubernetes/index.js';
+import { matchesSelector } from '../../../support/kube-api-double.js';
 
 const VALID_LABEL = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
@@ -84,5 +92,26 @@ describe('pod labels and name', () => {
     const name = podName({ ...workload, dagId, taskId });
     expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(name.length).toBeLessThanOrEqual(63);
+  });
+});
+
+describe('whose pods a scheduler watches, and which it may adopt', () => {
+  const long = `scheduler-${'x'.repeat(70)}`;
+  const podOf = (schedulerId: string) => podLabels(workload, schedulerId);
+  it.each([
+    ['its own pod', 'sched-a', 'sched-a', true, false],
+    ["another scheduler's pod", 'sched-a', 'sched-b', false, true],
+    ['a long id made safe, its own', long, long, true, false],
+    ['a long id made safe, another', long, 'sched-b', false, true],
+  ])('%s: watched %s, a candidate for adoption %s', (_what, me, owner, isOwn, isOther) => {
+    const { labels, annotations } = podOf(owner);
+    expect(matchesSelector(labels, schedulerSelector(me))).toBe(isOwn);
+    expect(matchesSelector(labels, otherSchedulersSelector(me))).toBe(isOther);
+    // the original id, even when the label holds a hash of it
+    expect(schedulerIdOf({ metadata: { labels, annotations } })).toBe(owner);
+  });
+
+  it('a pod without the label is no candidate (not a Gale task pod)', () => {
+    expect(matchesSelector({ app: 'other' }, otherSchedulersSelector('sched-a'))).toBe(false);
   });
 });

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TaskWorkload } from '../../../../src/executors/index.js';
-import { buildPod, loadPodTemplate } from '../../../../src/executors/kubernetes/index.js';
+import {
+  ACTIVE_DEADLINE_MARGIN_SECONDS,
+  buildPod,
+  loadPodTemplate,
+} from '../../../../src/executors/kubernetes/index.js';
 import type { PodOverride } from '../../../../src/models/index.js';
 
 const workload: TaskWorkload = {
@@ -196,6 +200,29 @@ describe('buildPod', () => {
     check(pod);
     // the template itself is never changed
     expect(template.spec?.containers[0]?.env).toHaveLength(2);
+  });
+});
+
+describe('buildPod: activeDeadlineSeconds, the backstop of executionTimeout', () => {
+  const withDeadline = (seconds: number): V1Pod => ({
+    spec: { containers: [], activeDeadlineSeconds: seconds },
+  });
+  const cases: [string, number | null, V1Pod | null, number | undefined][] = [
+    ['no executionTimeout: no deadline', null, null, undefined],
+    ['no executionTimeout: the template keeps its deadline', null, withDeadline(900), 900],
+    ['10 min: 600 s and the margin', 600_000, null, 600 + ACTIVE_DEADLINE_MARGIN_SECONDS],
+    ['1.5 s: rounded up to whole seconds', 1_500, null, 2 + ACTIVE_DEADLINE_MARGIN_SECONDS],
+    [
+      "a template's longer deadline gives way",
+      600_000,
+      withDeadline(7200),
+      600 + ACTIVE_DEADLINE_MARGIN_SECONDS,
+    ],
+    ["a template's shorter deadline stays", 600_000, withDeadline(300), 300],
+  ];
+  it.each(cases)('%s', (_what, executionTimeoutMs, tpl, expected) => {
+    const pod = buildPod(tpl, { ...workload, executionTimeoutMs }, ctx);
+    expect(pod.spec?.activeDeadlineSeconds).toBe(expected);
   });
 });
 

@@ -70,6 +70,21 @@ const cases: [string, V1Pod, PodVerdict['kind'], RegExp | null, number | null][]
     null,
   ],
   [
+    'stopped at activeDeadlineSeconds (DeadlineExceeded), its container killed',
+    {
+      ...pod({
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+        containerStatuses: base({ terminated: { exitCode: 137, reason: 'Error' } }),
+      }),
+      spec: { containers: [{ name: 'base' }], activeDeadlineSeconds: 660 },
+    },
+    'failed',
+    /^DeadlineExceeded: Kubernetes stopped the pod after 660s \(activeDeadlineSeconds: the executionTimeout/,
+    137,
+  ],
+  [
     'evicted',
     pod({ phase: 'Failed', reason: 'Evicted', message: 'low on memory' }),
     'failed',
@@ -128,6 +143,18 @@ describe('podVerdict', () => {
       expect(verdict.reason).toMatch(reason!);
       expect(verdict.exitCode).toBe(exitCode);
     }
+  });
+
+  it('a pod stopped at its deadline timed out; other failures did not', () => {
+    const timedOut = (p: V1Pod) => {
+      const v = podVerdict(p, NOW, PENDING_TIMEOUT_MS);
+      return v.kind === 'failed' && v.timedOut === true;
+    };
+    expect(timedOut(pod({ phase: 'Failed', reason: 'DeadlineExceeded' }))).toBe(true);
+    expect(timedOut(pod({ phase: 'Failed', reason: 'Evicted' }))).toBe(false);
+    expect(
+      timedOut(pod({ phase: 'Failed', containerStatuses: base({ terminated: { exitCode: 137 } }) })),
+    ).toBe(false);
   });
 
   it('reads creation times from watches (strings) as from lists (Dates)', () => {

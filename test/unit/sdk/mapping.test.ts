@@ -1,0 +1,110 @@
+/**
+ * Mapped tasks in the SDK: partial()/expand()/expandKwargs()/zip() serialize to the mapping the
+ * scheduler expands, with the upstream tasks they read; their types are checked by tsc (each
+ * `@ts-expect-error` must meet an error).
+ */
+import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { GaleError } from '../../../src/models/index.js';
+import { dag, type TaskRef, takeDefinedDags, task, zip, zipLongest } from '../../../src/sdk/index.js';
+import { DAG_DEFAULTS } from './dag-defaults.js';
+
+const files = task('files', (): string[] => ['a', 'b']);
+const count = task(
+  'count',
+  (_ctx, { file, factor }: { file: string; factor: number }) => file.length * factor,
+);
+const pair = task('pair', (_ctx, { both }: { both: [string, number] }) => both.join('='));
+const positional = task('positional', (_ctx, a: number, b: number) => a + b);
+
+beforeEach(() => {
+  takeDefinedDags();
+});
+
+function serialized(build: () => void) {
+  return dag({ dagId: 'mapped' }, build).serialize('/dags/mapped.ts', DAG_DEFAULTS);
+}
+
+describe('mapped tasks', () => {
+  it('partial().expand() over an upstream output serializes the mapping and the upstream task', () => {
+    const s = serialized(() => {
+      const counted = count.partial({ factor: 10 }).expand({ file: files() });
+      expectTypeOf(counted).toEqualTypeOf<TaskRef<number[]>>();
+    });
+    const t = s.tasks.find((x) => x.taskId === 'count')!;
+    expect(t.upstream).toEqual(['files']);
+    expect(t.args).toEqual([]);
+    expect(t.mapping).toEqual({
+      type: 'expand',
+      partial: { factor: { type: 'literal', value: 10 } },
+      expand: [{ name: 'file', source: { type: 'output', taskId: 'files', key: 'return_value' } }],
+    });
+  });
+
+  it('expand() over literal lists, expandKwargs() and zip() serialize as written', () => {
+    const s = serialized(() => {
+      count.expand({ file: ['a', 'b'], factor: [1, 2] });
+      count.partial({ factor: 1 }).expandKwargs([{ file: 'x' }, { file: 'y' }]);
+      pair.expand({ both: zip(['x', 'y'], [1, 2]) });
+      pair.override({ taskId: 'pair_longest' }).expand({ both: zipLongest(0, files(), [1]) as never });
+    });
+    const byId = new Map(s.tasks.map((t) => [t.taskId, t]));
+    expect(byId.get('count')?.mapping).toMatchObject({
+      expand: [
+        { name: 'file', source: { type: 'literal', values: ['a', 'b'] } },
+        { name: 'factor', source: { type: 'literal', values: [1, 2] } },
+      ],
+    });
+    expect(byId.get('count__1')?.mapping).toMatchObject({
+      type: 'expand_kwargs',
+      source: { type: 'literal', values: [{ file: 'x' }, { file: 'y' }] },
+    });
+    expect(byId.get('pair')?.mapping).toMatchObject({
+      expand: [{ name: 'both', source: { type: 'zip', fill: null } }],
+    });
+    expect(byId.get('pair_longest')?.upstream).toEqual(['files']);
+    expect(byId.get('pair_longest')?.mapping).toMatchObject({
+      expand: [{ source: { type: 'zip', fill: { value: 0 } } }],
+    });
+  });
+
+  it.each<[string, () => void, RegExp]>([
+    ['expand() with nothing to map over', () => count.expand({} as never), /at least one argument/],
+    [
+      'an argument in both partial() and expand()',
+      () => count.partial({ factor: 1 }).expand({ file: ['a'], factor: [1] } as never),
+      /both partial\(\) and expand\(\)/,
+    ],
+    [
+      'a function with positional arguments',
+      () => positional.expand({ a: [1] } as never),
+      /one argument object/,
+    ],
+    [
+      'a number to expand over',
+      () => count.expand({ file: 3 as never, factor: [1] }),
+      /cannot expand over 3/,
+    ],
+  ])('%s is refused when the DAG is defined', (_name, build, message) => {
+    const error = (() => {
+      try {
+        serialized(build);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(GaleError);
+    expect(String((error as Error).message)).toMatch(message);
+  });
+
+  it('types: expand() needs every argument not given to partial(), as lists of their types', () => {
+    serialized(() => {
+      // @ts-expect-error factor is neither partial nor expanded
+      count.expand({ file: ['a'] });
+      // @ts-expect-error a list of numbers for a string argument
+      count.partial({ factor: 2 }).expand({ file: [1, 2] });
+      // @ts-expect-error expandKwargs elements must have the remaining arguments
+      count.partial({ factor: 2 }).expandKwargs([{ factor: 3 }]);
+      count.partial({ factor: 2 }).expand({ file: ['ok'] });
+    });
+  });
+});
