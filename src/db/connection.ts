@@ -156,9 +156,28 @@ function openPostgres(
   return { db, dialect: 'postgres', url: settings.url, close: () => db.destroy() };
 }
 
+/** better-sqlite3's addon built for another Node.js (after switching Node versions) says so, with the fix. */
+function driverError(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|did not self-register/.test(message)) return error;
+  return new GaleError(
+    'GALE_ERR_SQLITE_DRIVER_ABI',
+    `The SQLite driver (better-sqlite3) was built for another Node.js than this one (${process.version}): ${message.replace(/\s*\n\s*/g, ' ')}`,
+    {
+      hint: 'Run `npm rebuild better-sqlite3` in the Gale installation with this Node.js (or reinstall Gale with it).',
+      cause: error,
+    },
+  );
+}
+
 function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SqliteDatabase(path, { timeout: 15_000 });
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(path, { timeout: 15_000 });
+  } catch (error) {
+    throw driverError(error);
+  }
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 15000');

@@ -55,6 +55,7 @@
  * | GALE_ERR_LAST_ADMIN | a change would leave no active Admin user (deleting, demoting or deactivating the last one) (HTTP 409) |
  * | GALE_ERR_TEMPLATE | a template field cannot be rendered (a macro or filter given a bad date or format) |
  * | GALE_ERR_NOTIFIER | a notifier (webhookNotifier) could not post its message |
+ * | GALE_ERR_SQLITE_DRIVER_ABI | the SQLite driver's native addon was built for another Node.js version (run npm rebuild better-sqlite3) |
  * | GALE_ERR_MAP_INPUT_INVALID | a mapped task's expand input is not a list (or object), or expandKwargs got an element that is not an object |
  * | GALE_ERR_MAP_TOO_LONG | a mapped task would have more instances than core.max_map_length |
  */
@@ -107,6 +108,7 @@ export const ErrorCodes = {
   GALE_ERR_LAST_ADMIN: 'GALE_ERR_LAST_ADMIN',
   GALE_ERR_TEMPLATE: 'GALE_ERR_TEMPLATE',
   GALE_ERR_NOTIFIER: 'GALE_ERR_NOTIFIER',
+  GALE_ERR_SQLITE_DRIVER_ABI: 'GALE_ERR_SQLITE_DRIVER_ABI',
   GALE_ERR_MAP_INPUT_INVALID: 'GALE_ERR_MAP_INPUT_INVALID',
   GALE_ERR_MAP_TOO_LONG: 'GALE_ERR_MAP_TOO_LONG',
   GALE_ERR_SENSOR_TIMEOUT: 'GALE_ERR_SENSOR_TIMEOUT',
