@@ -56,6 +56,8 @@
  * | GALE_ERR_TEMPLATE | a template field cannot be rendered (a macro or filter given a bad date or format) |
  * | GALE_ERR_NOTIFIER | a notifier (webhookNotifier) could not post its message |
  * | GALE_ERR_SQLITE_DRIVER_ABI | the SQLite driver's native addon was built for another Node.js version (run npm rebuild better-sqlite3) |
+ * | GALE_ERR_SQL_FAILED | sqlQuery or sqlSensor cannot query its connection (not postgres or sqlite, no SQLite file) |
+ * | GALE_ERR_HTTP_FAILED | an httpRequest task got a non-2xx answer (5xx after its httpRetries), or its responseCheck refused the answer |
  * | GALE_ERR_MAP_INPUT_INVALID | a mapped task's expand input is not a list (or object), or expandKwargs got an element that is not an object |
  * | GALE_ERR_MAP_TOO_LONG | a mapped task would have more instances than core.max_map_length |
  */
@@ -109,6 +111,8 @@ export const ErrorCodes = {
   GALE_ERR_TEMPLATE: 'GALE_ERR_TEMPLATE',
   GALE_ERR_NOTIFIER: 'GALE_ERR_NOTIFIER',
   GALE_ERR_SQLITE_DRIVER_ABI: 'GALE_ERR_SQLITE_DRIVER_ABI',
+  GALE_ERR_SQL_FAILED: 'GALE_ERR_SQL_FAILED',
+  GALE_ERR_HTTP_FAILED: 'GALE_ERR_HTTP_FAILED',
   GALE_ERR_MAP_INPUT_INVALID: 'GALE_ERR_MAP_INPUT_INVALID',
   GALE_ERR_MAP_TOO_LONG: 'GALE_ERR_MAP_TOO_LONG',
   GALE_ERR_SENSOR_TIMEOUT: 'GALE_ERR_SENSOR_TIMEOUT',

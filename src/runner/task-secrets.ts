@@ -3,7 +3,7 @@
  * connections, through its channel (the database, or the task execution API). Secrets it reads
  * are masked in its log from then on.
  */
-import type { Connection } from '../db/index.js';
+import { type Connection, connectionFromUri } from '../db/index.js';
 import { GaleError, isSensitiveName } from '../models/index.js';
 import type { TaskConnection, TaskContext } from '../sdk/index.js';
 import type { TryLogger } from './task-log.js';
@@ -36,9 +36,22 @@ export function taskConnection(c: Connection): TaskConnection {
   };
 }
 
-export function secretAccessors(channel: TryChannel, t: TryRef, log: TryLogger): SecretAccessors {
+/** The environment variable that overrides a variable or connection, as Airflow's AIRFLOW_VAR_* / AIRFLOW_CONN_*. */
+export function secretEnvName(kind: 'VAR' | 'CONN', key: string): string {
+  return `GALE_${kind}_${key.toUpperCase()}`;
+}
+
+export function secretAccessors(
+  channel: TryChannel,
+  t: TryRef,
+  log: TryLogger,
+  env: NodeJS.ProcessEnv = process.env,
+): SecretAccessors {
+  // the environment first, then the metadata database: Airflow's secrets backends order
+  const lookUpVariable = async (key: string): Promise<string | undefined> =>
+    env[secretEnvName('VAR', key)] ?? (await channel.getVariable(t, key));
   const variable = async (key: string, fallback?: string): Promise<string> => {
-    const value = await channel.getVariable(t, key);
+    const value = await lookUpVariable(key);
     if (value === undefined) {
       if (fallback !== undefined) return fallback;
       throw new GaleError('GALE_ERR_VARIABLE_NOT_FOUND', `No variable "${key}"`, {
@@ -51,7 +64,7 @@ export function secretAccessors(channel: TryChannel, t: TryRef, log: TryLogger):
   return {
     variable,
     async variableJson<T = unknown>(key: string, fallback?: T): Promise<T> {
-      const value = await channel.getVariable(t, key);
+      const value = await lookUpVariable(key);
       if (value === undefined && fallback !== undefined) return fallback;
       const text = await variable(key);
       try {
@@ -64,7 +77,8 @@ export function secretAccessors(channel: TryChannel, t: TryRef, log: TryLogger):
       }
     },
     async connection(connId: string): Promise<TaskConnection> {
-      const c = await channel.getConnection(t, connId);
+      const fromEnv = env[secretEnvName('CONN', connId)];
+      const c = fromEnv ? connectionFromUri(connId, fromEnv) : await channel.getConnection(t, connId);
       if (!c) {
         throw new GaleError('GALE_ERR_CONNECTION_NOT_FOUND', `No connection "${connId}"`, {
           hint: `Create it with "gale connections add ${connId} --conn-uri <type://login:password@host:port/schema>".`,

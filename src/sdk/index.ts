@@ -43,6 +43,7 @@ export {
 } from './dag.js';
 export type { DagRunCallback, DagRunCallbackContext, DeadlineAlert } from './dag-callbacks.js';
 export { type ExternalTaskSensorOptions, externalTaskSensor } from './external-task-sensor.js';
+export { type HttpRequestTaskOptions, httpRequest } from './http-request.js';
 export { type HttpSensorOptions, type HttpSensorResponse, httpSensor } from './http-sensor.js';
 export { type ExpandArg, type OutputLike, ZipInput, zip, zipLongest } from './mapping.js';
 export { type NotificationInfo, type WebhookNotifierOptions, webhookNotifier } from './notifiers.js';
@@ -59,6 +60,7 @@ export {
   waitForFile,
   waitUntil,
 } from './sensors.js';
+export { type SqlQueryOptions, type SqlRow, sqlQuery } from './sql-query.js';
 export { type SqlSensorOptions, sqlSensor } from './sql-sensor.js';
 export type {
   DefaultArgs,

@@ -9,6 +9,7 @@ import { GaleError } from '../models/index.js';
 import type { TaskConnection } from './context.js';
 import type { TaskRef } from './dag.js';
 import { type SensorOptions, sensorTask } from './sensors.js';
+import { runSql } from './sql-connections.js';
 
 export type SqlSensorOptions = SensorOptions & {
   /** a connection of type postgres or sqlite */
@@ -26,76 +27,17 @@ export type SqlSensorOptions = SensorOptions & {
 
 const SQL_KEYS = ['connId', 'sql', 'parameters', 'success', 'failure', 'failOnEmpty'];
 
-/** PostgreSQL's int8 and numeric type ids */
-const NUMERIC_TYPE_IDS = new Set([20, 1700]);
-
 type FirstRow = { found: false } | { found: true; cell: unknown };
 
-async function queryPostgres(
-  conn: TaskConnection,
-  sql: string,
-  parameters: readonly unknown[],
-): Promise<FirstRow> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({
-    host: conn.host ?? undefined,
-    port: conn.port ?? undefined,
-    user: conn.login ?? undefined,
-    password: conn.password ?? undefined,
-    database: conn.schema ?? undefined,
-  });
-  await client.connect();
-  try {
-    const result = await client.query({ text: sql, values: [...parameters], rowMode: 'array' });
-    const row = result.rows[0] as unknown[] | undefined;
-    if (!row) return { found: false };
-    // pg gives int8 (count(*)) and numeric as text: "0" would be truthy
-    const numeric = NUMERIC_TYPE_IDS.has(result.fields[0]?.dataTypeID ?? 0) && typeof row[0] === 'string';
-    return { found: true, cell: numeric ? Number(row[0]) : row[0] };
-  } finally {
-    await client.end();
-  }
-}
-
-async function querySqlite(
-  conn: TaskConnection,
-  sql: string,
-  parameters: readonly unknown[],
-): Promise<FirstRow> {
-  const { default: Database } = await import('better-sqlite3');
-  if (!conn.host) {
-    throw new GaleError('GALE_ERR_SENSOR_FAILED', `Connection "${conn.connId}" names no SQLite file`, {
-      hint: "Set the connection's host to the path of the database file, as Airflow's sqlite connections.",
-    });
-  }
-  const db = new Database(conn.host, { readonly: true, fileMustExist: true });
-  try {
-    const row = db
-      .prepare(sql)
-      .raw()
-      .get(...parameters) as unknown[] | undefined;
-    return row ? { found: true, cell: row[0] } : { found: false };
-  } finally {
-    db.close();
-  }
-}
-
-/** The first row of `sql` over a postgres or sqlite connection. */
-export function queryFirstRow(
+/** The first row's first cell of `sql` over a postgres or sqlite connection (opened read-only for sqlite). */
+export async function queryFirstRow(
   conn: TaskConnection,
   sql: string,
   parameters: readonly unknown[] = [],
 ): Promise<FirstRow> {
-  const type = conn.connType.toLowerCase();
-  if (type === 'postgres' || type === 'postgresql') return queryPostgres(conn, sql, parameters);
-  if (type === 'sqlite') return querySqlite(conn, sql, parameters);
-  throw new GaleError(
-    'GALE_ERR_SENSOR_FAILED',
-    `sqlSensor cannot query connection "${conn.connId}" of type "${conn.connType}"`,
-    {
-      hint: 'Use a connection of type postgres or sqlite.',
-    },
-  );
+  const { rows } = await runSql(conn, sql, parameters, { readonly: true, what: 'sqlSensor' });
+  const row = rows[0];
+  return row ? { found: true, cell: row[0] } : { found: false };
 }
 
 export function sqlSensor(options: SqlSensorOptions): TaskRef<unknown> {
