@@ -9,7 +9,7 @@ import type { ContainerEngineSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
 import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
-import { describeError, executionTimeoutMessage, GaleError } from '../models/index.js';
+import { describeError, executionTimeoutMessage, GaleError, type ResumeState } from '../models/index.js';
 import {
   type Dag,
   type TaskCallbacks,
@@ -191,7 +191,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   watch(null);
   try {
     log.info(
-      `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}${w.mapIndex >= 0 ? `[${w.mapIndex}]` : ''}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? ` after its trigger fired, with "${resume.method}"` : ''}`,
+      `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}${w.mapIndex >= 0 ? `[${w.mapIndex}]` : ''}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? resumeReason(resume) : ''}`,
     );
     const run = await channel.dagRun(w);
     const dag = await loadDag(w.fileloc, w.dagId);
@@ -311,4 +311,11 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     options.stop?.removeEventListener('abort', onStop);
     options.watchdog?.unwatch();
   }
+}
+
+/** Why a try resumes: its reschedule date came (a reschedule-mode sensor), or its trigger fired. */
+function resumeReason(resume: ResumeState): string {
+  return 'reschedule_date' in resume.kwargs
+    ? ` at its reschedule date, poking again`
+    : ` after its trigger fired, with "${resume.method}"`;
 }
