@@ -124,13 +124,18 @@ async function runEnds(dagId: string, state: string, runId: string): Promise<voi
   });
 }
 
-/** The containers of a DAG's tries still on the engine (they carry Gale's labels). */
-async function containersOf(dagId: string): Promise<string[]> {
+/**
+ * The containers of a run's tries still on the engine (they carry Gale's labels). By run, so that a
+ * container an earlier, interrupted test run left on this machine's podman does not count.
+ */
+async function containersOf(dagId: string, runId: string): Promise<string[]> {
   const out = await podmanOk([
     'ps',
     '-a',
     '--filter',
     `label=gale.io/dag-id=${dagId}`,
+    '--filter',
+    `label=gale.io/run-id=${runId}`,
     '--format',
     '{{.Names}}',
   ]);
@@ -140,7 +145,12 @@ async function containersOf(dagId: string): Promise<string[]> {
 describe('podTask on podman', () => {
   beforeAll(async () => {
     const image = await ensurePodman();
-    g = makeGaleHome({ GALE__TRIGGERER__POLL_INTERVAL: '0.2', GALE__TRIGGERER__JOB_HEARTBEAT_SEC: '0.5' });
+    g = makeGaleHome({
+      GALE__TRIGGERER__POLL_INTERVAL: '0.2',
+      GALE__TRIGGERER__JOB_HEARTBEAT_SEC: '0.5',
+      // a stopped try has this long to stop and remove its container: podman is slow on a loaded CI machine
+      GALE__CORE__KILLED_TASK_CLEANUP_TIME: '30',
+    });
     api = await startDockerApi(join(g.home, 'docker.sock'));
     g.env.GALE__CONTAINERS__DOCKER_HOST = api.dockerHost;
     signals = join(g.home, 'signals');
@@ -176,7 +186,7 @@ describe('podTask on podman', () => {
     const log = logOf('pod_ok', runId, 'make');
     expect(log).toContain(`made on ${ds}`);
     expect(log).toContain('ignores these Kubernetes-only fields: nodeSelector');
-    expect(await containersOf('pod_ok')).toEqual([]); // onFinish: delete (the default)
+    expect(await containersOf('pod_ok', runId)).toEqual([]); // onFinish: delete (the default)
   });
 
   it('a container that exits 2 fails the try, naming the exit code', { timeout: 120_000 }, async () => {
@@ -186,7 +196,7 @@ describe('podTask on podman', () => {
     const log = logOf('pod_exit', runId, 'exit2');
     expect(log).toContain('about to fail');
     expect(log).toContain('exited with code 2');
-    expect(await containersOf('pod_exit')).toEqual([]);
+    expect(await containersOf('pod_exit', runId)).toEqual([]);
   });
 
   it('a container killed under a 32Mi memory limit fails the try as out of memory', {
@@ -224,7 +234,7 @@ describe('podTask on podman', () => {
     const runId = trigger('pod_bad_output');
     await runEnds('pod_bad_output', 'failed', runId);
     expect(tryError('pod_bad_output', 'garbled')).toMatch(/return\.json, which is not JSON/);
-    expect(await containersOf('pod_bad_output')).toEqual([]);
+    expect(await containersOf('pod_bad_output', runId)).toEqual([]);
   });
 
   it('a deferred try whose container is removed meanwhile fails instead of waiting forever', {
@@ -239,7 +249,7 @@ describe('podTask on podman', () => {
         log: logOf('pod_gone', runId, 'vanishing'),
       }),
     });
-    const [name] = await containersOf('pod_gone');
+    const [name] = await containersOf('pod_gone', runId);
     await podmanOk(['rm', '-f', String(name)]);
     await runEnds('pod_gone', 'failed', runId);
     // `rm -f` kills, then removes: the trigger sees either the kill (the resumed try fails with
@@ -265,9 +275,9 @@ describe('podTask on podman', () => {
         seen: () => logOf('pod_timeout', runId, 'slow'),
       },
     );
-    await waitFor(async () => (await containersOf('pod_timeout')).length === 0, {
+    await waitFor(async () => (await containersOf('pod_timeout', runId)).length === 0, {
       what: 'the container of the stopped try to be gone',
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
       seen: () => logOf('pod_timeout', runId, 'slow'),
     });
   });
@@ -284,13 +294,13 @@ describe('podTask on podman', () => {
         log: logOf('pod_defer', runId, 'deferred'),
       }),
     });
-    expect(await containersOf('pod_defer')).toHaveLength(1); // it runs while the try is deferred
+    expect(await containersOf('pod_defer', runId)).toHaveLength(1); // it runs while the try is deferred
     writeFileSync(join(signals, 'defer'), '');
     await runEnds('pod_defer', 'success', runId);
     expect(output('pod_defer', 'deferred')).toEqual([1, 2]);
     const log = logOf('pod_defer', runId, 'deferred');
     expect(log).toContain('Deferred: waiting for gale.triggers.ContainerTrigger');
     expect(log).toContain('deferred-end'); // collected by the resumed try
-    expect(await containersOf('pod_defer')).toEqual([]);
+    expect(await containersOf('pod_defer', runId)).toEqual([]);
   });
 });
