@@ -9,9 +9,9 @@ import type {} from '@fastify/cookie';
 import type {} from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { type Database, getUser } from '../db/index.js';
-import { GaleError } from '../models/index.js';
-import { hasRole, type Role } from './roles.js';
+import { type Database, getUser, userDagAccess } from '../db/index.js';
+import { type DagAccess, GaleError } from '../models/index.js';
+import { hasRole, type Role, roleDagAccess } from './roles.js';
 
 export const TOKEN_COOKIE = 'gale_token';
 export const CSRF_COOKIE = 'gale_csrf';
@@ -20,6 +20,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 export interface Caller {
   username: string;
   role: Role;
+  /** the DAGs the user may see (api/dag-access.ts enforces it) */
+  dagAccess: DagAccess;
 }
 
 declare module 'fastify' {
@@ -80,7 +82,7 @@ export function registerAuth(app: FastifyInstance, db: Kysely<Database>): void {
     if (user === undefined || user.is_active !== 1)
       throw unauthenticated('The user of this token no longer exists');
     const role = user.role as Role;
-    request.caller = { username: user.username, role };
+    request.caller = { username: user.username, role, dagAccess: roleDagAccess(role, userDagAccess(user)) };
     if (!hasRole(role, needed)) {
       throw new GaleError(
         'GALE_ERR_FORBIDDEN',

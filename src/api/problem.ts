@@ -40,6 +40,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GALE_ERR_RUN_NOT_FOUND: 404,
   GALE_ERR_USER_NOT_FOUND: 404,
   GALE_ERR_VARIABLE_NOT_FOUND: 404,
+  GALE_ERR_ASSET_NOT_FOUND: 404,
+  GALE_ERR_ASSET_INVALID: 400,
   GALE_ERR_CONNECTION_NOT_FOUND: 404,
   GALE_ERR_VARIABLE_EXISTS: 409,
   GALE_ERR_CONNECTION_EXISTS: 409,
@@ -47,12 +49,23 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   GALE_ERR_USER_EXISTS: 409,
   GALE_ERR_LAST_ADMIN: 409,
   GALE_ERR_POOL_IN_USE: 409,
+  GALE_ERR_BACKFILL_NOT_FOUND: 404,
+  GALE_ERR_BACKFILL_ACTIVE: 409,
+  GALE_ERR_BACKFILL_COMPLETED: 409,
+  // as Airflow's backfill routes: a request that parses but cannot be a backfill
+  GALE_ERR_BACKFILL_INVALID: 422,
+  GALE_ERR_HITL_NOT_FOUND: 404,
+  GALE_ERR_HITL_ALREADY_RESPONDED: 409,
+  GALE_ERR_HITL_INVALID_RESPONSE: 400,
+  GALE_ERR_HITL_NOT_ASSIGNEE: 403,
   GALE_ERR_INVALID_REQUEST: 400,
   GALE_ERR_USAGE: 400,
   GALE_ERR_CONF_INVALID: 400,
   GALE_ERR_UNKNOWN_POOL: 400,
   // the server is fine; a worker it reads a log from is not
   GALE_ERR_LOG_UNAVAILABLE: 502,
+  // an xcom row refers to an output file this server cannot read (output_store.path not shared)
+  GALE_ERR_OUTPUT_MISSING: 500,
 };
 
 export function problem(status: number, detail: string, code: string): Problem {
@@ -66,12 +79,14 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
 /** The error handler of the whole server. */
 export function errorHandler(log: Logger) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // As Airflow 3 (FastAPI): a request that breaks the route's schema (body, query, path) is 422;
+    // a body that is not JSON at all is Fastify's 400 below (FST_ERR_CTP_INVALID_JSON_BODY).
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = error.validationContext ?? 'request';
       const issues = error.validation
         .map((v) => `${where}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}: ${v.message}`)
         .join('; ');
-      return sendProblem(reply, problem(400, issues, 'GALE_ERR_INVALID_REQUEST'));
+      return sendProblem(reply, problem(422, issues, 'GALE_ERR_INVALID_REQUEST'));
     }
     if (error instanceof GaleError) {
       const status = STATUS[error.code] ?? 400;

@@ -1,3 +1,5 @@
+import { ALL_DAGS, type DagAccess } from '../models/index.js';
+
 /**
  * Roles, with Airflow's meanings: Viewer reads; User also triggers, pauses, clears and marks runs
  * and task instances; Op also manages pools, variables and connections; Admin also users, the
@@ -19,4 +21,9 @@ export function isRole(value: string): value is Role {
 
 export function hasRole(actual: string, needed: Role): boolean {
   return isRole(actual) && ROLES.indexOf(actual) >= ROLES.indexOf(needed);
+}
+
+/** The DAGs a user of `role` may see: an Admin every DAG, whatever is stored; others as stored. */
+export function roleDagAccess(role: string, stored: DagAccess): DagAccess {
+  return role === 'Admin' ? ALL_DAGS : stored;
 }

@@ -16,6 +16,7 @@ export const errorResponses = {
   401: problemSchema,
   403: problemSchema,
   404: problemSchema,
+  422: problemSchema.describe('the request breaks the schema of its body, query or path (as Airflow 3)'),
 } as const;
 
 export const paginationQuery = {

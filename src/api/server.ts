@@ -14,9 +14,12 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { recordAudit, SerializedDagCache } from '../db/index.js';
 import { registerAuth } from './auth.js';
 import { type ApiDeps, createApp, galeVersion, type RouteContext } from './context.js';
+import { registerDagAccess } from './dag-access.js';
 import { PollCache, registerPollCache } from './poll-cache.js';
 import { errorHandler, problem, sendProblem } from './problem.js';
+import { registerAssetRoutes } from './routes/assets.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerBackfillRoutes } from './routes/backfills.js';
 import { registerClearTaskInstanceRoutes } from './routes/clear-task-instances.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerDagRunRoutes } from './routes/dag-runs.js';
@@ -24,6 +27,7 @@ import { registerDagSourceRoutes } from './routes/dag-sources.js';
 import { registerDagRoutes } from './routes/dags.js';
 import { registerEventLogRoutes } from './routes/event-logs.js';
 import { registerExecutionRoutes } from './routes/execution.js';
+import { registerHitlDetailRoutes } from './routes/hitl-details.js';
 import { registerImportErrorRoutes } from './routes/import-errors.js';
 import { registerMarkTaskInstanceRoutes } from './routes/mark-task-instance.js';
 import { registerMetricsRoute } from './routes/metrics.js';
@@ -98,6 +102,7 @@ export async function buildApiServer(deps: ApiDeps) {
   uiFallback = await registerUi(app);
 
   registerAuth(app, deps.gdb.db);
+  registerDagAccess(app, deps.gdb.db);
   registerPollCache(app, new PollCache(deps.config.config.api.poll_cache_ttl));
   app.addHook('onResponse', async (request, reply) => {
     if (!AUDITED.has(request.method) || !request.caller || reply.statusCode >= 400) return;
@@ -120,8 +125,10 @@ export async function buildApiServer(deps: ApiDeps) {
   registerMetricsRoute(ctx);
   registerDagRoutes(ctx);
   registerDagRunRoutes(ctx);
+  registerBackfillRoutes(ctx);
   registerDagSourceRoutes(ctx);
   registerTaskInstanceRoutes(ctx);
+  registerHitlDetailRoutes(ctx);
   registerTaskInstanceTryRoutes(ctx);
   registerMarkTaskInstanceRoutes(ctx);
   registerClearTaskInstanceRoutes(ctx);
@@ -133,6 +140,7 @@ export async function buildApiServer(deps: ApiDeps) {
   registerConfigRoutes(ctx);
   registerExecutionRoutes(ctx);
   registerVariableRoutes(ctx);
+  registerAssetRoutes(ctx);
   registerUserRoutes(ctx);
   return app;
 }

@@ -15,6 +15,7 @@ import {
   setPaused,
 } from '../db/index.js';
 import { type DagRunState, GaleError } from '../models/index.js';
+import { createOutputStore } from '../output-store/index.js';
 import { testDag, triggerDagRun } from '../scheduler/index.js';
 import { runTestRunCallback } from './dag-test-callbacks.js';
 import { withEnv } from './environment.js';
@@ -244,6 +245,7 @@ export function registerDagCommands(program: Command): void {
           logicalDate,
           baseLogFolder: c.logging.base_log_folder,
           maxOutputSize: c.core.max_output_size,
+          outputs: createOutputStore(c),
           maxMapLength: c.core.max_map_length,
           killGraceMs: c.core.killed_task_cleanup_time * 1000,
           containers: containerSettings(c),
@@ -330,8 +332,9 @@ export function registerDagCommands(program: Command): void {
         throw new GaleError('GALE_ERR_USAGE', `Deleting DAG "${dagId}" removes all its history`, {
           hint: 'Add --yes to confirm.',
         });
-      await withEnv('cli', async ({ gdb }) => {
+      await withEnv('cli', async ({ gdb, loaded }) => {
         await deleteDag(gdb.db, dagId);
+        await createOutputStore(loaded.config).delete({ dagId });
         await recordAudit(gdb.db, { event: 'delete_dag', dagId });
         process.stdout.write(`Deleted DAG ${dagId} and its history\n`);
       });

@@ -6,9 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isGaleError } from '../models/index.js';
 import { registerApiCommands } from './api.js';
+import { registerAssetCommands } from './assets.js';
+import { registerBackfillCommands } from './backfill.js';
 import { registerConfigCommands } from './config.js';
 import { registerDagCommands } from './dags.js';
 import { registerDbCommands } from './db.js';
+import { registerHitlCommands } from './hitl.js';
 import { galeVersion, registerInfoCommands } from './info.js';
 import { registerPoolCommands } from './pools.js';
 import { registerServiceCommands } from './services.js';
@@ -27,9 +30,12 @@ const program = new Command('gale')
 registerServiceCommands(program);
 registerTriggererCommands(program);
 registerDagCommands(program);
+registerBackfillCommands(program);
+registerAssetCommands(program);
 registerTaskCommands(program);
 registerPoolCommands(program);
 registerVariableCommands(program);
+registerHitlCommands(program);
 registerWorkerCommands(program);
 registerApiCommands(program);
 registerUserCommands(program);

@@ -2,11 +2,13 @@
 import type { ContainerEngineSettings } from '../containers/index.js';
 import type { DagRunRow, GaleDb, SecretBox } from '../db/index.js';
 import { type DagRunInfo, GaleError } from '../models/index.js';
+import type { OutputStore } from '../output-store/index.js';
 import { executeTask, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
 import { DbTryChannel } from '../runner/index.js';
 import { gatherArgs, outputPuller } from '../runner/task-args.js';
 import { buildTaskContext } from '../runner/task-context.js';
+import { dagRunAccessors } from '../runner/task-dag-runs.js';
 import { redactDeep } from '../runner/task-log.js';
 import { secretAccessors } from '../runner/task-secrets.js';
 import type { Dag, TaskNode } from '../sdk/index.js';
@@ -21,6 +23,8 @@ export async function executeTaskForTest(input: {
   info: DagRunInfo;
   log: ReturnType<typeof createTaskLogger>;
   killGraceMs: number;
+  /** reads upstream outputs kept in files (the output_store settings) */
+  outputs: OutputStore;
   /** the engine of container tasks (the `containers` settings) */
   containers?: ContainerEngineSettings;
   /** only render the task's template fields (gale tasks render), run nothing */
@@ -59,6 +63,7 @@ export async function executeTaskForTest(input: {
     end_date: null,
     dag_version_hash: '',
     created_at: new Date().toISOString(),
+    backfill_id: null,
   };
   const channel = new DbTryChannel(input.gdb, input.secrets);
   const ref = {
@@ -70,8 +75,8 @@ export async function executeTaskForTest(input: {
     mapIndex,
   };
   // upstream outputs as a try gets them (a mapped upstream's as the list of its instances' outputs)
-  const { pull } = outputPuller(channel, input.dag, ref);
-  const args: unknown[] = node.mapping ? await gatherArgs(channel, input.dag, node, ref) : [];
+  const { pull } = outputPuller(channel, input.outputs, input.dag, ref);
+  const args: unknown[] = node.mapping ? await gatherArgs(channel, input.outputs, input.dag, node, ref) : [];
   for (const spec of node.mapping ? [] : node.args) {
     const value = spec.type === 'literal' ? spec.value : run ? await pull(spec.taskId, spec.key) : undefined;
     if (spec.type === 'output' && value === undefined)
@@ -95,6 +100,7 @@ export async function executeTaskForTest(input: {
       input.log.info(`xcomPush ${key}: ${JSON.stringify(value)} (not stored by tasks test)`);
     },
     secrets: secretAccessors(channel, ref, input.log),
+    dagRuns: dagRunAccessors(channel, ref, input.log),
     resumeMethods: Object.keys(node.resume),
   });
   if (input.renderOnly) return redactDeep(await renderFields(node, ctx), input.log);

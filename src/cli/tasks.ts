@@ -4,23 +4,21 @@ import type { Command } from 'commander';
 import { containerSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
 import {
-  clearTaskInstances,
   getLatestSerializedDag,
   getRenderedFields,
-  listDagRuns,
   listTaskInstances,
-  recordAudit,
   requireDag,
   requireDagRun,
   requireTaskInstance,
-  SerializedDagCache,
 } from '../db/index.js';
 import { GaleError, manualRunInfo } from '../models/index.js';
+import { createOutputStore } from '../output-store/index.js';
 import { createTaskLogger } from '../runner/index.js';
 import { parseDateOption } from './dags.js';
 import { withEnv } from './environment.js';
 import { parseOutputFormat, printRows } from './output.js';
 import { executeTaskForTest } from './task-test.js';
+import { registerTasksClear } from './tasks-clear.js';
 import { secretBox } from './variables.js';
 
 const OUTPUT = ['-o, --output <format>', 'table or json', 'table'] as const;
@@ -101,6 +99,7 @@ export function registerTaskCommands(program: Command): void {
             info,
             log,
             killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+            outputs: createOutputStore(loaded.config),
             containers: containerSettings(loaded.config),
             mapIndex,
           });
@@ -159,6 +158,7 @@ export function registerTaskCommands(program: Command): void {
               info: manualRunInfo(logicalDate ?? new Date()),
               log: createTaskLogger((line) => process.stderr.write(line)),
               killGraceMs: loaded.config.core.killed_task_cleanup_time * 1000,
+              outputs: createOutputStore(loaded.config),
               renderOnly: true,
             })) as Record<string, unknown>;
           }
@@ -210,66 +210,7 @@ export function registerTaskCommands(program: Command): void {
       });
     });
 
-  tasks
-    .command('clear <dag_id>')
-    .description('Clear task instances so they run again (all runs unless --run-id)')
-    .option('-r, --run-id <run_id>', 'only this run')
-    .option('-t, --task-regex <regex>', 'only tasks whose id matches')
-    .option('-f, --only-failed', 'only failed and upstream_failed task instances')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .action(
-      async (
-        dagId: string,
-        opts: { runId?: string; taskRegex?: string; onlyFailed?: boolean; yes?: boolean },
-      ) => {
-        let regex: RegExp | null = null;
-        if (opts.taskRegex) {
-          try {
-            regex = new RegExp(opts.taskRegex);
-          } catch (error) {
-            throw new GaleError(
-              'GALE_ERR_USAGE',
-              `--task-regex is not a valid regular expression: ${(error as Error).message}`,
-            );
-          }
-        }
-        if (!opts.yes)
-          throw new GaleError('GALE_ERR_USAGE', 'Clearing makes tasks run again', {
-            hint: 'Add --yes to confirm.',
-          });
-        await withEnv('cli', async ({ gdb }) => {
-          await requireDag(gdb.db, dagId);
-          const runs = opts.runId
-            ? [await requireDagRun(gdb.db, dagId, opts.runId)]
-            : await listDagRuns(gdb.db, { dagId });
-          const cache = new SerializedDagCache();
-          let total = 0;
-          for (const run of runs) {
-            const dag = await cache.get(gdb.db, dagId, run.dag_version_hash);
-            const taskIds = dag.tasks.map((t) => t.taskId).filter((id) => !regex || regex.test(id));
-            if (taskIds.length === 0) continue;
-            const cleared = await clearTaskInstances(gdb.db, {
-              dagId,
-              runId: run.run_id,
-              taskIds,
-              onlyFailed: opts.onlyFailed,
-              retriesByTask: new Map(dag.tasks.map((t) => [t.taskId, t.retries])),
-              now: new Date(),
-            });
-            for (const id of cleared) process.stdout.write(`cleared ${run.run_id} ${id}\n`);
-            if (cleared.length > 0)
-              await recordAudit(gdb.db, {
-                event: 'clear',
-                dagId,
-                runId: run.run_id,
-                extra: { taskIds: cleared },
-              });
-            total += cleared.length;
-          }
-          process.stdout.write(`${total} task instance(s) cleared\n`);
-        });
-      },
-    );
+  registerTasksClear(tasks);
 
   tasks
     .command('run-workload', { hidden: true })

@@ -85,6 +85,28 @@ export const SETTINGS = {
       'Slots of default_pool when the database is created.',
     ),
   },
+  output_store: {
+    backend: def(
+      z.enum(['database', 'file']),
+      'database',
+      "Where task outputs (XCom) are kept, as Airflow's XCom backends: database (in their xcom rows, up to core.max_output_size) or file (an output over threshold_bytes goes to a file under path, its row keeps a reference; read back transparently).",
+    ),
+    path: def(
+      str,
+      (home: string) => `${home}/outputs`,
+      "File backend: folder of output files; a volume every task process, scheduler and API server shares when they run apart (as Airflow's xcom_objectstorage_path).",
+    ),
+    threshold_bytes: def(
+      num(z.number().int().min(0)),
+      65_536,
+      "File backend: outputs with more JSON bytes than this (or than core.max_output_size) go to a file; smaller ones stay in the database (as Airflow's xcom_objectstorage_threshold).",
+    ),
+    max_bytes: def(
+      num(z.number().int().min(1)),
+      268_435_456,
+      'File backend: largest task output (JSON bytes); a bigger one fails its try.',
+    ),
+  },
   local_executor: {
     warm_processes: def(
       bool,

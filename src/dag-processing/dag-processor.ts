@@ -17,6 +17,7 @@ import {
   poolNames,
   recordImportError,
   startJob,
+  syncDagAssetReferences,
   syncFileDags,
   upsertDagCode,
 } from '../db/index.js';
@@ -203,6 +204,9 @@ export class DagProcessor {
       pausedAtCreation: this.#deps.config.config.core.dags_are_paused_at_creation,
       now,
     });
+    const owned = result.dags.filter((d) => !conflicts.some((c) => c.dagId === d.dagId));
+    // which DAGs wait for which assets, and which tasks update them (gale assets list)
+    await syncDagAssetReferences(db, owned, now);
     try {
       await upsertDagCode(db, file, await readFile(file, 'utf8'), now);
     } catch (error) {

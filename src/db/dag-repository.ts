@@ -31,12 +31,30 @@ export async function lockDagForScheduling(tx: Db, dagId: string): Promise<DagRo
   return isPostgres(tx) ? query.forUpdate().skipLocked().executeTakeFirst() : query.executeTakeFirst();
 }
 
+/** The error for a DAG that does not exist (or, in the API, that the caller may not see). */
+export function dagNotFound(dagId: string): GaleError {
+  return new GaleError('GALE_ERR_DAG_NOT_FOUND', `No DAG with id "${dagId}"`, {
+    hint: 'Run "gale dags list" to see the DAGs, and "gale dags list-import-errors" for files that failed to load.',
+  });
+}
+
 export async function requireDag(db: Db, dagId: string): Promise<DagRow> {
   const row = await getDag(db, dagId);
-  if (!row) {
-    throw new GaleError('GALE_ERR_DAG_NOT_FOUND', `No DAG with id "${dagId}"`, {
-      hint: 'Run "gale dags list" to see the DAGs, and "gale dags list-import-errors" for files that failed to load.',
-    });
+  if (!row) throw dagNotFound(dagId);
+  return row;
+}
+
+/** The DAG, unless it is missing or inactive (its file no longer defines it): new runs need both. */
+export async function requireActiveDag(db: Db, dagId: string): Promise<DagRow> {
+  const row = await requireDag(db, dagId);
+  if (!row.is_active) {
+    throw new GaleError(
+      'GALE_ERR_DAG_NOT_FOUND',
+      `DAG "${dagId}" is inactive: its file no longer defines it`,
+      {
+        hint: 'Restore the DAG file, or delete the DAG with "gale dags delete".',
+      },
+    );
   }
   return row;
 }

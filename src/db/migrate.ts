@@ -12,6 +12,11 @@ import * as m0007 from './migrations/0007-triggers.js';
 import * as m0009 from './migrations/0009-worker-log-server.js';
 import * as m0010 from './migrations/0010-variables-connections.js';
 import * as m0013 from './migrations/0013-callback-requests.js';
+import * as m0014 from './migrations/0014-backfills.js';
+import * as m0015 from './migrations/0015-assets.js';
+import * as m0016 from './migrations/0016-hitl.js';
+import * as m0017 from './migrations/0017-trigger-fileloc.js';
+import * as m0018 from './migrations/0018-user-dag-access.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +30,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-worker-log-server': m0009,
   '0010-variables-connections': m0010,
   '0013-callback-requests': m0013,
+  '0014-backfills': m0014,
+  '0015-assets': m0015,
+  '0016-hitl': m0016,
+  '0017-trigger-fileloc': m0017,
+  '0018-user-dag-access': m0018,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -96,6 +106,9 @@ export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
+  await m0016.down(db as Kysely<unknown>);
+  await m0015.down(db as Kysely<unknown>);
+  await m0014.down(db as Kysely<unknown>);
   await m0007.down(db as Kysely<unknown>);
   await m0006.down(db as Kysely<unknown>);
   await m0005.down(db as Kysely<unknown>);

@@ -4,7 +4,7 @@
  * which sort as text and read the same in SQLite and PostgreSQL; booleans are 0/1 integers.
  */
 import type { Generated, Selectable } from 'kysely';
-import type { DagRunState, DagRunType, TaskInstanceState } from '../models/index.js';
+import type { DagRunState, DagRunType, ReprocessBehavior, TaskInstanceState } from '../models/index.js';
 
 export interface DagTable {
   dag_id: string;
@@ -57,6 +57,8 @@ export interface DagRunTable {
   end_date: string | null;
   dag_version_hash: string;
   created_at: string;
+  /** the backfill the run belongs to now (migrations/0014); null for other runs */
+  backfill_id: number | null;
 }
 
 export interface TaskInstanceTable {
@@ -203,6 +205,8 @@ export interface TriggerTable {
   created_date: string;
   /** the job id of the triggerer running it; null until one claims it */
   triggerer_id: number | null;
+  /** a user-written trigger's DAG file, which defines it (or imports the module that does); null for built-in ones */
+  fileloc: string | null;
 }
 
 export interface UserTable {
@@ -217,6 +221,10 @@ export interface UserTable {
   failed_logins: number;
   created_at: string;
   last_login: string | null;
+  /** JSON array: the DAG ids the user may see (with dag_tags); both null: every DAG (0018) */
+  dag_ids: string | null;
+  /** JSON array: the tags whose DAGs the user may see (with dag_ids) */
+  dag_tags: string | null;
 }
 
 /** A variable; `val` is encrypted (db/encryption.ts). */
@@ -259,6 +267,124 @@ export interface CallbackRequestTable {
   error: string | null;
 }
 
+/** A human-in-the-loop request of a task instance and its answer (migrations/0016, Airflow's hitl_detail). */
+export interface HitlDetailTable {
+  ti_id: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  /** the try that asked */
+  try_number: number;
+  subject: string;
+  body: string | null;
+  /** JSON array of strings */
+  options: string;
+  multiple: number;
+  /** JSON object: name -> { value, schema } */
+  params: string;
+  /** JSON array: the options chosen at the timeout, or null */
+  defaults: string | null;
+  /** JSON array of usernames, or null for anyone allowed to answer */
+  assignees: string | null;
+  created_at: string;
+  timeout_at: string | null;
+  /** JSON array, null until answered */
+  chosen_options: string | null;
+  /** JSON object, null until answered */
+  params_input: string | null;
+  /** the username who answered; null when unanswered or the default outcome was applied */
+  responded_by: string | null;
+  responded_at: string | null;
+}
+
+/** A backfill (migrations/0014, Airflow's backfill table); dates are ISO strings, booleans 0/1. */
+export interface BackfillTable {
+  id: Generated<number>;
+  dag_id: string;
+  from_date: string;
+  to_date: string;
+  /** JSON object given to every run it creates or clears; null: the runs keep their conf ({} when new) */
+  dag_run_conf: string | null;
+  /** 1: the scheduler starts none of its queued runs */
+  is_paused: number;
+  reprocess_behavior: ReprocessBehavior;
+  max_active_runs: number;
+  run_backwards: number;
+  triggering_user_name: string | null;
+  created_at: string;
+  updated_at: string;
+  /** when the scheduler created (or cleared) its runs; null until then */
+  planned_at: string | null;
+  /** when its last run finished, or when it was cancelled */
+  completed_at: string | null;
+}
+
+/** One logical date of a backfill: its run, or why it was skipped (Airflow's backfill_dag_run). */
+export interface BackfillDagRunTable {
+  id: Generated<number>;
+  backfill_id: number;
+  dag_run_id: number | null;
+  /** "in flight" | "already exists"; null when the backfill created or cleared the run */
+  exception_reason: string | null;
+  logical_date: string;
+  /** the order in which the runs start, from 1 */
+  sort_ordinal: number;
+}
+
+/** An asset (migrations/0015), as Airflow's asset table; `extra` is a JSON object. */
+export interface AssetTable {
+  id: Generated<number>;
+  uri: string;
+  name: string;
+  group: string;
+  extra: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An update of an asset: by a task's successful try (source_*), or from outside (source_* null). */
+export interface AssetEventTable {
+  id: Generated<number>;
+  asset_id: number;
+  /** JSON object */
+  extra: string;
+  source_dag_id: string | null;
+  source_task_id: string | null;
+  source_run_id: string | null;
+  source_map_index: number | null;
+  timestamp: string;
+}
+
+/** A DAG scheduled on an asset. */
+export interface DagScheduleAssetReferenceTable {
+  asset_id: number;
+  dag_id: string;
+  created_at: string;
+}
+
+/** A task that updates an asset (its outlet). */
+export interface TaskOutletAssetReferenceTable {
+  asset_id: number;
+  dag_id: string;
+  task_id: string;
+  created_at: string;
+}
+
+/** An event a DAG scheduled on its asset has not consumed yet. */
+export interface AssetDagRunQueueTable {
+  asset_event_id: number;
+  asset_id: number;
+  target_dag_id: string;
+  created_at: string;
+}
+
+/** An event an asset-triggered run consumed. */
+export interface DagRunAssetEventTable {
+  dag_run_id: number;
+  asset_event_id: number;
+}
+
 export interface Database {
   dag: DagTable;
   serialized_dag: SerializedDagTable;
@@ -278,6 +404,15 @@ export interface Database {
   variable: VariableTable;
   connection: ConnectionTable;
   callback_request: CallbackRequestTable;
+  backfill: BackfillTable;
+  backfill_dag_run: BackfillDagRunTable;
+  hitl_detail: HitlDetailTable;
+  asset: AssetTable;
+  asset_event: AssetEventTable;
+  dag_schedule_asset_reference: DagScheduleAssetReferenceTable;
+  task_outlet_asset_reference: TaskOutletAssetReferenceTable;
+  asset_dag_run_queue: AssetDagRunQueueTable;
+  dag_run_asset_event: DagRunAssetEventTable;
 }
 
 export type DagRow = Selectable<DagTable>;
@@ -290,3 +425,8 @@ export type WorkerRow = Selectable<WorkerTable>;
 export type UserRow = Selectable<UserTable>;
 export type TriggerRow = Selectable<TriggerTable>;
 export type CallbackRequestRow = Selectable<CallbackRequestTable>;
+export type BackfillRow = Selectable<BackfillTable>;
+export type BackfillDagRunRow = Selectable<BackfillDagRunTable>;
+export type HitlDetailRow = Selectable<HitlDetailTable>;
+export type AssetRow = Selectable<AssetTable>;
+export type AssetEventRow = Selectable<AssetEventTable>;

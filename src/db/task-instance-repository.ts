@@ -12,6 +12,7 @@ import {
   type SerializedTask,
   type TaskInstanceState,
 } from '../models/index.js';
+import { inTransaction } from './dialect.js';
 import type { Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
 
@@ -309,7 +310,8 @@ export async function clearTaskInstances(
     now: Date;
   },
 ): Promise<string[]> {
-  return db.transaction().execute(async (tx) => {
+  // in the caller's transaction when there is one (a backfill clears runs while it creates others)
+  return inTransaction(db, async (tx) => {
     let q = tx
       .selectFrom('task_instance')
       .select(['id', 'task_id', 'try_number'])

@@ -9,11 +9,14 @@ import { type Kysely, sql } from 'kysely';
 import {
   type Deferral,
   deferralDeadline,
+  isBuiltInTrigger,
   parseNextKwargs,
   RESCHEDULE_CLASSPATH,
+  TRIGGER_CLASSPATHS,
   tiStatesAllowedBefore,
 } from '../models/index.js';
 import { isPostgres } from './dialect.js';
+import { recordHitlRequest } from './hitl-repository.js';
 import type { Database, TaskInstanceRow, TriggerRow } from './schema.js';
 import type { TryKey } from './task-instance-repository.js';
 import { rescheduleTry } from './task-reschedule-repository.js';
@@ -35,8 +38,9 @@ export async function deferTry(
   return db.transaction().execute(async (tx) => {
     const ti = await tx
       .selectFrom('task_instance')
-      .select('start_date')
-      .where('id', '=', input.tiId)
+      .leftJoin('dag', 'dag.dag_id', 'task_instance.dag_id')
+      .select(['task_instance.start_date', 'dag.fileloc'])
+      .where('task_instance.id', '=', input.tiId)
       .executeTakeFirst();
     if (!ti) return false;
     const timeout = deferralDeadline({
@@ -52,6 +56,8 @@ export async function deferTry(
         kwargs: JSON.stringify(deferral.trigger.kwargs),
         created_date: iso(input.now),
         triggerer_id: null,
+        // a user-written trigger: the triggerer imports the DAG file, which defines it
+        fileloc: isBuiltInTrigger(deferral.trigger.classpath) ? null : (ti.fileloc ?? null),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -70,7 +76,12 @@ export async function deferTry(
       .where('state', 'in', tiStatesAllowedBefore('deferred'));
     if (input.token !== undefined) update = update.where('external_executor_id', '=', input.token);
     const result = await update.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) return true;
+    if (Number(result.numUpdatedRows) === 1) {
+      // a human-in-the-loop task asks when it defers, as Airflow's upsert_hitl_detail
+      if (deferral.trigger.classpath === TRIGGER_CLASSPATHS.hitl)
+        await recordHitlRequest(tx, input, deferral);
+      return true;
+    }
     await tx.deleteFrom('trigger').where('id', '=', trigger.id).execute();
     return false;
   });

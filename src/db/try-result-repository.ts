@@ -4,6 +4,8 @@
  * return value stored. Shared by the direct path of task processes and the task execution API.
  */
 import type { Kysely } from 'kysely';
+import type { OutletEvent } from '../models/index.js';
+import { recordAssetEvents } from './asset-repository.js';
 import type { Database } from './schema.js';
 import { finishTry, type TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
@@ -16,6 +18,8 @@ export interface TrySuccess extends TryKey {
   mapIndex: number;
   skip: string[];
   outputJson: string | undefined;
+  /** one event per outlet asset of the task, recorded with the success (Airflow's outlet events) */
+  assetEvents?: readonly OutletEvent[];
   now: Date;
 }
 
@@ -29,6 +33,14 @@ export async function recordTrySuccess(db: Kysely<Database>, input: TrySuccess):
       now: input.now,
     });
     if (!finished) return false;
+    if (input.assetEvents && input.assetEvents.length > 0) {
+      const { dagId, taskId, runId, mapIndex } = input;
+      await recordAssetEvents(tx, {
+        events: input.assetEvents,
+        source: { dagId, taskId, runId, mapIndex },
+        now: input.now,
+      });
+    }
     if (input.skip.length > 0) {
       // As Airflow's branch operators: the downstream tasks not chosen are skipped.
       await tx

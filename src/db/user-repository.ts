@@ -1,12 +1,19 @@
 /** Users of the API and UI. Stores password hashes only; hashing lives with the API (passwords.ts). */
-import type { Kysely } from 'kysely';
-import { GaleError } from '../models/index.js';
-import type { Database, UserRow } from './schema.js';
+import type { Kysely, Updateable } from 'kysely';
+import { ALL_DAGS, type DagAccess, GaleError } from '../models/index.js';
+import type { Database, UserRow, UserTable } from './schema.js';
 import { iso } from './time.js';
 
 export async function createUser(
   db: Kysely<Database>,
-  input: { username: string; passwordHash: string; role: string; email?: string | null; now: Date },
+  input: {
+    username: string;
+    passwordHash: string;
+    role: string;
+    email?: string | null;
+    dagAccess?: DagAccess;
+    now: Date;
+  },
 ): Promise<UserRow> {
   const existing = await getUser(db, input.username);
   if (existing) {
@@ -25,6 +32,7 @@ export async function createUser(
       failed_logins: 0,
       created_at: iso(input.now),
       last_login: null,
+      ...dagAccessColumns(input.dagAccess ?? ALL_DAGS),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -91,18 +99,30 @@ export async function recordLogin(
     .execute();
 }
 
-/** Changes a user's role, e-mail or active flag (only the fields given). */
+/** Changes a user's role, e-mail, active flag or DAG access (only the fields given). */
 export async function updateUser(
   db: Kysely<Database>,
   username: string,
-  changes: { role?: string; email?: string | null; isActive?: boolean },
+  changes: { role?: string; email?: string | null; isActive?: boolean; dagAccess?: DagAccess },
 ): Promise<UserRow> {
   await requireUser(db, username);
-  const set: { role?: string; email?: string | null; is_active?: number } = {};
+  const set: Updateable<UserTable> = {};
   if (changes.role !== undefined) set.role = changes.role;
   if (changes.email !== undefined) set.email = changes.email;
   if (changes.isActive !== undefined) set.is_active = changes.isActive ? 1 : 0;
+  if (changes.dagAccess !== undefined) Object.assign(set, dagAccessColumns(changes.dagAccess));
   if (Object.keys(set).length > 0)
     await db.updateTable('gale_user').set(set).where('username', '=', username).execute();
   return requireUser(db, username);
+}
+
+function dagAccessColumns(access: DagAccess): { dag_ids: string | null; dag_tags: string | null } {
+  const json = (list: readonly string[] | null) => (list === null ? null : JSON.stringify(list));
+  return { dag_ids: json(access.dagIds), dag_tags: json(access.dagTags) };
+}
+
+/** The DAGs a user is limited to, as stored (an Admin's role overrides it: see api/dag-access.ts). */
+export function userDagAccess(user: Pick<UserRow, 'dag_ids' | 'dag_tags'>): DagAccess {
+  const list = (text: string | null) => (text === null ? null : (JSON.parse(text) as string[]));
+  return { dagIds: list(user.dag_ids), dagTags: list(user.dag_tags) };
 }

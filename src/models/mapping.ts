@@ -7,6 +7,9 @@
  * - source: one list of an expand input: a literal list, an upstream task's output, or a zip of
  *   several of those (a list of tuples).
  * - partial: the arguments every mapped instance gets alike.
+ * - mapped task group: a task group expanded as a whole (Airflow's @task_group .expand()): every task
+ *   in it is mapped over the group's expand input, so all have the same number of instances, and
+ *   instance i of a task reads (and waits for) instance i of the tasks of its group it depends on.
  * Pure: the scheduler resolves sources to lists from XCom to count the instances; the task runner
  * resolves them again to build the arguments of one map index. Never does I/O.
  */
@@ -50,6 +53,15 @@ export const mappingSpecSchema = z.discriminatedUnion('type', [
     partial: z.record(z.string(), partialArgSchema),
     source: expandSourceSchema,
   }),
+  /** a task of a mapped task group: the group's expand input (a cross product, as expand) */
+  z.object({
+    type: z.literal('group'),
+    /** the mapped group's path ("outer.inner") */
+    groupId: z.string(),
+    expand: z.array(z.object({ name: z.string(), source: expandSourceSchema })).min(1),
+    /** the task's positional arguments that are the group's arguments: argument index -> name */
+    groupArgs: z.record(z.string(), z.string()),
+  }),
 ]);
 export type MappingSpec = z.infer<typeof mappingSpecSchema>;
 
@@ -58,7 +70,7 @@ export const DEFAULT_MAX_MAP_LENGTH = 1024;
 
 /** The upstream outputs an expand input reads (not the partial arguments). */
 export function mappingOutputs(spec: MappingSpec): OutputSource[] {
-  const sources = spec.type === 'expand' ? spec.expand.map((e) => e.source) : [spec.source];
+  const sources = spec.type === 'expand_kwargs' ? [spec.source] : spec.expand.map((e) => e.source);
   return sources.flatMap((s) => (s.type === 'zip' ? s.sources : [s])).filter((s) => s.type === 'output');
 }
 
@@ -155,6 +167,14 @@ export function expandedArgs(
     rest = Math.floor(rest / list.length);
   }
   return out;
+}
+
+/** The mapped task group both tasks are in, or null: then instance i of one reads instance i of the other. */
+export function sharedMappedGroup(
+  a: MappingSpec | null | undefined,
+  b: MappingSpec | null | undefined,
+): string | null {
+  return a?.type === 'group' && b?.type === 'group' && a.groupId === b.groupId ? a.groupId : null;
 }
 
 /** Throws when a mapped task would have more instances than core.max_map_length allows. */

@@ -4,17 +4,44 @@
  * scheduler never runs user code.
  */
 import { z } from 'zod';
+import { assetConditionSchema, assetRefSchema } from './assets.js';
 import { containerTaskSpecSchema } from './container-task.js';
 import { mappingSpecSchema } from './mapping.js';
 import { podOverrideSchema } from './pod-override.js';
+import { flatRelatives, taskGraph } from './setup-teardown.js';
 import { TRIGGER_RULES } from './trigger-rules.js';
 
-export const scheduleSpecSchema = z.discriminatedUnion('type', [
+const timeScheduleSpecs = [
   z.object({ type: z.literal('none') }),
   z.object({ type: z.literal('once') }),
   /** `dataIntervals: false` is Airflow 3's CronTriggerTimetable, `true` its CronDataIntervalTimetable */
-  z.object({ type: z.literal('cron'), expression: z.string(), dataIntervals: z.boolean() }),
+  z.object({
+    type: z.literal('cron'),
+    expression: z.string(),
+    dataIntervals: z.boolean(),
+    /** the time zone the expression is read in; absent: the DAG's */
+    timezone: z.string().optional(),
+  }),
+  /** Airflow's DeltaDataIntervalTimetable: fixed-size intervals from startDate */
   z.object({ type: z.literal('delta'), ms: z.number().int().positive() }),
+  /** Airflow's EventsTimetable: a run at each of these times (ISO, sorted), empty data intervals */
+  z.object({ type: z.literal('events'), dates: z.array(z.string()) }),
+] as const;
+
+/** A schedule by time only: what assetOrTime() combines with assets. */
+export const timeScheduleSpecSchema = z.discriminatedUnion('type', [...timeScheduleSpecs]);
+export type TimeScheduleSpec = z.infer<typeof timeScheduleSpecSchema>;
+
+export const scheduleSpecSchema = z.discriminatedUnion('type', [
+  ...timeScheduleSpecs,
+  /** runs when the asset condition is met by queued asset events (asset-triggered runs) */
+  z.object({ type: z.literal('assets'), condition: assetConditionSchema }),
+  /** Airflow's AssetOrTimeSchedule: runs by the timetable, and also when the condition is met */
+  z.object({
+    type: z.literal('asset_or_time'),
+    condition: assetConditionSchema,
+    timetable: timeScheduleSpecSchema,
+  }),
 ]);
 export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 
@@ -24,7 +51,8 @@ export const argSpecSchema = z.discriminatedUnion('type', [
 ]);
 export type ArgSpec = z.infer<typeof argSpecSchema>;
 
-export const FLOW_KINDS = ['branch', 'short_circuit', 'latest_only'] as const;
+/** approval and hitl_branch: human-in-the-loop tasks (sdk/hitl.ts) that steer by the human's answer */
+export const FLOW_KINDS = ['branch', 'short_circuit', 'latest_only', 'approval', 'hitl_branch'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export const WEIGHT_RULES = ['downstream', 'upstream', 'absolute'] as const;
@@ -35,8 +63,8 @@ export const serializedTaskSchema = z.object({
   kind: z.enum(['function', 'shell', 'container']),
   upstream: z.array(z.string()),
   args: z.array(argSpecSchema),
-  /** how the task steers the run: branch, short_circuit, latest_only, or null for none */
-  flow: z.enum(['branch', 'short_circuit', 'latest_only']).nullable().default(null),
+  /** how the task steers the run: branch, short_circuit, latest_only, approval, hitl_branch, or null for none */
+  flow: z.enum(FLOW_KINDS).nullable().default(null),
   /** the path of the innermost task group the task is in ("outer.inner"), or null */
   taskGroup: z.string().nullable().default(null),
   /** a mapped task's expand input and partial arguments (dynamic task mapping), or null */
@@ -52,6 +80,19 @@ export const serializedTaskSchema = z.object({
   /** a container task's (podTask) container */
   container: containerTaskSpecSchema.optional(),
   triggerRule: z.enum(TRIGGER_RULES),
+  /** a setup task (Airflow's is_setup): its teardowns run when it succeeded */
+  isSetup: z.boolean().default(false),
+  /** a teardown task (Airflow's is_teardown): left out of the run's state unless onFailureFailDagrun */
+  isTeardown: z.boolean().default(false),
+  onFailureFailDagrun: z.boolean().default(false),
+  /** runs only when its instance in the previous run (by logical date) succeeded or was skipped */
+  dependsOnPast: z.boolean().default(false),
+  /** and the previous run's instances of its immediate downstream tasks too */
+  waitForDownstream: z.boolean().default(false),
+  /** queued and running instances of the task across all runs; null for no limit */
+  maxActiveTisPerDag: z.number().int().positive().nullable().default(null),
+  /** queued and running instances of the task in one run; null for no limit */
+  maxActiveTisPerDagrun: z.number().int().positive().nullable().default(null),
   retries: z.number().int().min(0),
   retryDelayMs: z.number().int().min(0),
   retryExponentialBackoff: z.boolean(),
@@ -68,6 +109,8 @@ export const serializedTaskSchema = z.object({
   podOverride: podOverrideSchema.nullable().optional(),
   owner: z.string(),
   doc: z.string().nullable(),
+  /** the assets a successful try emits an event for (Airflow's outlets) */
+  outlets: z.array(assetRefSchema).optional(),
 });
 export type SerializedTask = z.infer<typeof serializedTaskSchema>;
 
@@ -78,6 +121,8 @@ export const serializedDagSchema = z.object({
   doc: z.string().nullable(),
   schedule: scheduleSpecSchema,
   scheduleText: z.string().nullable(),
+  /** the assets the schedule names, with their names, groups and extras */
+  scheduleAssets: z.array(assetRefSchema).optional(),
   startDate: z.string().nullable(),
   endDate: z.string().nullable(),
   catchup: z.boolean(),
@@ -115,32 +160,16 @@ export type ParseResult = z.infer<typeof parseResultSchema>;
  * downstream = own weight plus all tasks downstream; upstream = own plus all upstream.
  */
 export function effectivePriorities(tasks: readonly SerializedTask[]): Map<string, number> {
-  const byId = new Map(tasks.map((t) => [t.taskId, t]));
-  const downstream = new Map<string, string[]>(tasks.map((t) => [t.taskId, []]));
-  for (const t of tasks) for (const u of t.upstream) downstream.get(u)?.push(t.taskId);
-  const reach = (start: string, edges: (id: string) => readonly string[]): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [...edges(start)];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...edges(id));
-    }
-    return seen;
-  };
+  const graph = taskGraph(tasks);
   const result = new Map<string, number>();
   for (const t of tasks) {
     if (t.weightRule === 'absolute') {
       result.set(t.taskId, t.priorityWeight);
       continue;
     }
-    const edges =
-      t.weightRule === 'downstream'
-        ? (id: string) => downstream.get(id) ?? []
-        : (id: string) => byId.get(id)?.upstream ?? [];
     let sum = t.priorityWeight;
-    for (const id of reach(t.taskId, edges)) sum += byId.get(id)?.priorityWeight ?? 0;
+    for (const id of flatRelatives(graph, t.taskId, t.weightRule))
+      sum += graph.byId.get(id)?.priorityWeight ?? 0;
     result.set(t.taskId, sum);
   }
   return result;

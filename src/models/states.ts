@@ -118,6 +118,8 @@ export const DagRunType = {
   scheduled: 'scheduled',
   manual: 'manual',
   backfill: 'backfill',
+  /** created when the DAG's asset condition is met by queued asset events */
+  asset_triggered: 'asset_triggered',
 } as const;
 export type DagRunType = (typeof DagRunType)[keyof typeof DagRunType];
 

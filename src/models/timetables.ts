@@ -7,11 +7,15 @@
  * - cron, `dataIntervals: true` (Airflow's CronDataIntervalTimetable, Airflow 2's default): the
  *   interval between two ticks; logical date = interval start; the run starts at the interval end.
  * - delta ("30m"): like the data-interval timetable with fixed-size intervals from startDate.
+ * - events (Airflow's EventsTimetable): a run at each listed time; logical date = the time, empty
+ *   data interval; without catchup only the latest past one runs.
  * - once: one run at startDate. none: manual runs only.
+ * - assets: no timed runs (asset-triggered runs come from scheduler/asset-runs.ts).
+ * - asset_or_time (Airflow's AssetOrTimeSchedule): the timed runs of its timetable.
  */
 import { Cron } from 'croner';
 import { GaleError } from './errors.js';
-import type { ScheduleSpec } from './serialized-dag.js';
+import type { ScheduleSpec, TimeScheduleSpec } from './serialized-dag.js';
 
 export interface DagRunInfo {
   logicalDate: Date;
@@ -121,11 +125,21 @@ function laterOf(a: Date, b: Date | null): Date {
 
 /** The next scheduled run of a DAG, or null when it has none (manual, ended, or once and done). */
 export function nextDagRunInfo(input: TimetableInput): DagRunInfo | null {
-  const { schedule, startDate, endDate, catchup, lastRun, now } = input;
+  const { schedule } = input;
+  if (schedule.type === 'assets') return null;
+  if (schedule.type === 'asset_or_time') return nextTimedRunInfo(schedule.timetable, input);
+  return nextTimedRunInfo(schedule, input);
+}
+
+function nextTimedRunInfo(schedule: TimeScheduleSpec, input: TimetableInput): DagRunInfo | null {
+  const { startDate, endDate, catchup, lastRun, now } = input;
   let info: DagRunInfo | null = null;
   switch (schedule.type) {
     case 'none':
       return null;
+    case 'events':
+      info = nextEvent(schedule.dates, startDate, catchup, lastRun, now);
+      break;
     case 'once':
       if (lastRun || !startDate) return null;
       info = {
@@ -136,7 +150,7 @@ export function nextDagRunInfo(input: TimetableInput): DagRunInfo | null {
       };
       break;
     case 'cron': {
-      const cron = cronOf(schedule.expression, input.timezone);
+      const cron = cronOf(schedule.expression, schedule.timezone ?? input.timezone);
       try {
         info = schedule.dataIntervals
           ? nextCronInterval(cron, startDate, catchup, lastRun, now)
@@ -211,6 +225,27 @@ function nextDelta(
   }
   const end = new Date(start.getTime() + ms);
   return { logicalDate: start, dataIntervalStart: start, dataIntervalEnd: end, runAfter: end };
+}
+
+function nextEvent(
+  dates: readonly string[],
+  startDate: Date | null,
+  catchup: boolean,
+  lastRun: DagRunInfo | null,
+  now: Date,
+): DagRunInfo | null {
+  const after = lastRun?.logicalDate.getTime() ?? Number.NEGATIVE_INFINITY;
+  const from = startDate?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const times = dates.map((d) => Date.parse(d)).filter((t) => t > after && t >= from);
+  let next = times[0];
+  if (next === undefined) return null;
+  if (!catchup) {
+    // Without catchup only the latest past event runs; the ones before it are skipped.
+    const past = times.filter((t) => t <= now.getTime());
+    next = past.at(-1) ?? next;
+  }
+  const at = new Date(next);
+  return { logicalDate: at, dataIntervalStart: at, dataIntervalEnd: at, runAfter: at };
 }
 
 /** The data interval of a manual run at `logicalDate`: Airflow 3 gives manual runs an empty interval. */

@@ -23,8 +23,14 @@ export const TRIGGER_CLASSPATHS = {
   container: 'gale.triggers.ContainerTrigger',
   http: 'gale.triggers.HttpTrigger',
   externalTask: 'gale.triggers.ExternalTaskTrigger',
+  hitl: 'gale.triggers.HITLTrigger',
 } as const;
 export type TriggerClasspath = (typeof TRIGGER_CLASSPATHS)[keyof typeof TRIGGER_CLASSPATHS];
+
+/** Whether a classpath names a built-in trigger (else a user-written one, see defineTrigger). */
+export function isBuiltInTrigger(classpath: string): classpath is TriggerClasspath {
+  return (Object.values(TRIGGER_CLASSPATHS) as string[]).includes(classpath);
+}
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8601 date');
 

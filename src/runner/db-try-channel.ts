@@ -12,6 +12,7 @@ import {
   failTry,
   type GaleDb,
   getConnection,
+  getDagRun,
   getVariable,
   getXcom,
   heartbeatTry,
@@ -23,9 +24,12 @@ import {
   saveRenderedFields,
   setXcom,
   type TryOutcome,
+  triggeringAssetEvents,
 } from '../db/index.js';
-import type { Deferral } from '../models/index.js';
+import type { AssetEventInfo, DagRunState, Deferral } from '../models/index.js';
+import type { TriggerDagRunRequest, TriggeredDagRun } from '../sdk/index.js';
 import { isLatestRun } from './latest-only.js';
+import { triggerForTask } from './task-dag-runs.js';
 import type {
   ClaimRequest,
   FailureReport,
@@ -117,6 +121,18 @@ export class DbTryChannel implements TryChannel {
 
   defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean> {
     return deferTry(this.#gdb.db, { tiId: t.tiId, tryNumber: t.tryNumber, deferral, now: new Date() });
+  }
+
+  triggerDagRun(_t: TryRef, request: TriggerDagRunRequest): Promise<TriggeredDagRun> {
+    return triggerForTask(this.#gdb.db, this.#cache, request, new Date());
+  }
+
+  async dagRunState(_t: TryRef, dagId: string, runId: string): Promise<DagRunState | null> {
+    return (await getDagRun(this.#gdb.db, dagId, runId))?.state ?? null;
+  }
+
+  triggeringAssetEvents(t: TryRef): Promise<AssetEventInfo[]> {
+    return triggeringAssetEvents(this.#gdb.db, t.dagId, t.runId);
   }
 
   async close(): Promise<void> {

@@ -5,9 +5,7 @@ import type { TaskContext, TaskNode } from '../sdk/index.js';
 import { type RenderedContainer, runContainerTask } from './container-task.js';
 import { templateContext } from './task-context.js';
 import { type createTaskLogger, redactDeep } from './task-log.js';
-import { templateSecrets } from './template-secrets.js';
-import { templateXcoms } from './template-xcoms.js';
-import { renderTemplate } from './templates.js';
+import { templateRenderer } from './template-render.js';
 
 type TemplateField = string | string[] | Record<string, string>;
 
@@ -37,12 +35,8 @@ export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Re
     typeof f === 'string' ? [f] : Array.isArray(f) ? f : Object.values(f),
   );
   if (templates.length === 0) return {};
-  const base = templateContext(ctx);
-  const ti = { ...(base.ti as object), xcom_pull: await templateXcoms(templates, ctx) };
-  const context = { ...base, ...(await templateSecrets(templates, ctx)), ti, task_instance: ti };
-  return Object.fromEntries(
-    Object.entries(fields).map(([k, f]) => [k, renderField(f, (s) => renderTemplate(s, context))]),
-  );
+  const render = await templateRenderer(templates, ctx, templateContext(ctx));
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, renderField(f, render)]));
 }
 
 /** The container engine when none is configured: docker at $DOCKER_HOST or its default socket. */

@@ -6,7 +6,14 @@
  * to `retryForMs`; any answer, even an error, is final.
  */
 import type { ClaimedTry, Connection, DagRunRow, TryOutcome } from '../db/index.js';
-import { type Deferral, GaleError, type ResumeState } from '../models/index.js';
+import {
+  type AssetEventInfo,
+  type DagRunState,
+  type Deferral,
+  GaleError,
+  type ResumeState,
+} from '../models/index.js';
+import type { TriggerDagRunRequest, TriggeredDagRun } from '../sdk/index.js';
 import type {
   ClaimRequest,
   FailureReport,
@@ -121,6 +128,11 @@ export class HttpTryChannel implements TryChannel {
     return (await this.#call<DagRunRow>('GET', `/task-instances/${t.tiId}/dag-run`)).json;
   }
 
+  async triggeringAssetEvents(t: TryRef): Promise<AssetEventInfo[]> {
+    const path = `/task-instances/${t.tiId}/dag-run/triggering-asset-events`;
+    return (await this.#call<{ events: AssetEventInfo[] }>('GET', path)).json.events;
+  }
+
   async isLatestRun(t: TryRef): Promise<boolean> {
     return (await this.#call<{ is_latest: boolean }>('GET', `/task-instances/${t.tiId}/dag-run/is-latest`))
       .json.is_latest;
@@ -160,6 +172,7 @@ export class HttpTryChannel implements TryChannel {
       try_number: t.tryNumber,
       skip: report.skip,
       output: report.outputJson ?? null,
+      outlet_events: report.assetEvents ?? [],
     });
     return json.recorded;
   }
@@ -215,6 +228,29 @@ export class HttpTryChannel implements TryChannel {
       `/connections/${encodeURIComponent(connId)}`,
     );
     return status === 404 ? undefined : json;
+  }
+
+  async triggerDagRun(t: TryRef, request: TriggerDagRunRequest): Promise<TriggeredDagRun> {
+    const { json } = await this.#call<{
+      run_id: string;
+      logical_date: string;
+      state: DagRunState;
+      outcome: TriggeredDagRun['outcome'];
+    }>('POST', `/task-instances/${t.tiId}/dag-runs`, {
+      try_number: t.tryNumber,
+      dag_id: request.dagId,
+      run_id: request.runId ?? null,
+      logical_date: request.logicalDate ?? null,
+      conf: request.conf,
+      when_exists: request.whenExists,
+    });
+    return { runId: json.run_id, logicalDate: json.logical_date, state: json.state, outcome: json.outcome };
+  }
+
+  async dagRunState(t: TryRef, dagId: string, runId: string): Promise<DagRunState | null> {
+    const path = `/task-instances/${t.tiId}/dag-runs/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}/state`;
+    const { status, json } = await this.#call<{ state: DagRunState }>('GET', path);
+    return status === 404 ? null : json.state;
   }
 
   async close(): Promise<void> {

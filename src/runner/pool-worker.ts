@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { containerSettings } from '../containers/index.js';
 import { taskWorkloadSchema } from '../executors/executor.js';
+import { createOutputStore } from '../output-store/index.js';
 import { openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
 
@@ -86,6 +87,7 @@ process.on('message', (message) => {
         channel,
         sink: (line) => writeSync(fd, line),
         maxOutputSize: config.core.max_output_size,
+        outputs: createOutputStore(config),
         heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
         killGraceMs: config.core.killed_task_cleanup_time * 1000,
         watchdog,

@@ -9,7 +9,15 @@ import type { ContainerEngineSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
 import type { DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
-import { describeError, executionTimeoutMessage, GaleError, type ResumeState } from '../models/index.js';
+import {
+  approvalSkipsDownstream,
+  describeError,
+  executionTimeoutMessage,
+  GaleError,
+  hitlBranchChoice,
+  type ResumeState,
+} from '../models/index.js';
+import { DatabaseOutputStore, type OutputStore } from '../output-store/index.js';
 import {
   type Dag,
   type TaskCallbacks,
@@ -17,11 +25,13 @@ import {
   type TaskNode,
   terminalStateOf,
 } from '../sdk/index.js';
+import { tryAssets } from './asset-context.js';
 import { settleWithin } from './container-task.js';
 import { recordDeferral, runTaskCode } from './deferral.js';
 import { executeTask } from './execute-task.js';
 import { gatherArgs, outputPuller } from './task-args.js';
 import { buildTaskContext } from './task-context.js';
+import { dagRunAccessors } from './task-dag-runs.js';
 import { captureConsole, createTaskLogger, type LogSink } from './task-log.js';
 import { secretAccessors } from './task-secrets.js';
 import type { TryChannel } from './try-channel.js';
@@ -33,6 +43,8 @@ export interface RunTryOptions {
   channel: TryChannel;
   sink: LogSink;
   maxOutputSize: number;
+  /** where outputs go (output_store settings); default: their xcom rows, up to maxOutputSize */
+  outputs?: OutputStore;
   heartbeatMs: number;
   killGraceMs: number;
   /** the task process's watchdog thread; null in-process (`dags test`), where a timer heartbeats */
@@ -84,6 +96,10 @@ async function flowSkips(
       return branchSkips(dag, node.taskId, output);
     case 'short_circuit':
       return output ? [] : downstreamOf(dag, node.taskId, true);
+    case 'approval':
+      return approvalSkipsDownstream(output) ? downstreamOf(dag, node.taskId, true) : [];
+    case 'hitl_branch':
+      return branchSkips(dag, node.taskId, hitlBranchChoice(output));
     case 'latest_only':
       if (run.run_type === 'manual') return [];
       return (await channel.isLatestRun(w)) ? [] : downstreamOf(dag, node.taskId, false);
@@ -110,7 +126,12 @@ export function branchSkips(dag: Dag, taskId: string, output: unknown): string[]
   return downstream.filter((id) => !chosen.includes(id));
 }
 
-export function serializeOutput(value: unknown, maxBytes: number, where: string): string | undefined {
+export function serializeOutput(
+  value: unknown,
+  maxBytes: number,
+  where: string,
+  setting = 'core.max_output_size',
+): string | undefined {
   if (value === undefined) return undefined;
   let json: string;
   try {
@@ -130,9 +151,9 @@ export function serializeOutput(value: unknown, maxBytes: number, where: string)
   if (size > maxBytes) {
     throw new GaleError(
       'GALE_ERR_OUTPUT_TOO_LARGE',
-      `${where}: the return value is ${size} bytes of JSON, more than core.max_output_size (${maxBytes})`,
+      `${where}: the return value is ${size} bytes of JSON, more than ${setting} (${maxBytes})`,
       {
-        hint: 'Return a reference (a path or URL) to large data instead of the data, or raise core.max_output_size.',
+        hint: `Return a reference (a path or URL) to large data instead of the data, raise ${setting}, or set output_store.backend to file.`,
       },
     );
   }
@@ -144,6 +165,9 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   const claimed = await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid });
   if (!claimed) return { kind: 'not_claimed' };
   const { maxTries, resume } = claimed;
+  const outputs = options.outputs ?? new DatabaseOutputStore(options.maxOutputSize);
+  // as the claim deleted the previous try's xcom rows, the files they referred to go too
+  if (!resume && outputs.backend === 'file') await outputs.delete(w);
   // a resumed try's clock runs from the start of its first run (executionTimeout, as Airflow's)
   const startedAt = new Date(claimed.startDate);
 
@@ -211,8 +235,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         Math.max(0, ms - (Date.now() - startedAt.getTime())),
       );
     }
-    const args = await gatherArgs(channel, dag, node, w);
-    const { pull } = outputPuller(channel, dag, w);
+    const args = await gatherArgs(channel, outputs, dag, node, w);
+    const { pull } = outputPuller(channel, outputs, dag, w);
+    const triggering = run.run_type === 'asset_triggered' ? await channel.triggeringAssetEvents(w) : [];
+    const assets = tryAssets(node.options.outlets ?? [], triggering);
     ctx = buildTaskContext({
       run,
       taskId: w.taskId,
@@ -236,13 +262,16 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
         }
         const json = serializeOutput(
           value,
-          options.maxOutputSize,
+          outputs.limit.bytes,
           `DAG "${w.dagId}", task "${w.taskId}", output "${key}"`,
+          outputs.limit.setting,
         );
         if (json === undefined) return;
-        await channel.setXcom(w, key, json);
+        await channel.setXcom(w, key, await outputs.put({ ...w, key }, json));
       },
       secrets: secretAccessors(channel, w, log),
+      dagRuns: dagRunAccessors(channel, w, log),
+      assets: assets.accessors,
       resume,
       resumeMethods: Object.keys(node.resume),
     });
@@ -264,8 +293,10 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       restoreConsole();
     }
     const skip = await flowSkips(channel, w, dag, node, run, output);
-    const json = serializeOutput(output, options.maxOutputSize, `DAG "${w.dagId}", task "${w.taskId}"`);
-    const done = await channel.succeed(w, { skip, outputJson: json });
+    const where = `DAG "${w.dagId}", task "${w.taskId}"`;
+    const json = serializeOutput(output, outputs.limit.bytes, where, outputs.limit.setting);
+    const stored = json === undefined ? undefined : await outputs.put({ ...w, key: 'return_value' }, json);
+    const done = await channel.succeed(w, { skip, outputJson: stored, assetEvents: assets.outletEvents() });
     if (!done) {
       log.warn('The try was ended elsewhere before it finished; its result is not recorded');
       return { kind: 'failed', error: 'ended elsewhere', recordedState: null };

@@ -8,8 +8,25 @@ import {
   type TaskLogger,
   type TriggerSpec,
 } from '../sdk/index.js';
+import { type AssetAccessors, tryAssets } from './asset-context.js';
 import { MACROS } from './macros.js';
 import type { SecretAccessors } from './task-secrets.js';
+import { templateRenderer } from './template-render.js';
+
+/** ctx.triggerDagRun() and ctx.dagRunState(): through the try's channel (see task-dag-runs.ts). */
+export type DagRunAccessors = Pick<TaskContext, 'triggerDagRun' | 'dagRunState'>;
+
+/** Where a context has no channel to the metadata (unit tests): the calls reject, saying so. */
+const NO_DAG_RUNS: DagRunAccessors = {
+  triggerDagRun: () => Promise.reject(noDagRuns()),
+  dagRunState: () => Promise.reject(noDagRuns()),
+};
+
+function noDagRuns(): GaleError {
+  return new GaleError('GALE_ERR_DAG_INVALID', 'This task context cannot reach other DAG runs', {
+    hint: 'Run the task in a DAG run (gale dags trigger, gale dags test).',
+  });
+}
 
 export interface ContextInput {
   run: DagRunRow;
@@ -24,6 +41,10 @@ export interface ContextInput {
   xcomPush: TaskContext['xcomPush'];
   /** ctx.variable(), ctx.variableJson(), ctx.connection() */
   secrets: SecretAccessors;
+  /** ctx.triggerDagRun(), ctx.dagRunState(); absent: they reject */
+  dagRuns?: DagRunAccessors;
+  /** ctx.outletEvents(), ctx.triggeringAssetEvents; absent: no outlets, no triggering events */
+  assets?: AssetAccessors;
   /** a try resumed after a deferral: what it resumes with; null or absent otherwise */
   resume?: ResumeState | null;
   /** the names of the task's resume functions, which defer() may name */
@@ -51,7 +72,7 @@ export function buildTaskContext(input: ContextInput): TaskContext {
   const logicalDate = new Date(input.run.logical_date);
   const ds = input.run.logical_date.slice(0, 10);
   const conf = JSON.parse(input.run.conf) as Record<string, unknown>;
-  return {
+  const ctx: TaskContext = {
     dagId: input.run.dag_id,
     runId: input.run.run_id,
     taskId: input.taskId,
@@ -74,7 +95,12 @@ export function buildTaskContext(input: ContextInput): TaskContext {
     defer: deferFor(input.taskId, input.resumeMethods ?? []),
     triggerEvent: input.resume?.event,
     nextKwargs: { ...(input.resume?.kwargs ?? {}) },
+    ...(input.dagRuns ?? NO_DAG_RUNS),
+    ...(input.assets ?? tryAssets([], []).accessors),
+    renderTemplate: async (template) =>
+      (await templateRenderer([template], ctx, templateContext(ctx)))(template),
   };
+  return ctx;
 }
 
 /** Airflow's template variables: {{ ds }}, {{ ts }}, {{ params.x }}, {{ dag_run.conf.y }}, ... */
@@ -96,5 +122,6 @@ export function templateContext(ctx: TaskContext): Record<string, unknown> {
     ti: { try_number: ctx.tryNumber, task_id: ctx.taskId, dag_id: ctx.dagId, map_index: ctx.mapIndex },
     macros: MACROS,
     params: ctx.params,
+    triggering_asset_events: ctx.triggeringAssetEvents,
   };
 }

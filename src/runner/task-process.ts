@@ -6,6 +6,7 @@ import { loadConfig } from '../config/index.js';
 import { containerSettings } from '../containers/index.js';
 import { taskWorkloadSchema } from '../executors/index.js';
 import { describeError } from '../models/index.js';
+import { createOutputStore } from '../output-store/index.js';
 import { EXECUTION_API_TOKEN_ENV, openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
 import { stdoutSink } from './task-log.js';
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
       channel,
       sink: stdoutSink,
       maxOutputSize: config.core.max_output_size,
+      outputs: createOutputStore(config),
       heartbeatMs: config.scheduler.task_instance_heartbeat_sec * 1000,
       killGraceMs: config.core.killed_task_cleanup_time * 1000,
       watchdog,

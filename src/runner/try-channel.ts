@@ -14,7 +14,8 @@ import type {
   RetryPolicy,
   TryOutcome,
 } from '../db/index.js';
-import type { Deferral } from '../models/index.js';
+import type { AssetEventInfo, DagRunState, Deferral, OutletEvent } from '../models/index.js';
+import type { TriggerDagRunRequest, TriggeredDagRun } from '../sdk/index.js';
 
 /** The try a call is about: the fields of its workload that name it. */
 export interface TryRef {
@@ -38,6 +39,8 @@ export interface SuccessReport {
   skip: string[];
   /** the return value as JSON, already checked against core.max_output_size */
   outputJson: string | undefined;
+  /** one event per outlet asset of the task, with the extra the task set */
+  assetEvents?: OutletEvent[];
 }
 
 export interface FailureReport {
@@ -85,6 +88,12 @@ export interface TryChannel {
   getVariable(t: TryRef, key: string): Promise<string | undefined>;
   /** A connection with its password, decrypted; undefined when there is none. */
   getConnection(t: TryRef, connId: string): Promise<Connection | undefined>;
+  /** Creates a manual run of another DAG, its conf checked against that DAG's params (a triggerDagRun task). */
+  triggerDagRun(t: TryRef, request: TriggerDagRunRequest): Promise<TriggeredDagRun>;
+  /** The state of a run of any DAG; null when there is no such run (a triggerDagRun task waiting for its run). */
+  dagRunState(t: TryRef, dagId: string, runId: string): Promise<DagRunState | null>;
+  /** The asset events the try's run consumed (an asset-triggered run); [] for other runs. */
+  triggeringAssetEvents(t: TryRef): Promise<AssetEventInfo[]>;
   close(): Promise<void>;
 }
 

@@ -6,18 +6,16 @@
 import type { Kysely } from 'kysely';
 import {
   computeNextDagRun,
-  type DagRunRow,
   type Database,
   insertDagRun,
   inTransaction,
   LOCKS,
   lockDagForScheduling,
   refreshNextDagRun,
-  requireDag,
   type SerializedDagCache,
   tryTransactionLock,
 } from '../db/index.js';
-import { type DagRunInfo, GaleError, manualRunInfo, resolveParams } from '../models/index.js';
+import type { DagRunInfo } from '../models/index.js';
 
 /** Runs of `gale dags test` carry this run id prefix; the scheduler leaves them to the test. */
 export const DAG_TEST_RUN_PREFIX = 'dags_test__';
@@ -49,6 +47,8 @@ export async function createDueScheduledRuns(
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('dag_id', '=', dag_id)
           .where('state', 'in', ['queued', 'running'])
+          // as Airflow: backfill runs count against their backfill's limit, not the DAG's
+          .where('run_type', '!=', 'backfill')
           .executeTakeFirstOrThrow();
         if (Number(active.n) >= dag.max_active_runs) return false;
         const serialized = await cache.get(tx, dag_id, dag.latest_version_hash);
@@ -88,54 +88,8 @@ export async function createDueScheduledRuns(
   return created;
 }
 
-export interface TriggerInput {
-  dagId: string;
-  conf?: Record<string, unknown>;
-  logicalDate?: Date;
-  runId?: string;
-  now: Date;
-}
-
-/** A manual run, as `gale dags trigger`: queued now, started by the scheduler. */
-export async function triggerDagRun(
-  db: Kysely<Database>,
-  cache: SerializedDagCache,
-  input: TriggerInput,
-): Promise<DagRunRow> {
-  if (
-    input.conf !== undefined &&
-    (typeof input.conf !== 'object' || input.conf === null || Array.isArray(input.conf))
-  ) {
-    throw new GaleError('GALE_ERR_CONF_INVALID', 'A run conf must be a JSON object', {
-      hint: 'Pass --conf \'{"key": "value"}\'.',
-    });
-  }
-  return db.transaction().execute(async (tx) => {
-    const dag = await requireDag(tx, input.dagId);
-    if (!dag.is_active) {
-      throw new GaleError(
-        'GALE_ERR_DAG_NOT_FOUND',
-        `DAG "${input.dagId}" is inactive: its file no longer defines it`,
-        {
-          hint: 'Restore the DAG file, or delete the DAG with "gale dags delete".',
-        },
-      );
-    }
-    const serialized = await cache.get(tx, input.dagId, dag.latest_version_hash);
-    // As Airflow: the conf is checked against the params' schemas before the run exists.
-    resolveParams(serialized.params, serialized.paramSchemas, input.conf ?? {}, `DAG "${input.dagId}"`);
-    const info: DagRunInfo = manualRunInfo(input.logicalDate ?? input.now);
-    return insertDagRun(tx, {
-      dag: serialized,
-      versionHash: dag.latest_version_hash,
-      info,
-      runType: 'manual',
-      runId: input.runId,
-      conf: input.conf ?? {},
-      now: input.now,
-    });
-  });
-}
+// Manual runs are created in db/manual-dag-run.ts: the API and task processes create them too.
+export { type TriggerInput, triggerDagRun } from '../db/index.js';
 
 /**
  * Moves queued runs to running while their DAG has fewer than maxActiveRuns running. One
@@ -162,6 +116,7 @@ async function startQueuedRunsLocked(db: Kysely<Database>, now: Date): Promise<n
     .select(['dag_run.id', 'dag_run.dag_id', 'dag.max_active_runs'])
     .where('dag_run.state', '=', 'queued')
     .where('dag.is_paused', '=', 0)
+    .where('dag_run.run_type', '!=', 'backfill') // started by scheduler/backfills.ts
     .orderBy('dag_run.logical_date')
     .execute();
   if (queued.length === 0) return 0;
@@ -169,6 +124,7 @@ async function startQueuedRunsLocked(db: Kysely<Database>, now: Date): Promise<n
     .selectFrom('dag_run')
     .select(['dag_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('state', '=', 'running')
+    .where('run_type', '!=', 'backfill')
     .groupBy('dag_id')
     .execute();
   const running = new Map(runningRows.map((r) => [r.dag_id, Number(r.n)]));

@@ -17,6 +17,7 @@ import {
   SerializedDagCache,
 } from '../db/index.js';
 import { DEFAULT_MAX_MAP_LENGTH } from '../models/index.js';
+import type { OutputStore } from '../output-store/index.js';
 import { DbTryChannel, runTry } from '../runner/index.js';
 import { runDeferredInline } from '../triggerer/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
@@ -33,6 +34,8 @@ export interface DagTestOptions {
   logicalDate?: Date;
   baseLogFolder: string;
   maxOutputSize: number;
+  /** where outputs go (output_store settings); default: their xcom rows */
+  outputs?: OutputStore;
   /** the most instances a mapped task may expand to (core.max_map_length; default 1024) */
   maxMapLength?: number;
   killGraceMs: number;
@@ -76,6 +79,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
     // Retries are due at once here: pretend their delay has passed.
     const { runState } = await scheduleRun(db, cache, run, new Date(Date.now() + 400 * 24 * 3_600_000), {
       maxMapLength: options.maxMapLength ?? DEFAULT_MAX_MAP_LENGTH,
+      outputs: options.outputs,
     });
     if (runState) break;
     const ready = await runnableAfterReschedules(
@@ -136,6 +140,7 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
             options.echo(`${ti.task_id} | ${line}`);
           },
           maxOutputSize: options.maxOutputSize,
+          outputs: options.outputs,
           heartbeatMs: 5_000,
           killGraceMs: options.killGraceMs,
           watchdog: null,

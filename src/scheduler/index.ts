@@ -1,4 +1,6 @@
 /** The scheduler: the loop, run creation, task readiness, queueing and recovery. */
+export { type BackfillOptions, createBackfill, dryRunBackfill } from './backfill-requests.js';
+export { scheduleBackfills } from './backfills.js';
 export { createDueScheduledRuns, startQueuedRuns, triggerDagRun } from './dag-run-creation.js';
 export { type DagTestOptions, testDag } from './dag-test.js';
 export { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';

@@ -8,6 +8,9 @@ import type { LoadedConfig } from '../config/index.js';
 import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
 import type { ExecutorSet } from '../executors/index.js';
 import type { GaleMetrics } from '../observability/index.js';
+import { createOutputStore } from '../output-store/index.js';
+import { createAssetTriggeredRuns } from './asset-runs.js';
+import { scheduleBackfills } from './backfills.js';
 import { requestMissedDeadlines } from './dag-callbacks.js';
 import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
 import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
@@ -91,10 +94,13 @@ export class Scheduler {
       now,
       c.scheduler.max_dagruns_to_create_per_loop,
     );
+    const assetRuns = await createAssetTriggeredRuns(db, this.#cache, now);
     const runsStarted = await startQueuedRuns(db, now);
+    const backfills = await scheduleBackfills(db, this.#cache, now, log);
     await yieldToEvents();
     const { scheduled, finishedRuns } = await scheduleRunningRuns(db, this.#cache, now, {
       maxMapLength: c.core.max_map_length,
+      outputs: createOutputStore(c),
     });
     await yieldToEvents();
     for (const run of finishedRuns) {
@@ -148,8 +154,8 @@ export class Scheduler {
     }
     this.#lastBeatAt = this.#clock.now().getTime();
     return {
-      runsCreated,
-      runsStarted,
+      runsCreated: runsCreated + assetRuns + backfills.runsCreated,
+      runsStarted: runsStarted + backfills.runsStarted,
       tasksScheduled: scheduled,
       tasksQueued,
       runsFinished: finishedRuns.length,

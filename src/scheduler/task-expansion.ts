@@ -17,10 +17,13 @@ import {
   readMappingOutputs,
   type SerializedDag,
 } from '../models/index.js';
+import { type OutputStore, resolveOutput } from '../output-store/index.js';
 
 export interface ExpansionOptions {
   /** the most instances a mapped task may have (core.max_map_length) */
   maxMapLength: number;
+  /** reads expand inputs kept in files (output_store file backend); without it, rows are read as they are */
+  outputs?: OutputStore;
 }
 
 /** Expands the given unexpanded task instances; returns how many task instances became scheduled. */
@@ -32,9 +35,17 @@ export async function expandMappedTasks(
   now: Date,
   options: ExpansionOptions,
 ): Promise<number> {
+  const { outputs } = options;
+  const resolve = (stored: string) => (outputs ? resolveOutput(outputs, stored) : stored);
   const reader: OutputReader = {
-    one: (taskId, key) => getXcom(tx, { dagId: run.dag_id, runId: run.run_id, taskId, mapIndex: -1, key }),
-    mapped: (taskId, key) => listMappedXcoms(tx, { dagId: run.dag_id, runId: run.run_id, taskId, key }),
+    one: async (taskId, key) => {
+      const stored = await getXcom(tx, { dagId: run.dag_id, runId: run.run_id, taskId, mapIndex: -1, key });
+      return stored === undefined ? undefined : resolve(stored);
+    },
+    mapped: async (taskId, key) =>
+      Promise.all(
+        (await listMappedXcoms(tx, { dagId: run.dag_id, runId: run.run_id, taskId, key })).map(resolve),
+      ),
   };
   const isMapped = (taskId: string) => Boolean(dag.tasks.find((t) => t.taskId === taskId)?.mapping);
   let scheduled = 0;
@@ -62,7 +73,14 @@ export async function expandMappedTasks(
         .execute();
       continue;
     }
-    scheduled += await createMappedInstances(tx, tiId, length, now);
+    // a mapped task group's instances wait for their own map index of the group's other tasks
+    scheduled += await createMappedInstances(
+      tx,
+      tiId,
+      length,
+      now,
+      spec.type === 'group' ? 'none' : 'scheduled',
+    );
   }
   return scheduled;
 }
@@ -72,6 +90,7 @@ async function createMappedInstances(
   tiId: string,
   length: number,
   now: Date,
+  state: 'scheduled' | 'none',
 ): Promise<number> {
   const ti = await tx
     .selectFrom('task_instance')
@@ -81,7 +100,10 @@ async function createMappedInstances(
     .where('map_index', '=', -1)
     .executeTakeFirst();
   if (!ti) return 0;
-  const scheduled = { state: 'scheduled' as const, scheduled_at: iso(now), updated_at: iso(now) };
+  const scheduled =
+    state === 'scheduled'
+      ? { state, scheduled_at: iso(now), updated_at: iso(now) }
+      : { state, updated_at: iso(now) };
   await tx
     .updateTable('task_instance')
     .set({ map_index: 0, ...scheduled })
@@ -101,7 +123,7 @@ async function createMappedInstances(
       .values(rows.slice(i, i + 500))
       .execute();
   }
-  return length;
+  return state === 'scheduled' ? length : 0;
 }
 
 /** Fails the unexpanded task instance as a try of its own, so that its error is recorded and shown like any try's. */

@@ -1,7 +1,8 @@
 /**
  * Queueing scheduled task instances to the executors, highest priority first, each to the
  * executor its task names (or the default), within the limits: each executor's open slots,
- * core.parallelism across them, each run's maxActiveTasks, and each pool's slots (selectTries).
+ * core.parallelism across them, each run's maxActiveTasks, each pool's slots, and each task's
+ * maxActiveTisPerDag and maxActiveTisPerDagrun (selectTries).
  * A queued try gets its try number and a fresh token; only a process with the token may run it.
  */
 import { randomUUID } from 'node:crypto';
@@ -149,19 +150,26 @@ async function chooseAndQueue(
     .select([
       'dag_id',
       'run_id',
+      'task_id',
       'pool',
       (eb) => eb.fn.countAll<number>().as('n'),
       (eb) => eb.fn.sum<number>('pool_slots').as('slots'),
     ])
     .where('state', 'in', ['queued', 'running'])
-    .groupBy(['dag_id', 'run_id', 'pool'])
+    .groupBy(['dag_id', 'run_id', 'task_id', 'pool'])
     .execute();
   const activePerRun = new Map<string, number>();
   const activePerPool = new Map<string, number>();
+  // for maxActiveTisPerDag and maxActiveTisPerDagrun (Airflow counts queued and running too)
+  const activePerTask = new Map<string, number>();
+  const activePerRunTask = new Map<string, number>();
+  const add = (m: Map<string, number>, key: string, n: number) => m.set(key, (m.get(key) ?? 0) + n);
   for (const r of activeRows) {
     const key = `${r.dag_id}\u0000${r.run_id}`;
-    activePerRun.set(key, (activePerRun.get(key) ?? 0) + Number(r.n));
-    activePerPool.set(r.pool, (activePerPool.get(r.pool) ?? 0) + Number(r.slots));
+    add(activePerRun, key, Number(r.n));
+    add(activePerPool, r.pool, Number(r.slots));
+    add(activePerTask, `${r.dag_id}\u0000${r.task_id}`, Number(r.n));
+    add(activePerRunTask, `${key}\u0000${r.dag_id}\u0000${r.task_id}`, Number(r.n));
   }
   for (const [pool, slots] of await deferredPoolSlots(db))
     activePerPool.set(pool, (activePerPool.get(pool) ?? 0) + slots);
@@ -181,11 +189,21 @@ async function chooseAndQueue(
       maxActiveTasks: r.max_active_tasks,
       poolSlots: r.pool_slots,
       executor: task?.executor ?? null,
+      taskKey: `${r.dag_id}\u0000${r.task_id}`,
+      maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
+      maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
       // a try resuming from a deferral keeps its number (Airflow does not count a resume as a try)
       nextTry: r.next_method === null ? r.try_number + 1 : r.try_number,
     };
   });
-  const selection = selectTries(candidates, { ...limits, activePerRun, activePerPool, poolSlots });
+  const selection = selectTries(candidates, {
+    ...limits,
+    activePerRun,
+    activePerPool,
+    poolSlots,
+    activePerTask,
+    activePerRunTask,
+  });
 
   const now = options.now.toISOString();
   const logPath = (c: (typeof candidates)[number]) =>

@@ -15,22 +15,31 @@ import {
   countUpstream,
   DEFAULT_MAX_MAP_LENGTH,
   evaluateTriggerRule,
+  indirectSetups,
   isFinishedTiState,
+  runStateTasks,
   type SerializedDag,
+  sharedMappedGroup,
   type TaskInstanceState,
+  type TriggerDecision,
+  taskGraph,
   tiStatesAllowedBefore,
   UNFINISHED_TI_STATES,
 } from '../models/index.js';
 import { requestEndOfRunCallbacks } from './dag-callbacks.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { tasksWaitingForPreviousRun } from './past-runs.js';
 import { type ExpansionOptions, expandMappedTasks } from './task-expansion.js';
 
 const DEFAULT_EXPANSION: ExpansionOptions = { maxMapLength: DEFAULT_MAX_MAP_LENGTH };
 
 interface DagShape {
   order: string[];
-  leaves: Set<string>;
+  /** the tasks whose states decide the run's (leaves, teardowns left out as Airflow does) */
+  stateTasks: Set<string>;
   byId: Map<string, SerializedDag['tasks'][number]>;
+  /** per task, the setups it waits for that are not its direct upstream (Airflow's setup constraint) */
+  indirect: Map<string, string[]>;
 }
 
 const shapes = new WeakMap<SerializedDag, DagShape>();
@@ -38,8 +47,8 @@ const shapes = new WeakMap<SerializedDag, DagShape>();
 function shapeOf(dag: SerializedDag): DagShape {
   let shape = shapes.get(dag);
   if (shape) return shape;
+  const graph = taskGraph(dag.tasks);
   const byId = new Map(dag.tasks.map((t) => [t.taskId, t]));
-  const hasDownstream = new Set(dag.tasks.flatMap((t) => t.upstream));
   const order: string[] = [];
   const seen = new Set<string>();
   const visit = (id: string) => {
@@ -49,11 +58,10 @@ function shapeOf(dag: SerializedDag): DagShape {
     order.push(id);
   };
   for (const t of dag.tasks) visit(t.taskId);
-  shape = {
-    order,
-    leaves: new Set(dag.tasks.map((t) => t.taskId).filter((id) => !hasDownstream.has(id))),
-    byId,
-  };
+  const hasSetups = dag.tasks.some((t) => t.isSetup);
+  const indirect = new Map<string, string[]>();
+  if (hasSetups) for (const t of dag.tasks) indirect.set(t.taskId, indirectSetups(graph, t.taskId));
+  shape = { order, stateTasks: runStateTasks(graph), byId, indirect };
   shapes.set(dag, shape);
   return shape;
 }
@@ -79,7 +87,12 @@ export interface TiForDecision {
  * instances: each is decided alone, and a task downstream of it counts every one of them in its
  * trigger rule, as Airflow does.
  */
-export function decideRun(dag: SerializedDag, tis: readonly TiForDecision[], now: Date): RunDecisions {
+export function decideRun(
+  dag: SerializedDag,
+  tis: readonly TiForDecision[],
+  now: Date,
+  waitingForPast: ReadonlySet<string> = new Set(),
+): RunDecisions {
   const shape = shapeOf(dag);
   const byTask = new Map<string, TiForDecision[]>();
   for (const ti of tis) byTask.set(ti.task_id, [...(byTask.get(ti.task_id) ?? []), ti]);
@@ -90,6 +103,14 @@ export function decideRun(dag: SerializedDag, tis: readonly TiForDecision[], now
   };
   const toState = new Map<TaskInstanceState, string[]>();
   const toExpand: RunDecisions['toExpand'] = [];
+  // In a mapped task group, instance i waits for instance i of the group's tasks it depends on; an
+  // unexpanded one waits only for the tasks outside the group (the group's input among them).
+  const upstreamStates = (u: string, task: SerializedDag['tasks'][number], mapIndex: number) => {
+    if (!sharedMappedGroup(task.mapping, shape.byId.get(u)?.mapping)) return statesOf(u);
+    if (mapIndex < 0) return [];
+    const same = (byTask.get(u) ?? []).filter((t) => t.map_index === mapIndex);
+    return same.length > 0 ? same.map((t) => current.get(t.id)!) : statesOf(u);
+  };
   const move = (ti: TiForDecision, to: TaskInstanceState) => {
     current.set(ti.id, to);
     const list = toState.get(to) ?? [];
@@ -106,8 +127,14 @@ export function decideRun(dag: SerializedDag, tis: readonly TiForDecision[], now
         (s === 'up_for_retry' || s === 'up_for_reschedule') &&
         (!ti.next_retry_at || ti.next_retry_at <= now.toISOString());
       if (s !== 'none' && !retryDue) continue;
-      const upstream = task.upstream.flatMap((u) => statesOf(u).map((state) => ({ state })));
-      const decision = evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
+      const upstream = task.upstream.flatMap((u) => {
+        const isSetup = shape.byId.get(u)?.isSetup ?? false;
+        return upstreamStates(u, task, ti.map_index ?? -1).map((state) => ({ state, isSetup }));
+      });
+      const setups = (shape.indirect.get(taskId) ?? []).flatMap(statesOf);
+      let decision =
+        setupConstraint(setups) ?? evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
+      if (decision === 'run' && waitingForPast.has(taskId)) decision = 'wait';
       // a mapped task not yet expanded stays none (its downstream tasks wait) until it is expanded
       if (decision === 'run' && task.mapping && (ti.map_index ?? -1) < 0)
         toExpand.push({ tiId: ti.id, taskId });
@@ -118,10 +145,20 @@ export function decideRun(dag: SerializedDag, tis: readonly TiForDecision[], now
   let runState: RunDecisions['runState'] = null;
   const all = [...current.values()];
   if (all.every(isFinishedTiState)) {
-    const leafStates = [...shape.leaves].flatMap(statesOf);
+    const leafStates = [...shape.stateTasks].flatMap(statesOf);
     runState = leafStates.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
   }
   return { toState, toExpand, runState };
+}
+
+/**
+ * Airflow's setup constraint on a work task's indirect setups: one failed, the task is
+ * upstream_failed; one skipped, skipped; one unfinished, it waits; all succeeded, its trigger rule decides.
+ */
+function setupConstraint(setups: readonly TaskInstanceState[]): TriggerDecision | null {
+  if (setups.some((s) => s === 'failed' || s === 'upstream_failed')) return 'upstream_failed';
+  if (setups.some((s) => s === 'skipped')) return 'skipped';
+  return setups.every(isFinishedTiState) ? null : 'wait';
 }
 
 /**
@@ -203,7 +240,12 @@ async function examineRun(
     .where('dag_id', '=', run.dag_id)
     .where('run_id', '=', run.run_id)
     .execute();
-  const { toState, toExpand, runState } = decideRun(dag, tis, now);
+  const { toState, toExpand, runState } = decideRun(
+    dag,
+    tis,
+    now,
+    await tasksWaitingForPreviousRun(db, dag, run, tis),
+  );
   if (toState.size === 0 && toExpand.length === 0 && !runState) return { scheduled: 0, runState: null };
   return inTransaction(db, async (tx) => {
     let scheduled = 0;

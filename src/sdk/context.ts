@@ -7,7 +7,30 @@
  * - defer: a try hands a trigger to the triggerer and gives up its worker slot; when the trigger
  *   fires, the same try resumes in a new process (see triggers.ts).
  */
+import type { AssetEventInfo, DagRunState } from '../models/index.js';
+import type { Asset, OutletEventAccessor } from './assets.js';
 import type { DeferOptions, TriggerSpec } from './triggers.js';
+
+/** A run of another DAG to create (what triggerDagRun asks for). */
+export interface TriggerDagRunRequest {
+  dagId: string;
+  /** default: manual__<logical date> */
+  runId?: string;
+  /** ISO 8601; default: now */
+  logicalDate?: string;
+  /** checked against the DAG's params, as `gale dags trigger --conf` */
+  conf: Record<string, unknown>;
+  /** when a run with this run id or logical date exists: fail, clear it (reset) or leave it (skip) */
+  whenExists: 'fail' | 'reset' | 'skip';
+}
+
+/** The run a TriggerDagRunRequest made, cleared, or found. */
+export interface TriggeredDagRun {
+  runId: string;
+  logicalDate: string;
+  state: DagRunState;
+  outcome: 'created' | 'reset' | 'exists';
+}
 
 /** A logger whose lines go to the try's log file, with a timestamp and level. */
 export interface TaskLogger {
@@ -88,4 +111,24 @@ export interface TaskContext {
    * when there is none. Its password is masked as *** in the try's log from then on.
    */
   connection(connId: string): Promise<TaskConnection>;
+  /**
+   * The event this try emits for one of its task's outlets when it succeeds (Airflow's
+   * outlet_events[asset]): set `.extra` to JSON data about this update. Throws for an asset
+   * that is not an outlet of the task.
+   */
+  outletEvents(asset: Asset | string): OutletEventAccessor;
+  /**
+   * In an asset-triggered run: the events it consumed, by asset URI, oldest first (Airflow's
+   * triggering_asset_events); {} in other runs.
+   */
+  triggeringAssetEvents: Record<string, AssetEventInfo[]>;
+  /**
+   * Renders a template as a shell task's command is rendered ({{ ds }}, {{ params.x }},
+   * {{ dag_run.conf.y }}, {{ ti.xcom_pull('t') }}, {{ var.value.k }}...).
+   */
+  renderTemplate(template: string): Promise<string>;
+  /** Creates a manual run of another DAG (what triggerDagRun does); rejects when its conf breaks the DAG's params. */
+  triggerDagRun(request: TriggerDagRunRequest): Promise<TriggeredDagRun>;
+  /** The state of a run of any DAG; null when there is no such run. */
+  dagRunState(dagId: string, runId: string): Promise<DagRunState | null>;
 }

@@ -14,13 +14,20 @@ import {
   GaleError,
   type MappingSpec,
   parseDuration,
-  parseSchedule,
   type SerializedDag,
   type SerializedTask,
   validateTimezone,
 } from '../models/index.js';
 import type { TaskContext } from './context.js';
 import type { DagRunCallback, DeadlineAlert } from './dag-callbacks.js';
+import {
+  compileGroupInput,
+  GroupArg,
+  type GroupArgs,
+  groupArgsOf,
+  groupTaskArgs,
+  type MappedGroupInput,
+} from './mapped-group.js';
 import {
   compileExpand,
   compileExpandKwargs,
@@ -32,6 +39,7 @@ import {
   type CompiledTaskOptions,
   compileResumeFunctions,
   compileTaskOptions,
+  compileTaskRole,
   type DefaultArgs,
   type ResumeFunctions,
   type TaskCallbacks,
@@ -39,12 +47,17 @@ import {
   taskCallbacks,
   validateTaskId,
 } from './task-options.js';
+import { compileSchedule, needsStartDate, type Schedule } from './timetables.js';
 
 export interface DagOptions {
   /** unique across all DAG files; letters, digits, `_`, `-`, `.` */
   dagId: string;
-  /** cron expression, preset (@hourly @daily @weekly @monthly @yearly @once), interval ("30m"), or null: manual only (default null) */
-  schedule?: string | null;
+  /**
+   * cron expression, preset (@hourly @daily @weekly @monthly @yearly @once), interval ("30m"), a
+   * timetable (cronTrigger(), cronDataIntervals(), every(), events()), assets (an asset, a list:
+   * all of them, assetAll() / assetAny()), assetOrTime(), or null: manual only (default null)
+   */
+  schedule?: Schedule;
   /** the first logical date a scheduled run may have (required for a schedule other than null) */
   startDate?: Date | string;
   /** no scheduled run has a logical date after this */
@@ -91,6 +104,13 @@ export interface TaskRef<T = unknown> {
   after(...upstream: (Dependency | readonly Dependency[])[]): this;
   /** The output the task pushed under `key` (ctx.xcomPush), to pass to downstream tasks. */
   output<V = unknown>(key: string): TaskRef<V>;
+  /** Makes this task a setup task (Airflow's as_setup()); returns this task. */
+  asSetup(): this;
+  /**
+   * Makes this task a teardown task (Airflow's as_teardown()): `setups` become setup tasks
+   * upstream of it; with onFailureFailDagrun its failure fails the DAG run. Returns this task.
+   */
+  asTeardown(options?: { setups?: TaskRef | readonly TaskRef[]; onFailureFailDagrun?: boolean }): this;
   /** phantom, for type inference only */
   readonly __output?: T;
 }
@@ -107,6 +127,15 @@ export interface TaskGroup {
   after(...upstream: (Dependency | readonly Dependency[])[]): this;
 }
 
+/** A mapped task group before expand(): see taskGroup(). */
+export interface MappedTaskGroupFactory<P extends object, Out> {
+  /**
+   * Maps the whole group over the lists (their cross product, as a task's expand()); a list may be
+   * a task's output, known when that task has run, or zip(a, b).
+   */
+  expand(inputs: { [K in keyof P]: ExpandArg<P[K]> }): Out;
+}
+
 export interface TaskGroupOptions {
   /** letters, digits, "_" and "-"; task ids inside become "<groupId>.<taskId>" */
   groupId: string;
@@ -115,7 +144,7 @@ export interface TaskGroupOptions {
   doc?: string;
 }
 
-export type Arg<T> = T | TaskRef<T>;
+export type Arg<T> = T | TaskRef<T> | GroupArg<T>;
 export type Args<A extends readonly unknown[]> = { [K in keyof A]: Arg<A[K]> };
 export type TaskFunction<A extends unknown[], R> = (ctx: TaskContext, ...args: A) => R | Promise<R>;
 
@@ -242,6 +271,19 @@ export class Dag {
     return node;
   }
 
+  /** Gives a task a setup or teardown role after it was added (asSetup(), asTeardown()). */
+  setTaskRole(
+    taskId: string,
+    role: { isSetup: boolean; isTeardown: boolean; onFailureFailDagrun?: boolean },
+  ): void {
+    const node = this.getTask(taskId);
+    const where = `DAG "${this.dagId}", task "${taskId}"`;
+    const compiled = compileTaskRole(role, { onFailureFailDagrun: role.onFailureFailDagrun }, where);
+    const triggerRule = compiled.isTeardown ? 'all_done_setup_success' : node.options.triggerRule;
+    const options = Object.freeze({ ...node.options, ...compiled, triggerRule });
+    this.tasks.set(taskId, { ...node, options });
+  }
+
   addTask(node: TaskNode): void {
     if (this.tasks.has(node.taskId)) {
       throw new GaleError(
@@ -297,12 +339,13 @@ export class Dag {
     const o = this.options;
     const timezone = o.timezone ?? defaults.timezone;
     validateTimezone(timezone, `DAG "${this.dagId}"`);
-    const schedule = parseScheduleFor(
+    const compiled = compileScheduleFor(
       this.dagId,
       o.schedule ?? null,
       o.dataIntervals ?? defaults.dataIntervals,
       timezone,
     );
+    const schedule = compiled.spec;
     const startDate = toDate(o.startDate, this.dagId, 'startDate');
     const endDate = toDate(o.endDate, this.dagId, 'endDate');
     if (startDate && endDate && startDate.getTime() > endDate.getTime()) {
@@ -312,7 +355,7 @@ export class Dag {
         { hint: 'Set startDate before endDate, or remove endDate.' },
       );
     }
-    if ((schedule.type === 'cron' || schedule.type === 'delta' || schedule.type === 'once') && !startDate) {
+    if (needsStartDate(schedule) && !startDate) {
       throw new GaleError('GALE_ERR_DAG_INVALID', `DAG "${this.dagId}" has a schedule but no startDate`, {
         hint: 'Add startDate: the first logical date a scheduled run may have.',
       });
@@ -355,7 +398,8 @@ export class Dag {
       description: o.description ?? null,
       doc: o.doc ?? null,
       schedule,
-      scheduleText: o.schedule ?? null,
+      scheduleText: compiled.text,
+      ...(compiled.assets.length > 0 ? { scheduleAssets: compiled.assets } : {}),
       startDate: startDate?.toISOString() ?? null,
       endDate: endDate?.toISOString() ?? null,
       catchup: o.catchup ?? defaults.catchup,
@@ -380,9 +424,9 @@ export class Dag {
   }
 }
 
-function parseScheduleFor(dagId: string, schedule: string | null, dataIntervals: boolean, timezone: string) {
+function compileScheduleFor(dagId: string, schedule: Schedule, dataIntervals: boolean, timezone: string) {
   try {
-    return parseSchedule(schedule, { dataIntervals, timezone });
+    return compileSchedule(schedule, { dataIntervals, timezone });
   } catch (error) {
     if (error instanceof GaleError) {
       throw new GaleError(error.code, `DAG "${dagId}": ${error.message}`, { hint: error.hint, cause: error });
@@ -512,6 +556,25 @@ class Ref<T> implements TaskRef<T> {
     return new Ref<V>(this.dag, this.taskId, key);
   }
 
+  asSetup(): this {
+    sameDag(this, `${this.taskId}.asSetup()`).setTaskRole(this.taskId, { isSetup: true, isTeardown: false });
+    return this;
+  }
+
+  asTeardown(options: { setups?: TaskRef | readonly TaskRef[]; onFailureFailDagrun?: boolean } = {}): this {
+    const dag = sameDag(this, `${this.taskId}.asTeardown()`);
+    const setups = options.setups === undefined ? [] : [options.setups].flat();
+    for (const s of setups) {
+      sameDag(s, `${this.taskId}.asTeardown()`);
+      dag.setTaskRole(s.taskId, { isSetup: true, isTeardown: false });
+      dag.getTask(this.taskId).upstream.add(s.taskId);
+    }
+    const onFailureFailDagrun =
+      options.onFailureFailDagrun ?? dag.getTask(this.taskId).options.onFailureFailDagrun;
+    dag.setTaskRole(this.taskId, { isSetup: false, isTeardown: true, onFailureFailDagrun });
+    return this;
+  }
+
   // biome-ignore lint/suspicious/noThenProperty: a.then(b) is the dependency syntax DAG authors expect; awaiting a TaskRef is caught below
   then<N extends Dependency | readonly Dependency[]>(next: N): N {
     if (typeof next === 'function') {
@@ -554,6 +617,8 @@ interface GroupFrame {
   path: string;
   defaultArgs: DefaultArgs;
   taskIds: Set<string>;
+  /** a mapped task group's input (taskGroup().expand()) */
+  mapped?: MappedGroupInput;
 }
 
 // The task groups being built, outermost first (like `building`, only set during dag()).
@@ -604,6 +669,70 @@ class Group implements TaskGroup {
  */
 export function group(idOrOptions: string | TaskGroupOptions, build: () => void): TaskGroup {
   const options = typeof idOrOptions === 'string' ? { groupId: idOrOptions } : idOrOptions;
+  return openGroup(options, build, null);
+}
+
+/**
+ * A mapped task group, as Airflow's @task_group with .expand(): `build` runs once expand() is
+ * called, with a placeholder per expand argument to pass to the group's tasks; every task of the
+ * group is mapped over the group's input (the same number of instances), and instance i of a task
+ * gets instance i of the group's tasks it takes or follows, and the elements of map index i.
+ * expand() returns the output of the task `build` returns: a downstream task gets the list of all
+ * its instances' outputs. Annotate build's parameter (`({ x }: GroupArgs<{ x: number }>) => ...`).
+ */
+export function taskGroup<P extends object, R>(
+  idOrOptions: string | TaskGroupOptions,
+  build: (args: GroupArgs<P>) => TaskRef<R>,
+): MappedTaskGroupFactory<P, TaskRef<R[]>>;
+export function taskGroup<P extends object>(
+  idOrOptions: string | TaskGroupOptions,
+  build: (args: GroupArgs<P>) => void,
+): MappedTaskGroupFactory<P, TaskGroup>;
+export function taskGroup<P extends object>(
+  idOrOptions: string | TaskGroupOptions,
+  build: (args: GroupArgs<P>) => unknown,
+): MappedTaskGroupFactory<P, TaskRef | TaskGroup> {
+  const options = typeof idOrOptions === 'string' ? { groupId: idOrOptions } : idOrOptions;
+  return {
+    expand(inputs) {
+      const d = currentDag(`taskGroup "${options.groupId}"`);
+      const parent = groups.at(-1);
+      const path = parent ? `${parent.path}.${options.groupId}` : options.groupId;
+      const where = `DAG "${d.dagId}", mapped task group "${path}"`;
+      if (groups.some((g) => g.mapped)) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `${where}: a mapped task group inside a mapped task group`,
+          {
+            hint: 'Map the outer group only, or make the inner one a plain group().',
+          },
+        );
+      }
+      const input = compileGroupInput(path, inputs as Record<string, unknown>, argConverter, where);
+      let result: unknown;
+      const g = openGroup(
+        options,
+        () => {
+          result = build(groupArgsOf<P>(input));
+        },
+        input,
+      );
+      const returned = isTaskRef(result) ? result : undefined;
+      if (returned !== undefined && !g.taskIds.has(returned.taskId)) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `${where}: build returned task "${returned.taskId}", which is not in the group`,
+          {
+            hint: 'Return the last task of the group (its outputs go to downstream tasks), or nothing.',
+          },
+        );
+      }
+      return returned ?? g;
+    },
+  };
+}
+
+function openGroup(options: TaskGroupOptions, build: () => void, mapped: MappedGroupInput | null): Group {
   const d = currentDag(`group "${options.groupId}"`);
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(options.groupId)) {
     throw new GaleError(
@@ -620,6 +749,7 @@ export function group(idOrOptions: string | TaskGroupOptions, build: () => void)
     path: parent ? `${parent.path}.${options.groupId}` : options.groupId,
     defaultArgs: { ...(parent?.defaultArgs ?? {}), ...(options.defaultArgs ?? {}) },
     taskIds: new Set(),
+    ...(mapped ? { mapped } : {}),
   };
   if ([...d.tasks.keys()].some((id) => id.startsWith(`${frame.path}.`))) {
     throw new GaleError(
@@ -661,8 +791,12 @@ function addNode(
   validateTaskId(taskId, where);
   const upstream = new Set<string>();
   const toArg = argConverter(upstream);
-  const args: ArgSpec[] = rawArgs.map((arg, i) => toArg(arg, `${where}: argument ${i + 1}`));
-  const mappingSpec = mapping?.(toArg, where) ?? null;
+  // in a mapped task group: its arguments become placeholders, the group's input its mapping
+  const mappedGroup = groups.findLast((g) => g.mapped)?.mapped ?? null;
+  const inGroup = groupTaskArgs(mappedGroup, rawArgs, mapping !== null, where);
+  for (const source of mappedGroup?.sources ?? []) upstream.add(source);
+  const args: ArgSpec[] = inGroup.args.map((arg, i) => toArg(arg, `${where}: argument ${i + 1}`));
+  const mappingSpec = inGroup.mapping ?? mapping?.(toArg, where) ?? null;
   const frame = groups.at(-1);
   const defaults = { ...(dag.options.defaultArgs ?? {}), ...(frame?.defaultArgs ?? {}) };
   const compiled = compileTaskOptions(options, defaults, where);
@@ -700,7 +834,7 @@ function argConverter(upstream: Set<string>): ToArg {
       : value && typeof value === 'object'
         ? Object.values(value)
         : [];
-    if (nested.some(isTaskRef)) {
+    if (value instanceof GroupArg || nested.some((v) => isTaskRef(v) || v instanceof GroupArg)) {
       throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: a task's output inside a list or object`, {
         hint: "Pass the task's output itself, or zip(a, b) to combine several outputs for expand().",
       });
@@ -756,7 +890,8 @@ export function latestOnly(taskId = 'latest_only'): TaskRef<boolean> {
   return addNode(d, inGroup(taskId), 'function', {}, [], () => true, null, 'latest_only');
 }
 
-function makeTask<A extends unknown[], R>(
+/** Internal to gale/sdk (not re-exported by index.ts): a task factory with a flow kind (hitl.ts). */
+export function makeTask<A extends unknown[], R>(
   idOrOptions: string | TaskOptions,
   fn: TaskFunction<A, R>,
   flow: FlowKind | null,

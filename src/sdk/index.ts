@@ -13,7 +13,25 @@ export type {
   PodToleration,
   PodVolumeMount,
 } from '../models/index.js';
-export type { TaskConnection, TaskContext, TaskLogger } from './context.js';
+export {
+  Asset,
+  AssetAll,
+  AssetAny,
+  type AssetEventInfo,
+  type AssetLike,
+  type AssetOptions,
+  asset,
+  assetAll,
+  assetAny,
+  type OutletEventAccessor,
+} from './assets.js';
+export type {
+  TaskConnection,
+  TaskContext,
+  TaskLogger,
+  TriggerDagRunRequest,
+  TriggeredDagRun,
+} from './context.js';
 export {
   type Arg,
   type Args,
@@ -26,6 +44,7 @@ export {
   group,
   type KwArgsOf,
   latestOnly,
+  type MappedTaskGroupFactory,
   Param,
   type PartialTask,
   param,
@@ -40,11 +59,25 @@ export {
   type TaskRef,
   takeDefinedDags,
   task,
+  taskGroup,
 } from './dag.js';
 export type { DagRunCallback, DagRunCallbackContext, DeadlineAlert } from './dag-callbacks.js';
 export { type ExternalTaskSensorOptions, externalTaskSensor } from './external-task-sensor.js';
+export {
+  type ApprovalOptions,
+  type ApprovalResult,
+  approval,
+  type HitlEntryOptions,
+  type HitlOptions,
+  type HitlResult,
+  type HitlText,
+  hitl,
+  hitlBranch,
+  hitlEntry,
+} from './hitl.js';
 export { type HttpRequestTaskOptions, httpRequest } from './http-request.js';
 export { type HttpSensorOptions, type HttpSensorResponse, httpSensor } from './http-sensor.js';
+export type { GroupArg, GroupArgs } from './mapped-group.js';
 export { type ExpandArg, type OutputLike, ZipInput, zip, zipLongest } from './mapping.js';
 export { type NotificationInfo, type WebhookNotifierOptions, webhookNotifier } from './notifiers.js';
 export { empty } from './operators.js';
@@ -72,6 +105,23 @@ export type {
 } from './task-options.js';
 export { TaskFailed, TaskSkipped, terminalStateOf } from './task-outcomes.js';
 export {
+  AssetOrTimeSchedule,
+  assetOrTime,
+  type CronOptions,
+  cronDataIntervals,
+  cronTrigger,
+  events,
+  every,
+  type Schedule,
+  Timetable,
+} from './timetables.js';
+export {
+  type CompiledTriggerDagRunOptions,
+  compileTriggerDagRunOptions,
+  type TriggerDagRunOptions,
+  triggerDagRun,
+} from './trigger-dag-run.js';
+export {
   type DeferOptions,
   dateTimeTrigger,
   type ExternalTaskTriggerOptions,
@@ -85,3 +135,10 @@ export {
   type TriggerSpec,
   timeDeltaTrigger,
 } from './triggers.js';
+export {
+  type DefinedTrigger,
+  defineTrigger,
+  findDefinedTrigger,
+  type TriggerRunContext,
+  type TriggerRunFunction,
+} from './user-triggers.js';

@@ -1,6 +1,7 @@
 /** The options a DAG author gives a task (or a DAG's defaultArgs), and their compiled form. */
 
 import {
+  type AssetRef,
   type Duration,
   EXECUTOR_NAMES,
   type ExecutorName,
@@ -15,6 +16,7 @@ import {
   WEIGHT_RULES,
   type WeightRule,
 } from '../models/index.js';
+import { Asset, distinctAssets } from './assets.js';
 import type { TaskContext } from './context.js';
 
 export interface TaskOptions {
@@ -53,8 +55,26 @@ export interface TaskOptions {
    * executor_config pod_override). Other executors ignore it. Default none.
    */
   podOverride?: PodOverride | null;
-  /** when the task runs, given its upstream tasks' states (default "all_success") */
+  /** when the task runs, given its upstream tasks' states (default "all_success"; a teardown's is all_done_setup_success) */
   triggerRule?: TriggerRule;
+  /** a setup task: creates what its work tasks use; its teardowns run when it succeeded (as Airflow's as_setup()) */
+  setup?: boolean;
+  /**
+   * a teardown task: runs once all its upstream tasks are done and one of its setups (its upstream
+   * setup tasks) succeeded, even when work tasks failed; its failure does not fail the DAG run
+   * unless onFailureFailDagrun (as Airflow's as_teardown()). Its trigger rule is all_done_setup_success.
+   */
+  teardown?: boolean;
+  /** a teardown's failure fails the DAG run too (default false) */
+  onFailureFailDagrun?: boolean;
+  /** run only when this task succeeded or was skipped in the previous DAG run by logical date (default false) */
+  dependsOnPast?: boolean;
+  /** dependsOnPast, and also the previous DAG run's instances of this task's immediate downstream tasks succeeded or were skipped (default false) */
+  waitForDownstream?: boolean;
+  /** at most this many instances of the task queued or running across all DAG runs (default none) */
+  maxActiveTisPerDag?: number | null;
+  /** at most this many instances of the task queued or running in one DAG run, for mapped tasks (default none) */
+  maxActiveTisPerDagrun?: number | null;
   owner?: string;
   /** called in the task process before the task's code runs (Airflow's on_execute_callback) */
   onExecute?: TaskCallback;
@@ -68,6 +88,8 @@ export interface TaskOptions {
   onSkip?: TaskCallback;
   /** documentation shown with the task */
   doc?: string;
+  /** assets a successful try updates: each gets an event (Airflow's outlets); set its extra with ctx.outletEvents(asset) */
+  outlets?: readonly Asset[];
   /**
    * Functions a deferred try resumes with, by name (Airflow's method_name): after
    * `ctx.defer(trigger, { method: 'done' })`, the try resumes with `resume.done(ctx, event, kwargs)`
@@ -76,7 +98,10 @@ export interface TaskOptions {
   resume?: ResumeFunctions;
 }
 
-export type DefaultArgs = Omit<TaskOptions, 'taskId' | 'resume'>;
+export type DefaultArgs = Omit<
+  TaskOptions,
+  'taskId' | 'resume' | 'setup' | 'teardown' | 'onFailureFailDagrun'
+>;
 
 /**
  * A function a deferred try resumes with: the context, the trigger's event and the kwargs given
@@ -125,8 +150,17 @@ export interface CompiledTaskOptions {
   freshProcess: boolean;
   podOverride: PodOverride | null;
   triggerRule: TriggerRule;
+  isSetup: boolean;
+  isTeardown: boolean;
+  onFailureFailDagrun: boolean;
+  dependsOnPast: boolean;
+  waitForDownstream: boolean;
+  maxActiveTisPerDag: number | null;
+  maxActiveTisPerDagrun: number | null;
   owner: string;
   doc: string | null;
+  /** the assets a successful try emits events for; absent when none (so the serialized form of other tasks stays as it was) */
+  outlets?: AssetRef[];
 }
 
 const TASK_ID = /^[A-Za-z0-9_.-]{1,250}$/;
@@ -156,7 +190,12 @@ export function compileTaskOptions(
   where: string,
 ): CompiledTaskOptions {
   const o = { ...defaults, ...options };
-  const triggerRule = o.triggerRule ?? 'all_success';
+  const role = compileTaskRole(
+    { isSetup: options.setup ?? false, isTeardown: options.teardown ?? false },
+    options,
+    where,
+  );
+  const triggerRule = role.isTeardown ? 'all_done_setup_success' : (o.triggerRule ?? 'all_success');
   if (!TRIGGER_RULES.includes(triggerRule)) {
     throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: unknown triggerRule "${String(triggerRule)}"`, {
       hint: `Use one of: ${TRIGGER_RULES.join(', ')}.`,
@@ -194,9 +233,62 @@ export function compileTaskOptions(
     freshProcess: o.freshProcess ?? false,
     podOverride: compilePodOverride(o.podOverride, where),
     triggerRule,
+    ...role,
+    dependsOnPast: (o.dependsOnPast ?? false) || (o.waitForDownstream ?? false),
+    waitForDownstream: o.waitForDownstream ?? false,
+    maxActiveTisPerDag: optionalLimit(o.maxActiveTisPerDag, 'maxActiveTisPerDag', where),
+    maxActiveTisPerDagrun: optionalLimit(o.maxActiveTisPerDagrun, 'maxActiveTisPerDagrun', where),
     owner: o.owner ?? 'gale',
     doc: o.doc ?? null,
+    ...compileOutlets(o.outlets, where),
   });
+}
+
+function compileOutlets(outlets: readonly Asset[] | undefined, where: string): { outlets?: AssetRef[] } {
+  if (outlets === undefined || (Array.isArray(outlets) && outlets.length === 0)) return {};
+  if (!Array.isArray(outlets) || outlets.some((a) => !(a instanceof Asset))) {
+    throw new GaleError('GALE_ERR_ASSET_INVALID', `${where}: outlets must be a list of assets`, {
+      hint: "Write outlets: [asset('s3://bucket/file')].",
+    });
+  }
+  return { outlets: distinctAssets(outlets).map((a) => a.toRef()) };
+}
+
+function optionalLimit(value: number | null | undefined, name: string, where: string): number | null {
+  return value == null ? null : intAtLeast(value, 1, name, where);
+}
+
+export type TaskRole = Pick<CompiledTaskOptions, 'isSetup' | 'isTeardown' | 'onFailureFailDagrun'>;
+
+/**
+ * A task's setup/teardown role, checked as Airflow checks it: not both; a teardown's trigger rule
+ * is all_done_setup_success and cannot be set; onFailureFailDagrun only on a teardown.
+ */
+export function compileTaskRole(
+  role: { isSetup: boolean; isTeardown: boolean },
+  options: Pick<TaskOptions, 'triggerRule' | 'onFailureFailDagrun'>,
+  where: string,
+): TaskRole {
+  if (role.isSetup && role.isTeardown) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: a task cannot be both a setup and a teardown`);
+  }
+  if (
+    role.isTeardown &&
+    options.triggerRule !== undefined &&
+    options.triggerRule !== 'all_done_setup_success'
+  ) {
+    throw new GaleError(
+      'GALE_ERR_DAG_INVALID',
+      `${where}: a teardown's trigger rule is all_done_setup_success, not "${String(options.triggerRule)}"`,
+      { hint: 'Remove triggerRule from the teardown task, or make it an ordinary task.' },
+    );
+  }
+  if (options.onFailureFailDagrun && !role.isTeardown) {
+    throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: onFailureFailDagrun applies only to a teardown`, {
+      hint: 'Add teardown: true, or call .asTeardown({ onFailureFailDagrun: true }).',
+    });
+  }
+  return { ...role, onFailureFailDagrun: options.onFailureFailDagrun ?? false };
 }
 
 function compilePodOverride(override: PodOverride | null | undefined, where: string): PodOverride | null {

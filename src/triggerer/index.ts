@@ -9,3 +9,4 @@ export {
   Triggerer,
   type TriggererDeps,
 } from './triggerer.js';
+export { firstEvent, TriggerModules } from './user-trigger.js';

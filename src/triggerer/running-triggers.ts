@@ -10,6 +10,7 @@ import type { Database, TriggerRow } from '../db/index.js';
 import { describeError } from '../models/index.js';
 import { createTrigger } from './registry.js';
 import type { Clock } from './trigger.js';
+import { TriggerModules } from './user-trigger.js';
 
 export type TriggerOutcome =
   | { kind: 'fired'; triggerId: number; classpath: string; event: unknown }
@@ -36,6 +37,8 @@ export class RunningTriggers {
   readonly #db: Kysely<Database> | null;
   readonly #log: Logger;
   readonly #onSettled: () => void;
+  /** the DAG files that define user-written triggers, imported once each */
+  readonly #modules = new TriggerModules();
 
   constructor(options: { clock: Clock; log: Logger; onSettled: () => void; db?: Kysely<Database> }) {
     this.#db = options.db ?? null;
@@ -62,7 +65,7 @@ export class RunningTriggers {
     if (this.has(row.id)) return;
     let trigger: ReturnType<typeof createTrigger>;
     try {
-      trigger = createTrigger(row, this.#clock, this.#db);
+      trigger = createTrigger(row, this.#clock, this.#db, this.#modules);
     } catch (error) {
       this.#settle({ kind: 'failed', triggerId: row.id, classpath: row.classpath, error });
       return;

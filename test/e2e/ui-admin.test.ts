@@ -152,15 +152,19 @@ describe('web UI admin pages', () => {
       await expect.poll(() => pool.locator('[data-field="open_slots"]').textContent()).toBe('7');
       await keepScreenshot(page, 'ui-admin-pools.png');
 
-      // users: create one with a role
+      // users: create one with a role, limited to the DAGs of two tags
       await nav.getByRole('link', { name: 'Users' }).click();
       await page.getByRole('button', { name: 'Add user' }).click();
       await dialog.getByLabel('Username').fill('olga');
       await dialog.getByLabel('Role').selectOption('Op');
       await dialog.getByLabel('Password').fill('olga-password');
+      await dialog.getByLabel('Only DAGs with one of these tags').fill('finance, reporting');
       await save();
       const olga = page.locator('tr[data-username="olga"]');
       await expect.poll(() => olga.locator('[data-field="role"]').textContent()).toBe('Op');
+      await expect
+        .poll(() => olga.locator('[data-field="dag-access"]').textContent())
+        .toBe('tags: finance, reporting');
 
       // the audit log has each change, filtered by user and by event; the filter is in the address
       await nav.getByRole('link', { name: 'Audit log' }).click();

@@ -364,7 +364,7 @@ describe('API resources', () => {
       include_deferred: false,
     });
     expect((await admin('POST', '/api/v2/pools', { name: 'etl', slots: 1 })).status).toBe(409);
-    expect((await admin('POST', '/api/v2/pools', { name: 'no spaces', slots: 1 })).status).toBe(400);
+    expect((await admin('POST', '/api/v2/pools', { name: 'no spaces', slots: 1 })).status).toBe(422);
     const changed = await admin('PATCH', '/api/v2/pools/etl', { slots: 5 });
     expect(changed.body).toMatchObject({ slots: 5, description: 'nightly loads', open_slots: 5 });
     const masked = await admin('PATCH', '/api/v2/pools/etl?update_mask=description', {

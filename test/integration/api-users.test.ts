@@ -57,7 +57,7 @@ describe('users API', () => {
       [{ username: 'x', password: 'long-enough', roles: [{ name: 'User' }], is_admin: true }, 'is_admin'],
     ] as const) {
       const bad = await admin('POST', '/api/v2/users', body);
-      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.status, JSON.stringify(body)).toBe(422);
       expect(bad.headers.get('content-type')).toContain('application/problem+json');
       expect(String(bad.body.detail)).toContain(says);
     }

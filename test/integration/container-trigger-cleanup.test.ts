@@ -61,6 +61,7 @@ describe('container trigger cleanup', () => {
     const row: TriggerRow = {
       id,
       classpath: TRIGGER_CLASSPATHS.container,
+      fileloc: null,
       kwargs: JSON.stringify(kwargs),
       created_date: new Date().toISOString(),
       triggerer_id: 1,

@@ -1,29 +1,13 @@
 /** parallelism, pool slots and maxActiveTasks are never exceeded, checked from the recorded start and end times. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GaleHome, makeGaleHome, runsOf, taskStates, waitFor } from '../support/gale-home.js';
+import { maxOverlap } from '../support/overlap.js';
 
 interface Interval {
   task_id: string;
   pool: string;
   start: number;
   end: number;
-}
-
-/** The most intervals that overlap at one instant. */
-function maxOverlap(intervals: readonly Interval[]): number {
-  const points = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  // An end at the same instant as a start frees its slot first.
-  points.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const p of points) {
-    now += p.d;
-    max = Math.max(max, now);
-  }
-  return max;
 }
 
 function intervals(g: GaleHome, dagId: string): Interval[] {

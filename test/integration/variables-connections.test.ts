@@ -103,7 +103,7 @@ describe('variables and connections', () => {
       expect.objectContaining({ key: 'region', value: 'eu-west-1', description: 'where we run' }),
     ]);
     expect((await op('POST', '/api/v2/variables', { key: 'region', value: 'x' })).status).toBe(409);
-    expect((await op('POST', '/api/v2/variables', { key: 'bad key!', value: 'x' })).status).toBe(400);
+    expect((await op('POST', '/api/v2/variables', { key: 'bad key!', value: 'x' })).status).toBe(422);
     expect((await op('POST', '/api/v2/variables', { key: 'batch_size', value: '500' })).status).toBe(201);
     expect(
       (await op('PATCH', '/api/v2/variables/batch_size', { key: 'batch_size', value: '800' })).body,

@@ -46,6 +46,9 @@ export interface User {
   last_login: string | null;
   failed_login_count: number;
   created_on: string;
+  /** the DAG ids the user is limited to (with dag_tags); both null: every DAG */
+  dag_ids: string[] | null;
+  dag_tags: string[] | null;
 }
 
 export interface EventLog {

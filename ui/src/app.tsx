@@ -5,6 +5,7 @@ import { AdminPage } from './pages/admin-page';
 import { DagListPage } from './pages/dag-list-page';
 import { DagPage } from './pages/dag-page';
 import { LoginPage } from './pages/login-page';
+import { RequiredActionsPage } from './pages/required-actions-page';
 import { navigate, onLinkClick, useRoute } from './router';
 
 function toLogin(): void {
@@ -61,6 +62,9 @@ export function App() {
           <a href="/" onClick={onLinkClick}>
             DAGs
           </a>
+          <a href="/required-actions" onClick={onLinkClick}>
+            Required actions
+          </a>
           <a href="/admin/health" onClick={onLinkClick}>
             Admin
           </a>
@@ -80,6 +84,8 @@ export function App() {
       <main>
         {route.page === 'admin' ? (
           <AdminPage route={route} me={me} />
+        ) : route.page === 'required-actions' ? (
+          <RequiredActionsPage />
         ) : route.page === 'dag' ? (
           <DagPage route={route} />
         ) : (

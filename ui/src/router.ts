@@ -10,6 +10,7 @@ import { type DagView, parseDagView } from './dag-views';
 export type Route =
   | { page: 'dags' }
   | { page: 'login'; next: string }
+  | { page: 'required-actions' }
   | AdminRoute
   | {
       page: 'dag';
@@ -23,6 +24,7 @@ export type Route =
 export function parseRoute(location: Location): Route {
   const params = new URLSearchParams(location.search);
   if (location.pathname === '/login') return { page: 'login', next: params.get('next') ?? '/' };
+  if (location.pathname === '/required-actions') return { page: 'required-actions' };
   const admin = parseAdminRoute(location);
   if (admin) return admin;
   const dag = /^\/dags\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(location.pathname);

@@ -5,16 +5,11 @@
  */
 import { z } from 'zod';
 import { clearTaskInstances, type DagRunRow, requireDag, requireDagRun } from '../../db/index.js';
-import { GaleError } from '../../models/index.js';
+import { GaleError, taskGraph, tasksToClear } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
 import { dateQuery } from '../filters.js';
 import { errorResponses } from '../schemas.js';
-import {
-  relatives,
-  type TaskInstanceWithRun,
-  taskInstanceCollection,
-  taskInstanceResponse,
-} from './task-instances.js';
+import { type TaskInstanceWithRun, taskInstanceCollection, taskInstanceResponse } from './task-instances.js';
 
 export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteContext): void {
   const { db } = deps.gdb;
@@ -70,12 +65,13 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
       for (const run of runs) {
         // each run by the DAG version it was created with
         const dag = await cache.get(db, dag_id, run.dag_version_hash);
-        let taskIds = body.task_ids ?? dag.tasks.map((t) => t.taskId);
-        if (body.task_ids && body.include_upstream)
-          taskIds = [...taskIds, ...relatives(dag.tasks, body.task_ids, 'upstream')];
-        if (body.task_ids && body.include_downstream)
-          taskIds = [...taskIds, ...relatives(dag.tasks, body.task_ids, 'downstream')];
-        taskIds = [...new Set(taskIds)];
+        // the tasks with their relatives asked for, and their setups and teardowns, as Airflow's clear
+        const taskIds = body.task_ids
+          ? tasksToClear(taskGraph(dag.tasks), body.task_ids, {
+              upstream: body.include_upstream,
+              downstream: body.include_downstream,
+            })
+          : dag.tasks.map((t) => t.taskId);
         if (taskIds.length === 0) continue;
         let ids = taskIds;
         if (!body.dry_run) {

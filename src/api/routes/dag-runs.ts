@@ -8,8 +8,10 @@ import {
   requireDagRun,
 } from '../../db/index.js';
 import { GaleError, UNFINISHED_TI_STATES } from '../../models/index.js';
+import { createOutputStore } from '../../output-store/index.js';
 import { triggerDagRun } from '../../scheduler/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import {
   errorResponses,
   isoDate,
@@ -90,7 +92,7 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
       const q = request.query;
       const order = parseOrderBy(q.order_by, ORDER, 'id');
       if (request.params.dag_id !== '~') await requireDag(db, request.params.dag_id);
-      let base = db.selectFrom('dag_run');
+      let base = db.selectFrom('dag_run').where(await onlyVisible(request, db, 'dag_id'));
       if (request.params.dag_id !== '~') base = base.where('dag_id', '=', request.params.dag_id);
       if (q.state?.length) base = base.where('state', 'in', q.state as DagRunRow['state'][]);
       if (q.run_type?.length) base = base.where('run_type', 'in', q.run_type as DagRunRow['run_type'][]);
@@ -281,6 +283,7 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
           'task_instance_history',
           'xcom',
           'rendered_task_instance_fields',
+          'hitl_detail',
         ] as const) {
           await tx.deleteFrom(table).where('dag_id', '=', dag_id).where('run_id', '=', dag_run_id).execute();
         }
@@ -290,6 +293,8 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
           .where('run_id', '=', dag_run_id)
           .execute();
       });
+      // the files of outputs kept in files (output_store file backend) go with their rows
+      await createOutputStore(deps.config.config).delete({ dagId: dag_id, runId: dag_run_id });
       return reply.status(204).send(null);
     },
   );

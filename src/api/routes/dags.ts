@@ -2,7 +2,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { type DagRow, deleteDag, requireDag, setPaused } from '../../db/index.js';
+import { createOutputStore } from '../../output-store/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import { errorResponses, listParam, paginationQuery, parseOrderBy } from '../schemas.js';
 
 export const dagSchema = z.object({
@@ -110,7 +112,7 @@ export function registerDagRoutes({ app, deps, cache }: RouteContext): void {
     async (request) => {
       const q = request.query;
       const order = parseOrderBy(q.order_by, ORDER, 'dag_id');
-      let base = db.selectFrom('dag');
+      let base = db.selectFrom('dag').where(await onlyVisible(request, db, 'dag_id'));
       if (q.exclude_stale) base = base.where('is_active', '=', 1);
       if (q.paused !== undefined) base = base.where('is_paused', '=', q.paused ? 1 : 0);
       if (q.dag_id_pattern) {
@@ -178,6 +180,7 @@ export function registerDagRoutes({ app, deps, cache }: RouteContext): void {
     },
     async (request, reply) => {
       await deleteDag(db, request.params.dag_id);
+      await createOutputStore(deps.config.config).delete({ dagId: request.params.dag_id });
       return reply.status(204).send(null);
     },
   );

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import { dateQuery } from '../filters.js';
 import { errorResponses, listParam, paginationQuery, parseOrderBy } from '../schemas.js';
 
@@ -80,7 +81,8 @@ export function registerEventLogRoutes({ app, deps }: RouteContext): void {
       const order = q.order_by
         ? parseOrderBy(q.order_by, ORDER, 'id')
         : { field: 'id' as const, direction: 'desc' as const };
-      let base = db.selectFrom('log');
+      // a no-op while the audit log is for Admins only (they see every DAG); kept should that change
+      let base = db.selectFrom('log').where(await onlyVisible(request, db, 'dag_id'));
       if (q.event !== undefined) base = base.where('event', '=', q.event);
       if (q.included_events?.length) base = base.where('event', 'in', q.included_events);
       if (q.excluded_events?.length) base = base.where('event', 'not in', q.excluded_events);

@@ -21,12 +21,14 @@ import {
   saveRenderedFields,
   setXcom,
   type TaskInstanceRow,
+  triggeringAssetEvents,
 } from '../../db/index.js';
 import { ExecutionTokens, type TryClaims } from '../../executors/index.js';
-import { deferralSchema, GaleError } from '../../models/index.js';
+import { deferralSchema, GaleError, outletEventSchema } from '../../models/index.js';
 import { isLatestRun, REFRESHED_TOKEN_HEADER } from '../../runner/index.js';
 import type { RouteContext } from '../context.js';
 import { tokenClaims } from './execution-auth.js';
+import { registerExecutionDagRunRoutes } from './execution-dag-runs.js';
 import { registerExecutionSecretRoutes } from './execution-secrets.js';
 
 const PREFIX = '/execution/v1/task-instances/:ti_id';
@@ -34,10 +36,12 @@ const tiParams = z.object({ ti_id: z.string().min(1) });
 const tryBody = { try_number: z.number().int().positive() };
 const route = { config: { role: 'public' as const }, schema: { hide: true } };
 
-export function registerExecutionRoutes({ app, deps, cache }: RouteContext): void {
+export function registerExecutionRoutes(context: RouteContext): void {
+  const { app, deps, cache } = context;
   const { db } = deps.gdb;
   const tokens = new ExecutionTokens(deps.secretKey, deps.config.config.execution_api.token_ttl);
   registerExecutionSecretRoutes(app, deps, tokens);
+  registerExecutionDagRunRoutes(context, tokens);
 
   /** The token's try; the route's task instance must be it (and the body's try number, if any). */
   const authorize = (request: FastifyRequest, tiId: string, tryNumber?: number): TryClaims => {
@@ -111,6 +115,16 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
     const ti = await taskInstance(request.params.ti_id);
     return requireDagRun(db, ti.dag_id, ti.run_id);
   });
+
+  app.get(
+    `${PREFIX}/dag-run/triggering-asset-events`,
+    { ...route, schema: { hide: true, params: tiParams } },
+    async (request) => {
+      authorize(request, request.params.ti_id);
+      const ti = await taskInstance(request.params.ti_id);
+      return { events: await triggeringAssetEvents(db, ti.dag_id, ti.run_id) };
+    },
+  );
 
   app.get(
     `${PREFIX}/dag-run/is-latest`,
@@ -223,12 +237,17 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
       schema: {
         hide: true,
         params: tiParams,
-        body: z.object({ ...tryBody, skip: z.array(z.string()), output: z.string().nullable() }),
+        body: z.object({
+          ...tryBody,
+          skip: z.array(z.string()),
+          output: z.string().nullable(),
+          outlet_events: z.array(outletEventSchema).optional(),
+        }),
       },
     },
     async (request) => {
       const { ti_id } = request.params;
-      const { try_number, skip, output } = request.body;
+      const { try_number, skip, output, outlet_events } = request.body;
       authorize(request, ti_id, try_number);
       const ti = await taskInstance(ti_id);
       const recorded = await recordTrySuccess(db, {
@@ -240,6 +259,7 @@ export function registerExecutionRoutes({ app, deps, cache }: RouteContext): voi
         mapIndex: ti.map_index,
         skip,
         outputJson: output ?? undefined,
+        assetEvents: outlet_events,
         now: new Date(),
       });
       return { recorded };

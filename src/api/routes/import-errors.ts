@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ImportErrorRow } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import { containsIgnoringCase } from '../filters.js';
 import { errorResponses, paginationQuery, parseOrderBy } from '../schemas.js';
 
@@ -51,7 +52,8 @@ export function registerImportErrorRoutes({ app, deps }: RouteContext): void {
     async (request) => {
       const q = request.query;
       const order = parseOrderBy(q.order_by, ORDER, 'id');
-      let base = db.selectFrom('import_error');
+      // as Airflow 3: a user limited to some DAGs sees the errors of their files only
+      let base = db.selectFrom('import_error').where(await onlyVisible(request, db, 'filename', 'filelocs'));
       if (q.filename_pattern) base = base.where(containsIgnoringCase('filename', q.filename_pattern));
       const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       const rows = await base
@@ -77,7 +79,12 @@ export function registerImportErrorRoutes({ app, deps }: RouteContext): void {
     },
     async (request) => {
       const id = request.params.import_error_id;
-      const row = await db.selectFrom('import_error').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('import_error')
+        .selectAll()
+        .where('id', '=', id)
+        .where(await onlyVisible(request, db, 'filename', 'filelocs'))
+        .executeTakeFirst();
       if (!row) {
         throw new GaleError('GALE_ERR_NOT_FOUND', `No import error ${id}`, {
           hint: 'A fixed file clears its error; GET /api/v2/importErrors lists the current ones.',

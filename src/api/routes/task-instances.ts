@@ -16,6 +16,7 @@ import {
 } from '../../db/index.js';
 import { GaleError, type SerializedTask, TaskInstanceState } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import { containsIgnoringCase, dateQuery } from '../filters.js';
 import { errorResponses, listParam, paginationQuery, parseOrderBy } from '../schemas.js';
 
@@ -233,7 +234,8 @@ export function registerTaskInstanceRoutes({ app, deps }: RouteContext): void {
         .selectFrom('task_instance as ti')
         .innerJoin('dag_run as dr', (j) =>
           j.onRef('dr.dag_id', '=', 'ti.dag_id').onRef('dr.run_id', '=', 'ti.run_id'),
-        );
+        )
+        .where(await onlyVisible(request, db, 'ti.dag_id'));
       if (dag_id !== '~') base = base.where('ti.dag_id', '=', dag_id);
       if (dag_run_id !== '~') base = base.where('ti.run_id', '=', dag_run_id);
       if (states) base = base.where('ti.state', 'in', states);

@@ -3,7 +3,8 @@
  * `roles: [{name}]`), for Admins only. A Gale user has exactly one role, so `roles` always holds
  * one. Passwords are hashed here (passwords.ts) and never returned; no change may leave the
  * installation without an active Admin. The server's audit hook records every change, and each
- * route adds an entry naming the user it changed (as `gale users` does).
+ * route adds an entry naming the user it changed (as `gale users` does). `dag_ids` and `dag_tags`
+ * limit the DAGs a user sees (api/dag-access.ts): both null, every DAG; an Admin always sees all.
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -17,8 +18,9 @@ import {
   setUserPassword,
   type UserRow,
   updateUser,
+  userDagAccess,
 } from '../../db/index.js';
-import { GaleError } from '../../models/index.js';
+import { type DagAccess, GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
 import { hashPassword, passwordProblem } from '../passwords.js';
 import { ROLE_DESCRIPTIONS, ROLES, type Role } from '../roles.js';
@@ -37,6 +39,17 @@ const password = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .describe('at least 8 characters; never returned');
+const nameList = (what: string) =>
+  z
+    .array(z.string().min(1).max(250))
+    .max(1000)
+    .nullable()
+    .transform((list) => (list === null ? null : [...new Set(list)]))
+    .describe(
+      `only the DAGs ${what} (with dag_ids/dag_tags: either suffices); null in both: every DAG. Admins always see every DAG`,
+    );
+const dagIdsField = nameList('with these ids');
+const dagTagsField = nameList('with one of these tags');
 
 const userSchema = z.object({
   username: z.string(),
@@ -46,6 +59,8 @@ const userSchema = z.object({
   last_login: z.string().nullable(),
   failed_login_count: z.number().int(),
   created_on: z.string(),
+  dag_ids: z.array(z.string()).nullable().describe('the DAG ids the user is limited to; null: none by id'),
+  dag_tags: z.array(z.string()).nullable().describe('the DAG tags the user is limited to; null: none by tag'),
 });
 
 const userBody = z
@@ -54,6 +69,8 @@ const userBody = z
     password,
     email: z.string().email().max(256).nullable().optional(),
     roles: rolesField,
+    dag_ids: dagIdsField.optional(),
+    dag_tags: dagTagsField.optional(),
   })
   .strict();
 
@@ -64,12 +81,15 @@ const userPatch = z
     email: z.string().email().max(256).nullable().optional(),
     roles: rolesField.optional(),
     active: z.boolean().optional().describe('false: the user can no longer log in'),
+    dag_ids: dagIdsField.optional(),
+    dag_tags: dagTagsField.optional(),
   })
   .strict();
 
 const usernameParams = z.object({ username: z.string() });
 
 function userResponse(u: UserRow): z.infer<typeof userSchema> {
+  const access = userDagAccess(u);
   return {
     username: u.username,
     email: u.email,
@@ -78,6 +98,8 @@ function userResponse(u: UserRow): z.infer<typeof userSchema> {
     last_login: u.last_login,
     failed_login_count: u.failed_logins,
     created_on: u.created_at,
+    dag_ids: access.dagIds === null ? null : [...access.dagIds],
+    dag_tags: access.dagTags === null ? null : [...access.dagTags],
   };
 }
 
@@ -184,9 +206,15 @@ export function registerUserRoutes({ app, deps }: RouteContext): void {
         passwordHash: await hashPassword(b.password),
         role,
         email: b.email ?? null,
+        dagAccess: { dagIds: b.dag_ids ?? null, dagTags: b.dag_tags ?? null },
         now: new Date(),
       });
-      await audit(request.caller!.username, 'user.create', { username: b.username, role });
+      await audit(request.caller!.username, 'user.create', {
+        username: b.username,
+        role,
+        dag_ids: b.dag_ids ?? null,
+        dag_tags: b.dag_tags ?? null,
+      });
       return reply.code(201).send(userResponse(user));
     },
   );
@@ -196,7 +224,8 @@ export function registerUserRoutes({ app, deps }: RouteContext): void {
     {
       config: admin,
       schema: {
-        summary: "Change a user's role, e-mail, password or active flag (a user cannot be renamed)",
+        summary:
+          "Change a user's role, e-mail, password, active flag or DAG access (a user cannot be renamed)",
         tags: ['User'],
         params: usernameParams,
         querystring: z.object({
@@ -222,10 +251,19 @@ export function registerUserRoutes({ app, deps }: RouteContext): void {
         mask === undefined ? undefined : (Array.isArray(mask) ? mask : mask.split(',')).map((f) => f.trim());
       const wanted = (field: keyof typeof b) => b[field] !== undefined && (!fields || fields.includes(field));
       const before = await requireUser(db, username);
+      const stored = userDagAccess(before);
+      const dagAccess: DagAccess | undefined =
+        wanted('dag_ids') || wanted('dag_tags')
+          ? {
+              dagIds: wanted('dag_ids') ? (b.dag_ids ?? null) : stored.dagIds,
+              dagTags: wanted('dag_tags') ? (b.dag_tags ?? null) : stored.dagTags,
+            }
+          : undefined;
       const changes = {
         role: wanted('roles') ? b.roles![0]!.name : undefined,
         email: wanted('email') ? b.email : undefined,
         isActive: wanted('active') ? b.active : undefined,
+        dagAccess,
       };
       const after = {
         ...before,
@@ -235,11 +273,14 @@ export function registerUserRoutes({ app, deps }: RouteContext): void {
       await keepAnAdmin(db, username, after);
       const user = await updateUser(db, username, changes);
       if (wanted('password')) await setUserPassword(db, username, await hashPassword(b.password!));
-      const changed = (['roles', 'email', 'active', 'password'] as const).filter(wanted);
+      const changed = (['roles', 'email', 'active', 'password', 'dag_ids', 'dag_tags'] as const).filter(
+        wanted,
+      );
       await audit(request.caller!.username, 'user.update', {
         username,
         changed,
         ...(changes.role ? { role: changes.role } : {}),
+        ...(dagAccess ? { dag_ids: dagAccess.dagIds, dag_tags: dagAccess.dagTags } : {}),
       });
       return userResponse(user);
     },

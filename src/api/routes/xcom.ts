@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { requireDag, requireDagRun } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
+import { createOutputStore, resolveOutput } from '../../output-store/index.js';
 import type { RouteContext } from '../context.js';
+import { onlyVisible } from '../dag-access.js';
 import { errorResponses, paginationQuery } from '../schemas.js';
 import { mapIndexQuery, tiParams } from './task-instances.js';
 
@@ -48,6 +50,8 @@ function xcomEntry(row: XcomWithRun): z.infer<typeof xcomEntrySchema> {
 
 export function registerXcomRoutes({ app, deps }: RouteContext): void {
   const { db } = deps.gdb;
+  // an output kept in a file (output_store file backend) is read from output_store.path
+  const outputs = createOutputStore(deps.config.config);
 
   const withRun = () =>
     db
@@ -88,7 +92,7 @@ export function registerXcomRoutes({ app, deps }: RouteContext): void {
       const q = request.query;
       if (dag_id !== '~') await requireDag(db, dag_id);
       if (dag_id !== '~' && dag_run_id !== '~') await requireDagRun(db, dag_id, dag_run_id);
-      let base = withRun();
+      let base = withRun().where(await onlyVisible(request, db, 'x.dag_id'));
       if (dag_id !== '~') base = base.where('x.dag_id', '=', dag_id);
       if (dag_run_id !== '~') base = base.where('x.run_id', '=', dag_run_id);
       if (task_id !== '~') base = base.where('x.task_id', '=', task_id);
@@ -143,7 +147,7 @@ export function registerXcomRoutes({ app, deps }: RouteContext): void {
           { hint: 'GET .../xcomEntries lists its outputs; a task that returned nothing has none.' },
         );
       }
-      return { ...xcomEntry(row), value: JSON.parse(row.value) as unknown };
+      return { ...xcomEntry(row), value: JSON.parse(await resolveOutput(outputs, row.value)) as unknown };
     },
   );
 }

@@ -6,6 +6,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { PollCache, registerPollCache } from '../../../src/api/poll-cache.js';
+import { ALL_DAGS } from '../../../src/models/index.js';
 
 async function serve(ttlMs: number) {
   let now = 0;
@@ -16,7 +17,8 @@ async function serve(ttlMs: number) {
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request) => {
     const user = request.headers['x-user'];
-    request.caller = typeof user === 'string' ? { username: user, role: 'Viewer' } : null;
+    request.caller =
+      typeof user === 'string' ? { username: user, role: 'Viewer', dagAccess: ALL_DAGS } : null;
   });
   registerPollCache(app, new PollCache(ttlMs, { now: () => now }));
   app.get('/api/v2/dags', async (request) => {

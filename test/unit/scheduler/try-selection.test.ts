@@ -106,6 +106,29 @@ describe('selectTries', () => {
       unroutable: [],
     },
     {
+      name: 'maxActiveTisPerDag counts the running instances of the task in every run',
+      candidates: [
+        c('a1', null, { runKey: 'r1', taskKey: 'a', maxActiveTisPerDag: 2 }),
+        c('a2', null, { runKey: 'r2', taskKey: 'a', maxActiveTisPerDag: 2 }),
+        c('b', null, { runKey: 'r2', taskKey: 'b', maxActiveTisPerDag: 2 }),
+      ],
+      limits: limits({ activePerTask: new Map([['a', 1]]) }),
+      chosen: ['a1>local', 'b>local'],
+      unroutable: [],
+    },
+    {
+      name: 'maxActiveTisPerDagrun bounds the instances of a task in one run only',
+      candidates: [
+        c('m0', null, { runKey: 'r1', taskKey: 'm', maxActiveTisPerDagrun: 2 }),
+        c('m1', null, { runKey: 'r1', taskKey: 'm', maxActiveTisPerDagrun: 2 }),
+        c('m2', null, { runKey: 'r1', taskKey: 'm', maxActiveTisPerDagrun: 2 }),
+        c('n0', null, { runKey: 'r2', taskKey: 'm', maxActiveTisPerDagrun: 2 }),
+      ],
+      limits: limits({ activePerRunTask: new Map([['r1\u0000m', 1]]) }),
+      chosen: ['m0>local', 'n0>local'],
+      unroutable: [],
+    },
+    {
       name: 'a candidate of a pool that does not exist waits',
       candidates: [c('a', 'queue', { pool: 'gone' }), c('b', 'queue')],
       limits: limits(),

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   type Arg,
   dag,
+  type GroupArg,
   shell,
   type TaskContext,
   type TaskRef,
@@ -40,7 +41,7 @@ describe('SDK types', () => {
       describeSum(6, shout('label'));
     });
     expect(d.tasks.size).toBe(8);
-    expectTypeOf<Arg<string>>().toEqualTypeOf<string | TaskRef<string>>();
+    expectTypeOf<Arg<string>>().toEqualTypeOf<string | TaskRef<string> | GroupArg<string>>();
   });
 
   it('a task rejects a ref or literal of another type', () => {

@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, type GaleDb, migrate, openDatabase } from '../../../src/db/index.js';
+import {
+  type Database,
+  deferTry,
+  type GaleDb,
+  migrate,
+  openDatabase,
+  recordAnswer,
+} from '../../../src/db/index.js';
 import { TRIGGER_CLASSPATHS } from '../../../src/models/index.js';
 import { BUILT_IN_TRIGGERS, type Clock, createTrigger, type Trigger } from '../../../src/triggerer/index.js';
 import { type DockerApi, ensurePodman, podman, podmanOk, startDockerApi } from '../../support/podman.js';
@@ -152,6 +159,78 @@ const externalTaskFixture: Fixture = {
   },
 };
 
+/**
+ * The HITL trigger's fixture: a real SQLite metadata database whose task instances deferred on a
+ * HITLTrigger through deferTry (which stores their requests); satisfy() answers one.
+ */
+let hitlDb: GaleDb | null = null;
+const hitlTis: string[] = [];
+const ANSWERED_AT = new Date('2026-01-02T03:04:05.000Z');
+const hitlKwargs = (taskId: string) => ({
+  dag_id: 'hitl',
+  run_id: 'manual__1',
+  task_id: taskId,
+  map_index: -1,
+  subject: `Approve ${taskId}?`,
+  body: null,
+  options: ['Approve', 'Reject'],
+  multiple: false,
+  params: {},
+  defaults: null,
+  assignees: null,
+  timeout_ms: null,
+  poke_interval_ms: 20,
+});
+const hitlFixture: Fixture = {
+  classpath: TRIGGER_CLASSPATHS.hitl,
+  kwargs: () => hitlKwargs(hitlTis.shift() ?? 'none-left'),
+  satisfy: (k) => {
+    const detail = { tiId: String(k.task_id), taskId: String(k.task_id), runId: 'manual__1', tryNumber: 1 };
+    const answer = { chosenOptions: ['Approve'], paramsInput: {}, respondedBy: 'ann' };
+    if (hitlDb)
+      recordAnswer(hitlDb.db, detail, answer, ANSWERED_AT).catch((error: unknown) => console.error(error));
+  },
+  event: () => ({
+    chosen_options: ['Approve'],
+    params_input: {},
+    responded_by: 'ann',
+    responded_at: ANSWERED_AT.toISOString(),
+    timed_out: false,
+  }),
+  db: () => hitlDb?.db ?? null,
+  async setup() {
+    hitlDb = openDatabase(`sqlite://${join(dir, 'hitl.db')}`);
+    await migrate(hitlDb.db, { defaultPoolSlots: 1 });
+    const now = new Date();
+    for (let i = 1; i <= 6; i++) {
+      const id = `h${i}`;
+      await hitlDb.db
+        .insertInto('task_instance')
+        .values({
+          ...{
+            id,
+            dag_id: 'hitl',
+            run_id: 'manual__1',
+            task_id: id,
+            map_index: -1,
+            try_number: 1,
+            max_tries: 0,
+          },
+          ...{ state: 'running', operator: 'task', start_date: now.toISOString(), pool: 'default_pool' },
+          ...{ pool_slots: 1, priority_weight: 1, queue: 'default', updated_at: now.toISOString() },
+        })
+        .execute();
+      const trigger = { classpath: TRIGGER_CLASSPATHS.hitl, kwargs: hitlKwargs(id) };
+      const deferral = { trigger, method: 'execute', kwargs: {}, timeoutMs: null, executionTimeoutMs: null };
+      expect(await deferTry(hitlDb.db, { tiId: id, tryNumber: 1, deferral, now })).toBe(true);
+      hitlTis.push(id);
+    }
+  },
+  async teardown() {
+    await hitlDb?.close();
+  },
+};
+
 const WAIT_MS = 300;
 let fileCount = 0;
 
@@ -177,6 +256,7 @@ const FIXTURES: Fixture[] = [
   containerFixture,
   httpFixture,
   externalTaskFixture,
+  hitlFixture,
 ];
 
 const clock: Clock = { now: () => new Date() };

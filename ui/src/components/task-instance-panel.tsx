@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ApiError, dagPath, get, request, type TaskInstance } from '../api';
 import { usePoll } from '../hooks';
 import { formatDate, formatDuration, isFinished, stateName } from '../states';
+import { HitlPanel } from './hitl-panel';
 import { LogView } from './log-view';
 import { StateBadge } from './state-badge';
 
@@ -135,6 +136,13 @@ export function TaskInstancePanel({
               {message.text}
             </p>
           )}
+          <HitlPanel
+            dagId={dagId}
+            runId={runId}
+            taskId={taskId}
+            isWaiting={stateName(instance.state) === 'deferred'}
+            onAnswered={onChanged}
+          />
           {tryNumbers.length > 0 ? (
             <>
               <div className="tries" role="tablist" aria-label="Tries">
