@@ -1,6 +1,7 @@
 /**
  * The web UI in a real browser (Debian's Chromium driven by playwright-core) against
- * `gale standalone`: log in (a wrong password shows why), see the DAG list, trigger a DAG, watch
+ * `gale standalone`: log in (a wrong password shows why), see the DAG list, trigger a DAG from its
+ * params form (a refused value shows the server's message), watch
  * its grid turn green and red live, read the failed try's log, clear it and see it run again. The server answers browser pages with the app and API paths with problem+json.
  */
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { useBrowserSession } from '../support/ui-session.js';
 const ERROR_TEXT = 'the boom task failed on purpose';
 
 const DAG = `
-import { dag, task } from 'gale/sdk';
+import { dag, param, task } from 'gale/sdk';
 const ok = task('ok', (ctx) => {
   ctx.log.info('all good');
   return 1;
@@ -23,7 +24,11 @@ const boom = task({ taskId: 'boom', retries: 0 }, (ctx) => {
   ctx.log.info('boom starts try ' + ctx.tryNumber);
   throw new Error('${ERROR_TEXT}');
 });
-dag({ dagId: 'ui_demo', schedule: null, tags: ['ui'], defaultArgs: { owner: 'ui-team' } }, () => {
+const params = {
+  rows: param(3, { type: 'integer', minimum: 1, description: 'How many rows to load' }),
+  mode: param('fast', { type: 'string', enum: ['fast', 'full'] }),
+};
+dag({ dagId: 'ui_demo', schedule: null, tags: ['ui'], params, defaultArgs: { owner: 'ui-team' } }, () => {
   ok();
   boom();
 });
@@ -106,12 +111,28 @@ describe('web UI', () => {
         .toEqual({ is_paused: 0 });
       await expect.poll(() => active.isChecked()).toBe(true);
 
-      // trigger it (with an empty conf) and follow the notice to the DAG page
+      // trigger it from the form made from its params' schemas: a value the schema refuses shows
+      // the server's message naming the field and creates no run; then a good one
       await row.getByRole('button', { name: 'Trigger' }).click();
+      const rows = page.getByLabel('rows');
+      await expect.poll(() => rows.inputValue()).toBe('3');
+      expect(await page.getByLabel('mode').inputValue()).toBe('fast');
+      await rows.fill('0');
+      await page.getByRole('button', { name: 'Trigger run' }).click();
+      await expect.poll(() => page.locator('.trigger-form [role="alert"]').textContent()).toContain('rows');
+      expect(g.db().prepare("select count(*) as n from dag_run where dag_id = 'ui_demo'").get()).toEqual({
+        n: 0,
+      });
+      await rows.fill('5');
+      await page.getByLabel('mode').selectOption('full');
       await page.getByRole('button', { name: 'Trigger run' }).click();
       const notice = page.getByRole('status').getByRole('link');
       await expect.poll(() => notice.textContent()).toMatch(/^Triggered manual__/);
       await expect.poll(() => row.locator('.recent-runs .dot').count()).toBe(1);
+      const { conf } = g.db().prepare("select conf from dag_run where dag_id = 'ui_demo'").get() as {
+        conf: string;
+      };
+      expect(JSON.parse(conf)).toEqual({ rows: 5, mode: 'full' });
       await page.screenshot({ path: join(g.home, 'dag-list.png') });
       keepScreenshot(join(g.home, 'dag-list.png'), 'ui-dag-list.png');
       await notice.click();

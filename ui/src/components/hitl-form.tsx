@@ -5,6 +5,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import { ApiError, request } from '../api';
+import { initialTexts, type ParamField, ParamFields, readParams } from './param-fields';
 
 export interface HitlDetail {
   dag_id: string;
@@ -42,33 +43,6 @@ export function hitlPath(d: {
   return `/api/v2/hitlDetails/${parts.map(encodeURIComponent).join('/')}`;
 }
 
-/** The text a param's field holds for a value. */
-function textOf(value: unknown, type: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (type === 'object' || type === 'array' || typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-/** A field's text as the param's JSON type; throws with the param's name when it is not one. */
-function parseField(name: string, text: string, schema: Record<string, unknown>): unknown {
-  const type = schema.type;
-  if (text === '' && type !== 'string') return undefined;
-  if (type === 'integer' || type === 'number') {
-    const n = Number(text);
-    if (Number.isNaN(n)) throw new Error(`${name} must be a number`);
-    return n;
-  }
-  if (type === 'boolean') return text === 'true';
-  if (type === 'object' || type === 'array') {
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new Error(`${name} must be JSON`);
-    }
-  }
-  return text;
-}
-
 export function HitlForm({
   detail,
   onAnswered,
@@ -76,10 +50,8 @@ export function HitlForm({
   detail: HitlDetail;
   onAnswered: (d: HitlDetail) => void;
 }) {
-  const params = Object.entries(detail.params);
-  const [texts, setTexts] = useState<Record<string, string>>(() =>
-    Object.fromEntries(params.map(([n, p]) => [n, textOf(p.value, p.schema.type)])),
-  );
+  const params: ParamField[] = Object.entries(detail.params).map(([name, p]) => ({ name, ...p }));
+  const [texts, setTexts] = useState<Record<string, string>>(() => initialTexts(params));
   const [chosen, setChosen] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
@@ -88,11 +60,7 @@ export function HitlForm({
     setError(null);
     let input: Record<string, unknown>;
     try {
-      input = {};
-      for (const [name, p] of params) {
-        const value = parseField(name, texts[name] ?? '', p.schema);
-        if (value !== undefined) input[name] = value;
-      }
+      input = readParams(params, texts);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
       return;
@@ -123,48 +91,12 @@ export function HitlForm({
       {detail.body && <p className="hitl-body">{detail.body}</p>}
       {detail.assignees && <p className="muted">Assigned to {detail.assignees.join(', ')}</p>}
       {detail.timeout_at && <p className="muted">Until {new Date(detail.timeout_at).toLocaleString()}</p>}
-      {params.map(([name, p]) => {
-        const choices = Array.isArray(p.schema.enum) ? (p.schema.enum as unknown[]) : null;
-        const set = (text: string) => setTexts((t) => ({ ...t, [name]: text }));
-        return (
-          <div key={name} className="hitl-param">
-            <label htmlFor={`hitl-param-${name}`}>{String(p.schema.title ?? name)}</label>
-            {p.schema.type === 'boolean' ? (
-              <input
-                id={`hitl-param-${name}`}
-                type="checkbox"
-                name={name}
-                checked={texts[name] === 'true'}
-                onChange={(e) => set(String(e.target.checked))}
-              />
-            ) : choices ? (
-              <select
-                id={`hitl-param-${name}`}
-                name={name}
-                value={texts[name] ?? ''}
-                onChange={(e) => set(e.target.value)}
-              >
-                {choices.map((c) => (
-                  <option key={String(c)} value={String(c)}>
-                    {String(c)}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <input
-                id={`hitl-param-${name}`}
-                name={name}
-                type={p.schema.type === 'integer' || p.schema.type === 'number' ? 'number' : 'text'}
-                value={texts[name] ?? ''}
-                onChange={(e) => set(e.target.value)}
-              />
-            )}
-            {typeof p.schema.description === 'string' && (
-              <small className="muted">{p.schema.description}</small>
-            )}
-          </div>
-        );
-      })}
+      <ParamFields
+        params={params}
+        texts={texts}
+        onChange={(name, text) => setTexts((t) => ({ ...t, [name]: text }))}
+        idPrefix="hitl-param"
+      />
       {error && (
         <p className="error" role="alert">
           {error}

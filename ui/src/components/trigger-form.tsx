@@ -1,6 +1,46 @@
-/** Triggers a DAG run, with an optional conf (JSON) that overrides the DAG's params. */
-import { type FormEvent, useState } from 'react';
-import { ApiError, type DagRun, dagPath, request } from '../api';
+/**
+ * Triggers a DAG run (Airflow's trigger form): a field per param, made from the DAG's params JSON
+ * Schemas with their defaults, and an optional conf (JSON) for keys that are not params. The server
+ * checks the conf against the schemas; its message, naming the bad field, shows in the form.
+ */
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiError, type DagRun, dagPath, get, request } from '../api';
+import { initialTexts, type ParamField, ParamFields, readParams } from './param-fields';
+
+interface ParamsOfDag {
+  params: Record<string, unknown>;
+  param_schemas: Record<string, Record<string, unknown>>;
+}
+
+/** The JSON type of a default, for a param declared without a schema type (`params: { n: 5 }`). */
+function typeOfValue(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return 'array';
+  const type = typeof value;
+  return type === 'number' || type === 'boolean' || type === 'object' || type === 'string' ? type : undefined;
+}
+
+/** The params of a DAG as form fields, in their declared order. */
+function fieldsOf(details: ParamsOfDag): ParamField[] {
+  return Object.entries(details.params).map(([name, value]) => {
+    const schema = details.param_schemas[name] ?? {};
+    return {
+      name,
+      value,
+      schema: schema.type === undefined ? { ...schema, type: typeOfValue(value) } : schema,
+    };
+  });
+}
+
+/** The extra conf text as an object; throws saying what is wrong. */
+function parseConf(text: string): Record<string, unknown> {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === '{}') return {};
+  const parsed: unknown = JSON.parse(trimmed);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('the conf must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
 
 export function TriggerForm({
   dagId,
@@ -11,25 +51,37 @@ export function TriggerForm({
   onTriggered: (run: DagRun) => void;
   onCancel: () => void;
 }) {
+  const [params, setParams] = useState<ParamField[] | null>(null);
+  const [texts, setTexts] = useState<Record<string, string>>({});
   const [conf, setConf] = useState('{}');
   const [error, setError] = useState<string | null>(null);
   const [isBusy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    get<ParamsOfDag>(dagPath(dagId, 'details'))
+      .then((details) => {
+        if (!live) return;
+        const fields = fieldsOf(details);
+        setParams(fields);
+        setTexts(initialTexts(fields));
+      })
+      .catch((e: unknown) => live && setError(e instanceof ApiError ? e.detail : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [dagId]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
     let body: { conf?: Record<string, unknown> } = {};
-    const text = conf.trim();
-    if (text && text !== '{}') {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-          throw new Error('the conf must be a JSON object');
-        body = { conf: parsed as Record<string, unknown> };
-      } catch (e) {
-        setError(`Conf is not valid: ${e instanceof Error ? e.message : String(e)}`);
-        return;
-      }
+    try {
+      const values = { ...readParams(params ?? [], texts), ...parseConf(conf) };
+      if (Object.keys(values).length > 0) body = { conf: values };
+    } catch (e) {
+      setError(`Conf is not valid: ${e instanceof Error ? e.message : String(e)}`);
+      return;
     }
     setBusy(true);
     try {
@@ -43,8 +95,19 @@ export function TriggerForm({
 
   return (
     <form className="trigger-form" onSubmit={(e) => void submit(e)}>
+      {params && params.length > 0 && (
+        <fieldset>
+          <legend>Params</legend>
+          <ParamFields
+            params={params}
+            texts={texts}
+            onChange={(name, text) => setTexts((t) => ({ ...t, [name]: text }))}
+            idPrefix={`trigger-${dagId}`}
+          />
+        </fieldset>
+      )}
       <label>
-        Conf (JSON, optional)
+        {params && params.length > 0 ? 'Other conf (JSON, optional)' : 'Conf (JSON, optional)'}
         <textarea rows={3} value={conf} onChange={(e) => setConf(e.target.value)} spellCheck={false} />
       </label>
       {error && (
@@ -53,7 +116,7 @@ export function TriggerForm({
         </p>
       )}
       <div className="actions">
-        <button type="submit" disabled={isBusy}>
+        <button type="submit" disabled={isBusy || params === null}>
           Trigger run
         </button>
         <button type="button" className="secondary" onClick={onCancel}>
