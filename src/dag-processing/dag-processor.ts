@@ -200,6 +200,12 @@ export class DagProcessor {
       await recordImportError(db, { filename: file, message: unknownPool, stacktrace: unknownPool, now });
       return;
     }
+    // the source first: a reader that sees a DAG's new version also sees its new source
+    try {
+      await upsertDagCode(db, file, await readFile(file, 'utf8'), now);
+    } catch (error) {
+      log.warn({ file, err: error }, 'could not store the DAG file source');
+    }
     const { conflicts } = await syncFileDags(db, file, result.dags, {
       pausedAtCreation: this.#deps.config.config.core.dags_are_paused_at_creation,
       now,
@@ -207,11 +213,6 @@ export class DagProcessor {
     const owned = result.dags.filter((d) => !conflicts.some((c) => c.dagId === d.dagId));
     // which DAGs wait for which assets, and which tasks update them (gale assets list)
     await syncDagAssetReferences(db, owned, now);
-    try {
-      await upsertDagCode(db, file, await readFile(file, 'utf8'), now);
-    } catch (error) {
-      log.warn({ file, err: error }, 'could not store the DAG file source');
-    }
     if (conflicts.length > 0) {
       const message = conflicts
         .map((c) => `DAG id "${c.dagId}" is already defined in ${c.otherFile}`)

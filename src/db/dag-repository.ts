@@ -269,7 +269,18 @@ export async function upsertDagCode(db: Db, fileloc: string, source: string, now
 export async function deleteDag(db: Kysely<Database>, dagId: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await requireDag(tx, dagId);
+    const runIds = tx.selectFrom('dag_run').select('id').where('dag_id', '=', dagId);
+    await tx.deleteFrom('dag_run_asset_event').where('dag_run_id', 'in', runIds).execute();
+    const backfillIds = tx.selectFrom('backfill').select('id').where('dag_id', '=', dagId);
+    await tx.deleteFrom('backfill_dag_run').where('backfill_id', 'in', backfillIds).execute();
+    await tx.deleteFrom('asset_dag_run_queue').where('target_dag_id', '=', dagId).execute();
     for (const table of [
+      'rendered_task_instance_fields',
+      'hitl_detail',
+      'callback_request',
+      'backfill',
+      'dag_schedule_asset_reference',
+      'task_outlet_asset_reference',
       'xcom',
       'task_instance_history',
       'task_instance',
