@@ -3,7 +3,8 @@
  * and read its URL and the admin's generated password from its output; open Debian's Chromium on
  * a fresh profile (never a downloaded browser).
  */
-import { type BrowserContext, chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterEach, beforeAll } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath, freshUserDataDir } from './chromium.js';
 import { type GaleHome, makeGaleHome, type Service, waitFor } from './gale-home.js';
@@ -64,4 +65,19 @@ export function useBrowserSession(): {
       return browser;
     },
   };
+}
+
+/** Saves a screenshot to $GALE_UI_SCREENSHOT_DIR when set, to look at after the test. */
+export async function keepScreenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.GALE_UI_SCREENSHOT_DIR;
+  if (dir) await page.screenshot({ path: join(dir, name), fullPage: true });
+}
+
+/** Logs in through the login page and waits for the app. */
+export async function logIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
 }

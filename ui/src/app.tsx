@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { get, type Me, request, setUnauthenticatedHandler } from './api';
 import { AdminPage } from './pages/admin-page';
+import { AssetsPage } from './pages/assets-page';
 import { DagListPage } from './pages/dag-list-page';
 import { DagPage } from './pages/dag-page';
 import { LoginPage } from './pages/login-page';
@@ -62,6 +63,9 @@ export function App() {
           <a href="/" onClick={onLinkClick}>
             DAGs
           </a>
+          <a href="/assets" onClick={onLinkClick}>
+            Assets
+          </a>
           <a href="/required-actions" onClick={onLinkClick}>
             Required actions
           </a>
@@ -86,8 +90,10 @@ export function App() {
           <AdminPage route={route} me={me} />
         ) : route.page === 'required-actions' ? (
           <RequiredActionsPage />
+        ) : route.page === 'assets' ? (
+          <AssetsPage route={route} me={me} />
         ) : route.page === 'dag' ? (
-          <DagPage route={route} />
+          <DagPage route={route} me={me} />
         ) : (
           <DagListPage />
         )}

@@ -1,5 +1,5 @@
 /**
- * A small history router: the app's pages are `/`, `/login` and `/dags/<dag_id>[/<view>]`, with the
+ * A small history router: the app's pages are `/`, `/login`, `/assets[/<id>]` and `/dags/<dag_id>[/<view>]`, with the
  * chosen task instance in the query (`?run=..&task=..&try=..`) so that a link or a reload opens
  * the same view. The server answers every such page with index.html.
  */
@@ -11,6 +11,7 @@ export type Route =
   | { page: 'dags' }
   | { page: 'login'; next: string }
   | { page: 'required-actions' }
+  | { page: 'assets'; assetId: number | null; params: Record<string, string> }
   | AdminRoute
   | {
       page: 'dag';
@@ -27,6 +28,11 @@ export function parseRoute(location: Location): Route {
   if (location.pathname === '/required-actions') return { page: 'required-actions' };
   const admin = parseAdminRoute(location);
   if (admin) return admin;
+  const asset = /^\/assets(?:\/(\d+))?\/?$/.exec(location.pathname);
+  if (asset) {
+    const assetId = asset[1] ? Number(asset[1]) : null;
+    return { page: 'assets', assetId, params: Object.fromEntries(params) };
+  }
   const dag = /^\/dags\/([^/]+)(?:\/([a-z]+))?\/?$/.exec(location.pathname);
   if (dag?.[1]) {
     const tryText = params.get('try');

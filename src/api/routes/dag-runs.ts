@@ -81,6 +81,16 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
           logical_date_lte: isoDate.optional(),
           start_date_gte: isoDate.optional(),
           start_date_lte: isoDate.optional(),
+          dag_ids: listParam.describe('only runs of these DAGs (with dag_id "~")'),
+          runs_per_dag: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .optional()
+            .describe(
+              "only each DAG's latest N runs (by id), as the UI's DAG list shows them: one call for a page of DAGs",
+            ),
         }),
         response: {
           200: z.object({ dag_runs: z.array(dagRunSchema), total_entries: z.number().int() }),
@@ -94,6 +104,28 @@ export function registerDagRunRoutes({ app, deps, cache }: RouteContext): void {
       if (request.params.dag_id !== '~') await requireDag(db, request.params.dag_id);
       let base = db.selectFrom('dag_run').where(await onlyVisible(request, db, 'dag_id'));
       if (request.params.dag_id !== '~') base = base.where('dag_id', '=', request.params.dag_id);
+      if (q.dag_ids?.length) base = base.where('dag_id', 'in', q.dag_ids);
+      if (q.runs_per_dag) {
+        // rank within the same DAGs only, so that the window reads no more rows than the answer needs
+        const dagIds = request.params.dag_id === '~' ? q.dag_ids : [request.params.dag_id];
+        const perDag = q.runs_per_dag;
+        base = base.where('id', 'in', (eb) =>
+          eb
+            .selectFrom((sub) => {
+              let ranked = sub.selectFrom('dag_run').select((r) => [
+                'id',
+                r.fn
+                  .agg<number>('row_number')
+                  .over((o) => o.partitionBy('dag_id').orderBy('id', 'desc'))
+                  .as('rn'),
+              ]);
+              if (dagIds?.length) ranked = ranked.where('dag_id', 'in', dagIds);
+              return ranked.as('ranked');
+            })
+            .select('ranked.id')
+            .where('ranked.rn', '<=', perDag),
+        );
+      }
       if (q.state?.length) base = base.where('state', 'in', q.state as DagRunRow['state'][]);
       if (q.run_type?.length) base = base.where('run_type', 'in', q.run_type as DagRunRow['run_type'][]);
       const iso = (v: string) => new Date(v).toISOString();

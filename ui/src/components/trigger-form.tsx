@@ -5,6 +5,7 @@
  */
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, type DagRun, dagPath, get, request } from '../api';
+import { parseJsonObject } from '../json-object';
 import { initialTexts, type ParamField, ParamFields, readParams } from './param-fields';
 
 interface ParamsOfDag {
@@ -30,16 +31,6 @@ function fieldsOf(details: ParamsOfDag): ParamField[] {
       schema: schema.type === undefined ? { ...schema, type: typeOfValue(value) } : schema,
     };
   });
-}
-
-/** The extra conf text as an object; throws saying what is wrong. */
-function parseConf(text: string): Record<string, unknown> {
-  const trimmed = text.trim();
-  if (trimmed === '' || trimmed === '{}') return {};
-  const parsed: unknown = JSON.parse(trimmed);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new Error('the conf must be a JSON object');
-  return parsed as Record<string, unknown>;
 }
 
 export function TriggerForm({
@@ -77,10 +68,10 @@ export function TriggerForm({
     setError(null);
     let body: { conf?: Record<string, unknown> } = {};
     try {
-      const values = { ...readParams(params ?? [], texts), ...parseConf(conf) };
+      const values = { ...readParams(params ?? [], texts), ...parseJsonObject(conf, 'Conf') };
       if (Object.keys(values).length > 0) body = { conf: values };
     } catch (e) {
-      setError(`Conf is not valid: ${e instanceof Error ? e.message : String(e)}`);
+      setError(e instanceof Error ? e.message : String(e));
       return;
     }
     setBusy(true);

@@ -1,15 +1,21 @@
 /**
  * The DAG list: search by id, filter by tag, pause and unpause, the states of each DAG's last
- * runs, and a Trigger button; import errors above it.
+ * runs, and a Trigger button; import errors above it. It stays fast with 1,000 DAGs: one page of
+ * DAGs at a time, and the last runs of all of the page's DAGs in one call (`~` with dag_ids and
+ * runs_per_dag), never one call per DAG.
  */
 import { Fragment, useRef, useState } from 'react';
 import { ApiError, type Dag, type DagRun, dagPath, get, query, request } from '../api';
 import { ImportErrorsBanner } from '../components/import-errors-banner';
+import { KeptPager } from '../components/kept-pager';
 import { StateDot } from '../components/state-badge';
 import { TriggerForm } from '../components/trigger-form';
 import { usePoll } from '../hooks';
 import { dagHref, onLinkClick } from '../router';
 import { formatDate } from '../states';
+
+export const DAGS_PAGE = 50;
+const RECENT_RUNS = 5;
 
 interface DagRow {
   dag: Dag;
@@ -20,6 +26,7 @@ interface DagRow {
 export function DagListPage() {
   const [pattern, setPattern] = useState('');
   const [tag, setTag] = useState('');
+  const [offset, setOffset] = useState(0);
   const [triggering, setTriggering] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; href?: string; isError?: boolean } | null>(null);
   const knownTags = useRef(new Set<string>());
@@ -27,26 +34,34 @@ export function DagListPage() {
   const { data, error, reload } = usePoll(
     async (signal) => {
       const list = await get<{ dags: Dag[]; total_entries: number }>(
-        `/api/v2/dags${query({ limit: 100, dag_id_pattern: pattern.trim(), tags: tag })}`,
+        `/api/v2/dags${query({ limit: DAGS_PAGE, offset, dag_id_pattern: pattern.trim(), tags: tag })}`,
         signal,
       );
-      const rows: DagRow[] = await Promise.all(
-        list.dags.map(async (dag) => ({
-          dag,
-          runs: (
-            await get<{ dag_runs: DagRun[] }>(
-              `${dagPath(dag.dag_id, 'dagRuns')}${query({ limit: 5, order_by: '-id' })}`,
-              signal,
-            )
-          ).dag_runs,
-        })),
-      );
+      const byDag = new Map<string, DagRun[]>();
+      if (list.dags.length > 0) {
+        const recent = await get<{ dag_runs: DagRun[] }>(
+          `${dagPath('~', 'dagRuns')}${query({
+            dag_ids: list.dags.map((d) => d.dag_id).join(','),
+            runs_per_dag: RECENT_RUNS,
+            limit: RECENT_RUNS * list.dags.length,
+            order_by: '-id',
+          })}`,
+          signal,
+        );
+        for (const run of recent.dag_runs) byDag.set(run.dag_id, [...(byDag.get(run.dag_id) ?? []), run]);
+      }
+      const rows: DagRow[] = list.dags.map((dag) => ({ dag, runs: byDag.get(dag.dag_id) ?? [] }));
       for (const row of rows) for (const t of row.dag.tags) knownTags.current.add(t.name);
       return { rows, total: list.total_entries };
     },
     5_000,
-    [pattern, tag],
+    [pattern, tag, offset],
   );
+  const search = (next: { pattern?: string; tag?: string }) => {
+    setOffset(0);
+    if (next.pattern !== undefined) setPattern(next.pattern);
+    if (next.tag !== undefined) setTag(next.tag);
+  };
 
   async function setPaused(dag: Dag, isPaused: boolean) {
     try {
@@ -67,9 +82,9 @@ export function DagListPage() {
           placeholder="Search DAGs"
           aria-label="Search DAGs"
           value={pattern}
-          onChange={(e) => setPattern(e.target.value)}
+          onChange={(e) => search({ pattern: e.target.value })}
         />
-        <select aria-label="Filter by tag" value={tag} onChange={(e) => setTag(e.target.value)}>
+        <select aria-label="Filter by tag" value={tag} onChange={(e) => search({ tag: e.target.value })}>
           <option value="">All tags</option>
           {[...knownTags.current].sort().map((t) => (
             <option key={t} value={t}>
@@ -127,7 +142,12 @@ export function DagListPage() {
                   </a>
                   <div className="tags">
                     {dag.tags.map((t) => (
-                      <button type="button" key={t.name} className="tag" onClick={() => setTag(t.name)}>
+                      <button
+                        type="button"
+                        key={t.name}
+                        className="tag"
+                        onClick={() => search({ tag: t.name })}
+                      >
                         {t.name}
                       </button>
                     ))}
@@ -181,6 +201,7 @@ export function DagListPage() {
         </tbody>
       </table>
       {data && data.rows.length === 0 && <p className="muted">No DAGs match.</p>}
+      <KeptPager offset={offset} limit={DAGS_PAGE} total={data?.total} onOffset={setOffset} />
     </section>
   );
 }

@@ -1,27 +1,31 @@
 /**
- * A DAG's page: its views in tabs, each at its own path (grid of the latest 25 runs with the run
- * list, graph and Gantt of a chosen run, code, details), all live while any run runs, and the
- * panel of the selected task instance or run beside the grid, graph and Gantt.
+ * A DAG's page: its views in tabs, each at its own path (grid of the latest 25 runs with the paged
+ * run list, graph and Gantt of a chosen run, code, details, backfills), all live while any run
+ * runs, and the panel of the selected task instance or run beside the grid, graph and Gantt.
  */
 import { useRef, useState } from 'react';
+import { roleAllows } from '../admin-api';
 import {
   ApiError,
   type DagDetails,
   type DagRun,
   dagPath,
   get,
+  type Me,
   query,
   type Task,
   type TaskInstance,
 } from '../api';
+import { BackfillsView } from '../components/backfills-view';
 import { CodeView } from '../components/code-view';
 import { DagDetailsView } from '../components/dag-details';
 import { DagTabPanel, DagTabs } from '../components/dag-tabs';
 import { GanttView } from '../components/gantt-view';
 import { GraphView } from '../components/graph-view';
 import { Grid, type GridSelection } from '../components/grid';
+import { PagedRuns, useSelectedRun } from '../components/paged-runs';
 import { RunPanel } from '../components/run-panel';
-import { RunPicker, RunsTable } from '../components/runs-table';
+import { RunPicker } from '../components/runs-table';
 import { Legend } from '../components/state-legend';
 import { TaskInstancePanel } from '../components/task-instance-panel';
 import { TriggerForm } from '../components/trigger-form';
@@ -44,6 +48,8 @@ interface GridData {
   /** mapped tasks' instances (map index 0, 1, ...), by run id then task id */
   mapped: Map<string, Map<string, TaskInstance[]>>;
   tiMode: TiMode;
+  /** how many runs the DAG has in all */
+  total: number;
 }
 
 async function loadInstances(
@@ -87,7 +93,7 @@ function isLive(grid: GridData | null): boolean {
   return false;
 }
 
-export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
+export function DagPage({ route, me }: { route: Extract<Route, { page: 'dag' }>; me: Me | null }) {
   const { dagId, view } = route;
   const tiMode = useRef<TiMode>('all-runs');
   const [isTriggering, setTriggering] = useState(false);
@@ -100,12 +106,11 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
   );
   const grid = usePoll<GridData>(
     async (signal) => {
-      const runs = (
-        await get<{ dag_runs: DagRun[] }>(
-          `${dagPath(dagId, 'dagRuns')}${query({ limit: GRID_RUNS, order_by: '-id' })}`,
-          signal,
-        )
-      ).dag_runs.reverse();
+      const latest = await get<{ dag_runs: DagRun[]; total_entries: number }>(
+        `${dagPath(dagId, 'dagRuns')}${query({ limit: GRID_RUNS, order_by: '-id' })}`,
+        signal,
+      );
+      const runs = latest.dag_runs.reverse();
       const visible = new Set(runs.map((r) => r.dag_run_id));
       const instances = new Map<string, Map<string, TaskInstance>>();
       const mapped = new Map<string, Map<string, TaskInstance[]>>();
@@ -120,7 +125,7 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
         byTask.set(ti.task_id, ti);
         instances.set(ti.dag_run_id, byTask);
       }
-      return { runs, instances, mapped, tiMode: tiMode.current };
+      return { runs, instances, mapped, tiMode: tiMode.current, total: latest.total_entries };
     },
     (data) => (isLive(data) ? LIVE_POLL_MS : IDLE_POLL_MS),
     [dagId],
@@ -129,7 +134,7 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
   const hrefOf = (v: DagView) => dagHref(dagId, { view: v, run: route.run, task: route.task });
   const select = (s: GridSelection & { tryNumber?: number | null }) =>
     navigate(dagHref(dagId, { view, run: s.run, task: s.task, tryNumber: s.tryNumber ?? null }));
-  const selectedRun = grid.data?.runs.find((r) => r.dag_run_id === route.run);
+  const selectedRun = useSelectedRun(dagId, route.run, grid.data?.runs ?? null);
   // the graph and the Gantt show the chosen run, else the latest
   const shownRun = selectedRun ?? grid.data?.runs.at(-1);
   const shownInstances = shownRun ? grid.data?.instances.get(shownRun.dag_run_id) : undefined;
@@ -221,8 +226,9 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
             </div>
             <div className="card runs-card">
               <h2>Runs</h2>
-              <RunsTable
-                runs={grid.data?.runs ?? []}
+              <PagedRuns
+                dagId={dagId}
+                latest={grid.data}
                 selected={route.run}
                 onSelect={(run) => select({ run, task: null })}
               />
@@ -273,6 +279,13 @@ export function DagPage({ route }: { route: Extract<Route, { page: 'dag' }> }) {
             <h2>Details</h2>
             {details.data ? <DagDetailsView details={details.data} /> : loading}
           </div>
+        )}
+        {view === 'backfills' && (
+          <BackfillsView
+            dagId={dagId}
+            isDagPaused={details.data?.is_paused ?? false}
+            canChange={roleAllows(me?.role, 'User')}
+          />
         )}
       </DagTabPanel>
     </section>
