@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type GaleHome, makeGaleHome, waitFor } from '../support/gale-home.js';
+import { testDialect } from '../support/test-db.js';
 
 const DAGS = `
 import { asset, dag, task } from 'gale/sdk';
@@ -19,25 +20,36 @@ dag({ dagId: 'kept', schedule: [out] }, () => {
 });
 `;
 
-/** Tables with a column naming a DAG, and how many rows name `dagId`. */
-function rowsNaming(g: GaleHome, dagId: string): Record<string, number> {
+/** Every (table, column) pair where the column names a DAG, on either dialect. */
+function dagColumns(g: GaleHome): { table: string; column: string }[] {
   const db = g.db();
+  if (testDialect() === 'postgres') {
+    return db
+      .prepare(
+        `select table_name as "table", column_name as "column" from information_schema.columns
+         where table_schema = current_schema() and column_name in ('dag_id', 'target_dag_id')`,
+      )
+      .all() as { table: string; column: string }[];
+  }
   const tables = db.prepare("select name from sqlite_master where type = 'table'").all() as {
     name: string;
   }[];
+  return tables.flatMap(({ name }) =>
+    (db.prepare(`pragma table_info("${name}")`).all() as { name: string }[])
+      .filter((c) => c.name === 'dag_id' || c.name === 'target_dag_id')
+      .map((c) => ({ table: name, column: c.name })),
+  );
+}
+
+/** Tables with a column naming a DAG, and how many rows name `dagId`. */
+function rowsNaming(g: GaleHome, dagId: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const { name } of tables) {
-    if (name === 'log') continue; // the audit log keeps what was done to the DAG, as Airflow's does
-    const columns = (db.prepare(`pragma table_info("${name}")`).all() as { name: string }[]).map(
-      (c) => c.name,
-    );
-    for (const column of ['dag_id', 'target_dag_id']) {
-      if (!columns.includes(column)) continue;
-      const { n } = db.prepare(`select count(*) as n from "${name}" where ${column} = ?`).get(dagId) as {
-        n: number;
-      };
-      if (n > 0) counts[`${name}.${column}`] = n;
-    }
+  for (const { table, column } of dagColumns(g)) {
+    if (table === 'log') continue; // the audit log keeps what was done to the DAG, as Airflow's does
+    const { n } = g.db().prepare(`select count(*) as n from "${table}" where ${column} = ?`).get(dagId) as {
+      n: number | string;
+    };
+    if (Number(n) > 0) counts[`${table}.${column}`] = Number(n);
   }
   return counts;
 }
@@ -95,8 +107,10 @@ describe('gale dags delete', () => {
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(rowsNaming(g, 'doomed')).toEqual({});
     expect(rowsNaming(g, 'kept')).toEqual(keptBefore);
-    const orphans = g.db().prepare('select count(*) as n from backfill_dag_run').get();
-    expect(orphans).toEqual({ n: 0 });
+    const orphans = g.db().prepare('select count(*) as n from backfill_dag_run').get() as {
+      n: number | string;
+    };
+    expect(Number(orphans.n)).toBe(0);
     expect(existsSync(file)).toBe(true);
   });
 });
