@@ -27,7 +27,15 @@ export class GaleProcess {
 
   constructor(name: string, args: readonly string[], env: NodeJS.ProcessEnv) {
     this.name = name;
-    this.child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []),
+        CLI,
+        ...args,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.#exited = new Promise((r) => this.child.once('exit', () => r()));
     this.child.stdout?.on('data', (d: Buffer) => this.#take(d));
     this.child.stderr?.on('data', (d: Buffer) => this.#take(d));

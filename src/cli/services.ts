@@ -2,8 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DagProcessor, dagFolders } from '../dag-processing/index.js';
-import { redactUrl } from '../db/index.js';
-import { type Executor, ExecutorSet, LocalExecutor, QueueExecutor } from '../executors/index.js';
+import { fernetKeys, redactUrl, SecretBox } from '../db/index.js';
+import {
+  type Executor,
+  ExecutorSet,
+  LocalExecutor,
+  QueueExecutor,
+  type TryWriter,
+} from '../executors/index.js';
 import type { ExecutorName } from '../models/index.js';
 import {
   createGaleMetrics,
@@ -12,6 +18,7 @@ import {
   type LoopCheck,
   startHealthServer,
 } from '../observability/index.js';
+import { DbTryChannel } from '../runner/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { compileTriggererOptions, Triggerer } from '../triggerer/index.js';
 import { ensureStandaloneAdmin, type RunningApi, standaloneSecret, startApi } from './api.js';
@@ -33,10 +40,26 @@ async function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetri
       });
     }
     case 'local':
-      return new LocalExecutor({ parallelism: c.core.parallelism, ...localExecutorOptions(env) });
+      return new LocalExecutor({
+        parallelism: c.core.parallelism,
+        ...localExecutorOptions(env),
+        tryWriter: c.local_executor.writes_through_scheduler ? schedulerTryWriter(env) : undefined,
+      });
     case 'kubernetes':
       return makeKubernetesExecutor(env);
   }
+}
+
+/**
+ * The warm task processes of the scheduler's local executor record their claims, ends and
+ * deferrals through it, on the scheduler's own database connection.
+ */
+function schedulerTryWriter(env: CliEnv): TryWriter {
+  const channel = new DbTryChannel(
+    env.gdb,
+    new SecretBox(fernetKeys(env.loaded.config.core.fernet_key, env.loaded.home)),
+  );
+  return (method, args) => (channel[method] as (...a: unknown[]) => Promise<unknown>).apply(channel, args);
 }
 
 /** Every executor of core.executor, the default first; each may take up to core.parallelism tries. */

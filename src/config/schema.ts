@@ -133,6 +133,11 @@ export const SETTINGS = {
       60,
       'Seconds an idle warm task process beyond prewarm_processes is kept before it exits.',
     ),
+    writes_through_scheduler: def(
+      bool,
+      true,
+      "Warm task processes record their claims, ends and deferrals through the scheduler's database connection (one writer instead of many competing for the database); they write directly when the scheduler is gone.",
+    ),
   },
   api: {
     host: def(

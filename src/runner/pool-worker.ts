@@ -4,13 +4,15 @@
  * its executionTimeout takes the process down with it (and the executor starts another). When its
  * executor goes away (IPC disconnect) it finishes the try it has, records it, and exits.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import module from 'node:module';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { containerSettings } from '../containers/index.js';
-import { taskWorkloadSchema } from '../executors/executor.js';
+import { TRY_WRITES_VIA_EXECUTOR_ENV, taskWorkloadSchema } from '../executors/index.js';
 import { createOutputStore } from '../output-store/index.js';
+import { ExecutorTryChannel } from './executor-try-channel.js';
 import { openTaskProcessChannel } from './open-channel.js';
 import { runTry } from './run-try.js';
 
@@ -30,7 +32,13 @@ export type PoolReply =
 
 const loaded = loadConfig(process.env);
 const { config } = loaded;
-const { channel, watchdog, giveToken } = openTaskProcessChannel(process.env, loaded);
+const opened = openTaskProcessChannel(process.env, loaded);
+const { watchdog, giveToken } = opened;
+// The scheduler's local executor records this process's claims and ends on its own connection.
+const channel =
+  process.env[TRY_WRITES_VIA_EXECUTOR_ENV] === '1' && process.send
+    ? new ExecutorTryChannel(opened.channel, process)
+    : opened.channel;
 const stop = new AbortController();
 const maxRss = config.local_executor.max_process_memory_mb * 1024 * 1024;
 let tries = 0;
@@ -80,6 +88,7 @@ process.on('message', (message) => {
   }
   busy = true;
   void (async () => {
+    mkdirSync(dirname(w.logPath), { recursive: true });
     const fd = openSync(w.logPath, 'a');
     giveToken(w.tiId, w.tryNumber, apiToken);
     try {

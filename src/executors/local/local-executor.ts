@@ -13,6 +13,12 @@ import { dirname } from 'node:path';
 import type { ExecutionTokens } from '../execution-token.js';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
 import { ExecutorEvents } from '../executor-events.js';
+import {
+  TRY_WRITES_VIA_EXECUTOR_ENV,
+  type TryWriteReply,
+  type TryWriter,
+  tryWriteRequestSchema,
+} from './try-writes.js';
 
 const RUNNER = new URL('../../runner/main.js', import.meta.url);
 const POOL_WORKER = new URL('../../runner/pool-worker.js', import.meta.url);
@@ -32,6 +38,11 @@ export interface LocalExecutorOptions {
    * executor leaves this out and its task processes use the database directly).
    */
   taskApi?: { url: string; tokens: ExecutionTokens };
+  /**
+   * Records the claims, ends and deferrals of warm task processes in this process (the scheduler's
+   * database connection) instead of in each task process; not with taskApi.
+   */
+  tryWriter?: TryWriter;
 }
 
 /** Settings a task process must not see when it talks to the task execution API. */
@@ -116,11 +127,12 @@ export class LocalExecutor implements Executor {
   }
 
   queue(workload: TaskWorkload): void {
-    mkdirSync(dirname(workload.logPath), { recursive: true });
     if (!this.#options.warmProcesses || workload.freshProcess) {
+      mkdirSync(dirname(workload.logPath), { recursive: true });
       this.#runFresh(workload);
       return;
     }
+    // a warm process makes its try's log folder itself
     this.#waiting.push(this.#track(workload, undefined));
     this.#dispatch();
   }
@@ -220,10 +232,14 @@ export class LocalExecutor implements Executor {
   }
 
   #spawnWarm(): WarmProcess {
+    const { tryWriter, taskApi } = this.#options;
+    const writesHere = tryWriter !== undefined && taskApi === undefined;
     const child = spawn(process.execPath, [POOL_WORKER.pathname], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: this.#taskEnv(),
+      // structured clone: dates in what the try writes return arrive as dates
+      serialization: 'advanced',
+      env: { ...this.#taskEnv(), ...(writesHere ? { [TRY_WRITES_VIA_EXECUTOR_ENV]: '1' } : {}) },
     });
     child.unref();
     child.channel?.unref();
@@ -248,7 +264,9 @@ export class LocalExecutor implements Executor {
     child.stdout?.on('data', relay);
     child.stderr?.on('data', relay);
     child.on('message', (message: { type?: string; recycle?: boolean; tiId?: string }) => {
-      if (message.type === 'ready') {
+      if (message.type === 'write') {
+        if (writesHere) this.#write(child, message);
+      } else if (message.type === 'ready') {
         p.isReady = true;
         this.#idle(p);
         this.#dispatch();
@@ -297,6 +315,20 @@ export class LocalExecutor implements Executor {
     });
     child.on('error', () => gone(null, null));
     return p;
+  }
+
+  /** Records a warm process's try write and answers it; an answer to a process gone is dropped. */
+  #write(child: ChildProcess, message: unknown): void {
+    const request = tryWriteRequestSchema.safeParse(message);
+    if (!request.success || !this.#options.tryWriter) return;
+    const { id, method, args } = request.data;
+    const answer = (reply: TryWriteReply) => {
+      if (child.connected) child.send(reply, () => undefined);
+    };
+    this.#options.tryWriter(method, args).then(
+      (value) => answer({ type: 'written', id, ok: true, value }),
+      (error: unknown) => answer({ type: 'written', id, ok: false, error: String(error) }),
+    );
   }
 
   #send(p: WarmProcess, entry: Running): void {
