@@ -119,12 +119,9 @@ export async function claimTry(
       .where('external_executor_id', '=', input.token)
       .returning(['dag_id', 'run_id', 'task_id', 'map_index', 'max_tries', 'next_method', 'next_kwargs'])
       .executeTakeFirst();
-    if (!claimed) return null;
+    if (!claimed) return reclaim(tx, input);
     if (claimed.next_method !== null) {
-      const kwargs = parseNextKwargs(claimed.next_kwargs);
-      const { event, ...rest } = kwargs;
-      const resume = { method: claimed.next_method, kwargs: rest, event };
-      return { maxTries: claimed.max_tries, startDate, resume };
+      return { maxTries: claimed.max_tries, startDate, resume: resumeOf(claimed) };
     }
     await tx
       .deleteFrom('xcom')
@@ -135,6 +132,34 @@ export async function claimTry(
       .execute();
     return { maxTries: claimed.max_tries, startDate, resume: null };
   });
+}
+
+function resumeOf(row: { next_method: string | null; next_kwargs: string | null }): ResumeState | null {
+  if (row.next_method === null) return null;
+  const { event, ...rest } = parseNextKwargs(row.next_kwargs);
+  return { method: row.next_method, kwargs: rest, event };
+}
+
+/**
+ * The same claim made twice (its first answer was lost with the scheduler that recorded it): the
+ * try is already running with this token, host and pid, so it is still this process's to run.
+ */
+async function reclaim(
+  tx: Kysely<Database>,
+  input: TryKey & { token: string; hostname: string; pid: number },
+): Promise<ClaimedTry | null> {
+  const row = await tx
+    .selectFrom('task_instance')
+    .select(['max_tries', 'start_date', 'next_method', 'next_kwargs'])
+    .where('id', '=', input.tiId)
+    .where('try_number', '=', input.tryNumber)
+    .where('state', '=', 'running')
+    .where('external_executor_id', '=', input.token)
+    .where('hostname', '=', input.hostname)
+    .where('pid', '=', input.pid)
+    .executeTakeFirst();
+  if (!row?.start_date) return null;
+  return { maxTries: row.max_tries, startDate: row.start_date, resume: resumeOf(row) };
 }
 
 /** Returns false when the try is no longer running (failed by the scheduler, cleared, ...). */

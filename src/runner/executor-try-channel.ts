@@ -2,8 +2,8 @@
  * The channel of a warm task process whose executor records its try writes (claim, end, deferral):
  * those go to the executor over IPC, everything else to the database directly. When the executor
  * is gone (the scheduler crashed or stopped), writes go to the database directly too, and a write
- * that was sent but not answered is made again there: the database functions refuse a second
- * claim or end, so making one twice does no harm.
+ * that was sent but not answered is made again there: a claim made again by the same process gets
+ * its claim back, and a second end is refused, so making one twice does no harm.
  */
 
 import type { ClaimedTry, Connection, DagRunRow, TryOutcome } from '../db/index.js';
