@@ -14,6 +14,7 @@ export const SCENARIO_NAMES = [
   'api',
   'parsing',
   'deferral',
+  'decisions',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -1,32 +1,28 @@
 /**
  * The DAG processor: finds DAG files, parses new and changed ones (and all of them on an
- * interval) in separate processes, and stores their serialized DAGs and import errors. A file
- * that fails records an import error; its DAGs keep their last good version and keep running.
+ * interval) in parse processes (dag_processor.parsing_processes of them, started for a pass and
+ * ended after it), and stores their serialized DAGs and import errors in batched transactions. A
+ * file that fails records an import error; its DAGs keep their last good version and keep running.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import {
-  clearImportError,
   clearImportErrorsExcept,
   deactivateMissingFiles,
   endJob,
   type GaleDb,
   heartbeatJob,
   poolNames,
-  recordImportError,
   startJob,
-  syncDagAssetReferences,
-  syncFileDags,
-  upsertDagCode,
 } from '../db/index.js';
-import type { ParseResult, SerializedDag } from '../models/index.js';
 import type { GaleMetrics } from '../observability/index.js';
 import { runCallbackRequests } from './dag-callbacks.js';
 import { DAG_FILE_EXTENSIONS } from './load-dag-module.js';
-import { parseDagFile } from './parse-file.js';
+import { ParseProcess } from './parse-process.js';
 import type { ParseRequest } from './parse-worker.js';
+import { type StoreOutcome, StoreQueue } from './store-parse-results.js';
 
 export interface Clock {
   now(): Date;
@@ -154,20 +150,37 @@ export class DagProcessor {
         this.#files.set(file, { mtimeMs: st.mtimeMs, size: st.size, parsedAt: now, poolError: false });
       }
     }
-    for (const file of [...this.#files.keys()]) if (!files.includes(file)) this.#files.delete(file);
+    const present = new Set(files);
+    for (const file of [...this.#files.keys()]) if (!present.has(file)) this.#files.delete(file);
 
+    const store = new StoreQueue(
+      db,
+      {
+        log: this.#deps.log,
+        pausedAtCreation: this.#deps.config.config.core.dags_are_paused_at_creation,
+        now: () => this.#clock.now(),
+      },
+      (file, outcome) => this.#stored(file, outcome),
+    );
     let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < due.length) {
-        const file = due[next++]!;
-        const parseStarted = performance.now();
-        const result = await parseDagFile(this.#request(file), c.file_parsing_timeout * 1000);
-        metrics?.dagProcessingLastDuration.observe((performance.now() - parseStarted) / 1000);
-        await this.#store(file, result);
-        this.#lastBeatAt = this.#clock.now().getTime();
+    // each slot parses files one after another in a process of its own, which lives for this pass
+    const slot = async (): Promise<void> => {
+      const parser = new ParseProcess();
+      try {
+        while (next < due.length) {
+          const file = due[next++]!;
+          const parseStarted = performance.now();
+          const result = await parser.parse(this.#request(file), c.file_parsing_timeout * 1000);
+          metrics?.dagProcessingLastDuration.observe((performance.now() - parseStarted) / 1000);
+          const source = result.error ? null : await readFile(file, 'utf8').catch(() => null);
+          store.add({ file, result, source });
+        }
+      } finally {
+        parser.close();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(c.parsing_processes, due.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(c.parsing_processes, due.length) }, slot));
+    await store.flushed();
 
     const gone = await deactivateMissingFiles(db, files);
     if (gone > 0) this.#deps.log.info({ count: gone }, 'DAGs whose files are gone are now inactive');
@@ -178,63 +191,13 @@ export class DagProcessor {
     return due;
   }
 
-  async #store(file: string, result: ParseResult): Promise<void> {
-    const { db } = this.#deps.db;
-    const now = this.#clock.now();
-    const log = this.#deps.log;
-    if (result.error) {
-      log.warn({ file, error: result.error.message }, 'DAG file failed to import');
-      await recordImportError(db, {
-        filename: file,
-        message: result.error.message,
-        stacktrace: result.error.stack,
-        now,
-      });
-      return;
-    }
-    const unknownPool = await this.#unknownPool(result.dags);
-    if (unknownPool) {
-      const state = this.#files.get(file);
-      if (state) state.poolError = true;
-      log.warn({ file, error: unknownPool }, 'DAG file names an unknown pool');
-      await recordImportError(db, { filename: file, message: unknownPool, stacktrace: unknownPool, now });
-      return;
-    }
-    // the source first: a reader that sees a DAG's new version also sees its new source
-    try {
-      await upsertDagCode(db, file, await readFile(file, 'utf8'), now);
-    } catch (error) {
-      log.warn({ file, err: error }, 'could not store the DAG file source');
-    }
-    const { conflicts } = await syncFileDags(db, file, result.dags, {
-      pausedAtCreation: this.#deps.config.config.core.dags_are_paused_at_creation,
-      now,
-    });
-    const owned = result.dags.filter((d) => !conflicts.some((c) => c.dagId === d.dagId));
-    // which DAGs wait for which assets, and which tasks update them (gale assets list)
-    await syncDagAssetReferences(db, owned, now);
-    if (conflicts.length > 0) {
-      const message = conflicts
-        .map((c) => `DAG id "${c.dagId}" is already defined in ${c.otherFile}`)
-        .join('\n')
-        .concat('\nhint: Give each DAG its own dagId across all DAG files.');
-      await recordImportError(db, { filename: file, message, stacktrace: message, now });
-    } else {
-      await clearImportError(db, file);
-    }
-    log.debug({ file, dags: result.dags.map((d) => d.dagId) }, 'DAG file parsed');
-  }
-
-  async #unknownPool(dags: readonly SerializedDag[]): Promise<string | null> {
-    const pools = await poolNames(this.#deps.db.db);
-    for (const d of dags) {
-      for (const t of d.tasks) {
-        if (!pools.has(t.pool)) {
-          return `DAG "${d.dagId}", task "${t.taskId}": pool "${t.pool}" does not exist\nhint: Create it with "gale pools set ${t.pool} <slots>", or use another pool.`;
-        }
-      }
-    }
-    return null;
+  #stored(file: string, outcome: StoreOutcome): void {
+    this.#lastBeatAt = this.#clock.now().getTime();
+    const state = this.#files.get(file);
+    if (!state) return;
+    // parsed again when the pools change; a file that could not be stored, on the next pass
+    if (outcome === 'unknownPool') state.poolError = true;
+    if (outcome === 'failed') this.#files.delete(file);
   }
 
   /** Runs passes every file_check_interval until the signal aborts. */

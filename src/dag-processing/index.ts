@@ -11,4 +11,3 @@ export {
   systemClock,
 } from './dag-processor.js';
 export { loadDag, loadDagModule } from './load-dag-module.js';
-export { parseDagFile } from './parse-file.js';

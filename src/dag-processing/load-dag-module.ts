@@ -28,14 +28,24 @@ export const DAG_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
 // A module is evaluated once per process; a changed file is imported again under a new URL.
 const loaded = new Map<string, { mtimeMs: number; dags: Dag[] }>();
+let freshLoads = 0;
 
-export async function loadDagModule(file: string): Promise<Dag[]> {
+export interface LoadDagModuleOptions {
+  /**
+   * Evaluate the file again under a URL of its own, whatever this process imported before: a parse
+   * process imports many files, and one may be a module another DAG file already imported.
+   */
+  fresh?: boolean;
+}
+
+export async function loadDagModule(file: string, options: LoadDagModuleOptions = {}): Promise<Dag[]> {
   registerHooks();
   const { mtimeMs } = await stat(file);
   const known = loaded.get(file);
-  if (known && known.mtimeMs === mtimeMs) return known.dags;
+  if (known && known.mtimeMs === mtimeMs && !options.fresh) return known.dags;
   takeDefinedDags();
-  await import(`${pathToFileURL(file).href}${known ? `?v=${mtimeMs}` : ''}`);
+  const query = options.fresh ? `?parse=${++freshLoads}` : known ? `?v=${mtimeMs}` : '';
+  await import(`${pathToFileURL(file).href}${query}`);
   const dags = takeDefinedDags();
   const seen = new Set<string>();
   for (const d of dags) {
@@ -46,7 +56,7 @@ export async function loadDagModule(file: string): Promise<Dag[]> {
     }
     seen.add(d.dagId);
   }
-  loaded.set(file, { mtimeMs, dags });
+  if (!options.fresh) loaded.set(file, { mtimeMs, dags });
   return dags;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Entry of a parse process: imports one DAG file, serializes its DAGs and sends them to the
- * DAG processor over IPC, then exits. Whatever the file does (throw, loop, exit) stays here.
+ * Entry of a parse process: imports the DAG files the DAG processor sends over IPC, one at a time,
+ * and sends back each file's serialized DAGs (or why it failed). Whatever a file does (throw, loop,
+ * exit) stays in this process: the processor kills and replaces it, never itself.
  */
 import { z } from 'zod';
 import type { ParseResult } from '../models/index.js';
@@ -18,23 +19,48 @@ export const parseRequestSchema = z.object({
 });
 export type ParseRequest = z.infer<typeof parseRequestSchema>;
 
-async function main(): Promise<void> {
-  const request = parseRequestSchema.parse(JSON.parse(process.env.GALE_PARSE_REQUEST ?? 'null'));
-  let result: ParseResult;
-  // The import timeout starts now: the process's own start-up does not count, as Airflow's.
-  process.send?.({ importing: true });
+/** What the processor sends: one file to parse. */
+export interface ParseJob {
+  id: number;
+  request: ParseRequest;
+}
+
+/** What a parse process sends back: that the import starts (the timeout starts then), then the result. */
+export type ParseReply =
+  | { id: number; importing: true }
+  | { id: number; result: ParseResult; rssBytes: number };
+
+async function parse(request: ParseRequest): Promise<ParseResult> {
   try {
-    const dags = await loadDagModule(request.file);
-    result = { dags: dags.map((d) => d.serialize(request.file, request.defaults)), error: null };
+    // a fresh module instance per parse: a file another DAG file imported earlier still defines its DAGs
+    const dags = await loadDagModule(request.file, { fresh: true });
+    return { dags: dags.map((d) => d.serialize(request.file, request.defaults)), error: null };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const hint = (e as { hint?: string }).hint;
-    result = {
+    return {
       dags: [],
       error: { message: hint ? `${e.message}\nhint: ${hint}` : e.message, stack: e.stack ?? e.message },
     };
   }
-  process.send?.(result, () => process.exit(0));
 }
 
-void main();
+const jobSchema = z.object({ id: z.number(), request: parseRequestSchema });
+
+function send(reply: ParseReply): void {
+  process.send?.(reply);
+}
+
+let queue = Promise.resolve();
+process.on('message', (message) => {
+  const job = jobSchema.parse(message);
+  // one file at a time: the processor waits for each result, this only guards against a second send
+  queue = queue.then(async () => {
+    // The import timeout starts now: the process's own start-up does not count, as Airflow's.
+    send({ id: job.id, importing: true });
+    const result = await parse(job.request);
+    send({ id: job.id, result, rssBytes: process.memoryUsage.rss() });
+  });
+});
+// the processor went away (or retired this process): nothing more will come
+process.on('disconnect', () => process.exit(0));

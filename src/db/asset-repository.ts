@@ -12,6 +12,7 @@ import {
   type OutletEvent,
   type SerializedDag,
 } from '../models/index.js';
+import { inTransaction } from './dialect.js';
 import type { AssetEventRow, AssetRow, Database } from './schema.js';
 import { iso } from './time.js';
 
@@ -47,14 +48,29 @@ export async function upsertAssets(
   return ids;
 }
 
-/** Stores the assets each DAG is scheduled on and its tasks' outlets, replacing what the last parse stored. */
+/**
+ * Stores the assets each DAG is scheduled on and its tasks' outlets, replacing what the last parse
+ * stored; in the caller's transaction when `db` is one.
+ */
 export async function syncDagAssetReferences(
   db: Kysely<Database>,
   dags: readonly SerializedDag[],
   now: Date,
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
+    // DAGs with no assets (most) only lose what an earlier version stored: a statement per table
+    const plain = new Set(
+      dags.filter((d) => !d.scheduleAssets?.length && !d.tasks.some((t) => t.outlets?.length)),
+    );
+    const plainIds = [...plain].map((d) => d.dagId);
+    for (let i = 0; i < plainIds.length; i += 500) {
+      const ids = plainIds.slice(i, i + 500);
+      await tx.deleteFrom('dag_schedule_asset_reference').where('dag_id', 'in', ids).execute();
+      await tx.deleteFrom('asset_dag_run_queue').where('target_dag_id', 'in', ids).execute();
+      await tx.deleteFrom('task_outlet_asset_reference').where('dag_id', 'in', ids).execute();
+    }
     for (const dag of dags) {
+      if (plain.has(dag)) continue;
       const scheduled = dag.scheduleAssets ?? [];
       const outlets = dag.tasks.flatMap((t) =>
         (t.outlets ?? []).map((a) => ({ taskId: t.taskId, asset: a })),

@@ -170,6 +170,36 @@ function driverError(error: unknown): unknown {
   );
 }
 
+/** Prepared statements kept per connection: the scheduler's queries repeat every pass. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, which costs as much as running a small one;
+ * this keeps the most recently used statements by their SQL (least recently used dropped first).
+ * better-sqlite3 runs a statement to its end before it returns (Gale streams no SQLite query),
+ * so one statement is never busy when the next call needs it.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: SqliteDatabase.Database;
@@ -181,7 +211,9 @@ function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 15000');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return { db, dialect: 'sqlite', url: settings.url, close: () => db.destroy() };
 }
 

@@ -8,7 +8,7 @@ import {
   type SerializedDag,
   serializedDagSchema,
 } from '../models/index.js';
-import { isPostgres } from './dialect.js';
+import { inTransaction, isPostgres } from './dialect.js';
 import type { DagRow, Database } from './schema.js';
 import { iso } from './time.js';
 
@@ -155,8 +155,9 @@ export interface SyncDagsOptions {
 }
 
 /**
- * Stores the DAGs parsed from one file in one transaction: new versions, dag rows, and marks
- * DAGs that the file no longer defines inactive. Returns the ids of DAGs another file owns.
+ * Stores the DAGs parsed from one file in one transaction (the caller's, when `db` is one: the DAG
+ * processor stores many files in one): new versions, dag rows, and marks DAGs that the file no
+ * longer defines inactive. Returns the ids of DAGs another file owns.
  */
 export async function syncFileDags(
   db: Kysely<Database>,
@@ -166,7 +167,7 @@ export async function syncFileDags(
 ): Promise<{ conflicts: { dagId: string; otherFile: string }[] }> {
   const conflicts: { dagId: string; otherFile: string }[] = [];
   const now = iso(options.now);
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const kept: string[] = [];
     for (const dag of dags) {
       const existing = await getDag(tx, dag.dagId);
@@ -256,13 +257,31 @@ export async function setPaused(
   });
 }
 
-export async function upsertDagCode(db: Db, fileloc: string, source: string, now: Date): Promise<void> {
-  const hash = createHash('sha256').update(source).digest('hex').slice(0, 32);
-  await db
-    .insertInto('dag_code')
-    .values({ fileloc, source, source_hash: hash, updated_at: iso(now) })
-    .onConflict((oc) => oc.column('fileloc').doUpdateSet({ source, source_hash: hash, updated_at: iso(now) }))
-    .execute();
+/** Stores DAG files' sources, a statement per 100 files. */
+export async function upsertDagCodes(
+  db: Db,
+  files: readonly { fileloc: string; source: string }[],
+  now: Date,
+): Promise<void> {
+  const rows = files.map(({ fileloc, source }) => ({
+    fileloc,
+    source,
+    source_hash: createHash('sha256').update(source).digest('hex').slice(0, 32),
+    updated_at: iso(now),
+  }));
+  for (let i = 0; i < rows.length; i += 100) {
+    await db
+      .insertInto('dag_code')
+      .values(rows.slice(i, i + 100))
+      .onConflict((oc) =>
+        oc.column('fileloc').doUpdateSet((eb) => ({
+          source: eb.ref('excluded.source'),
+          source_hash: eb.ref('excluded.source_hash'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
 }
 
 /** Deletes a DAG and all its history (runs, task instances, outputs). */

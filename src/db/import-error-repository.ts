@@ -15,9 +15,17 @@ export async function recordImportError(
     .execute();
 }
 
-export async function clearImportError(db: Kysely<Database>, filename: string): Promise<void> {
-  await db.deleteFrom('import_error').where('filename', '=', filename).execute();
+/** Clears the import errors of files that now import cleanly (in chunks: a statement's parameters are bounded). */
+export async function clearImportErrors(db: Kysely<Database>, filenames: readonly string[]): Promise<void> {
+  for (let i = 0; i < filenames.length; i += CHUNK) {
+    await db
+      .deleteFrom('import_error')
+      .where('filename', 'in', filenames.slice(i, i + CHUNK))
+      .execute();
+  }
 }
+
+const CHUNK = 500;
 
 export async function clearImportErrorsExcept(
   db: Kysely<Database>,

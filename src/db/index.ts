@@ -12,6 +12,7 @@ export * from './dag-run-repository.js';
 export * from './dialect.js';
 export * from './encryption.js';
 export * from './external-task-repository.js';
+export * from './fire-triggers.js';
 export * from './hitl-repository.js';
 export * from './import-error-repository.js';
 export * from './job-repository.js';

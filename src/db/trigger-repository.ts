@@ -1,8 +1,8 @@
 /**
  * Triggers and the deferred task instances that wait for them, as Airflow's trigger table: a try
  * defers (its trigger is stored and the task instance moves running -> deferred in one
- * transaction), a triggerer claims triggers up to its capacity, and a fired trigger moves its task
- * instances deferred -> scheduled with the event, in one transaction. Every change is a guarded
+ * transaction), a triggerer claims triggers up to its capacity, and fired triggers move their task
+ * instances deferred -> scheduled with the event (fire-triggers.ts, a batch per transaction). Every change is a guarded
  * UPDATE, so two triggerers that both think they own a trigger cannot resume a try twice.
  */
 import { type Kysely, sql } from 'kysely';
@@ -10,12 +10,12 @@ import {
   type Deferral,
   deferralDeadline,
   isBuiltInTrigger,
-  parseNextKwargs,
   RESCHEDULE_CLASSPATH,
   TRIGGER_CLASSPATHS,
   tiStatesAllowedBefore,
 } from '../models/index.js';
 import { isPostgres } from './dialect.js';
+import { chunked, ROWS_PER_STATEMENT } from './fire-triggers.js';
 import { recordHitlRequest } from './hitl-repository.js';
 import type { Database, TaskInstanceRow, TriggerRow } from './schema.js';
 import type { TryKey } from './task-instance-repository.js';
@@ -139,41 +139,6 @@ export async function listTriggersOf(db: Kysely<Database>, triggererId: number):
   return db.selectFrom('trigger').selectAll().where('triggerer_id', '=', triggererId).orderBy('id').execute();
 }
 
-/**
- * A trigger fired: its deferred task instances go back to scheduled with the event added to their
- * next_kwargs (the same try resumes), and the trigger is deleted, in one transaction. Returns how
- * many task instances resume (0 when another triggerer fired it first, or they were cleared).
- */
-export async function fireTrigger(
-  db: Kysely<Database>,
-  input: { triggerId: number; event: unknown; now: Date },
-): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    const tis = await deferredTisOf(tx, input.triggerId);
-    let resumed = 0;
-    for (const ti of tis) {
-      const kwargs = { ...parseNextKwargs(ti.next_kwargs), event: input.event };
-      const result = await tx
-        .updateTable('task_instance')
-        .set({
-          state: 'scheduled',
-          trigger_id: null,
-          trigger_timeout: null,
-          next_kwargs: JSON.stringify(kwargs),
-          scheduled_at: iso(input.now),
-          updated_at: iso(input.now),
-        })
-        .where('id', '=', ti.id)
-        .where('state', '=', 'deferred')
-        .where('trigger_id', '=', input.triggerId)
-        .executeTakeFirst();
-      resumed += Number(result.numUpdatedRows);
-    }
-    await tx.deleteFrom('trigger').where('id', '=', input.triggerId).execute();
-    return resumed;
-  });
-}
-
 /** The task instances deferred on a trigger. */
 export async function deferredTisOf(db: Kysely<Database>, triggerId: number): Promise<TaskInstanceRow[]> {
   return db
@@ -223,7 +188,10 @@ export async function cleanUnusedTriggers(db: Kysely<Database>): Promise<number>
 
 /** Which of `ids` are still triggers (the others were deleted: fired, or no try waits for them). */
 export async function existingTriggerIds(db: Kysely<Database>, ids: number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('trigger').select('id').where('id', 'in', ids).execute();
-  return new Set(rows.map((r) => r.id));
+  const found = new Set<number>();
+  for (const part of chunked(ids, ROWS_PER_STATEMENT)) {
+    const rows = await db.selectFrom('trigger').select('id').where('id', 'in', part).execute();
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
 }

@@ -49,6 +49,7 @@ export async function scheduleBackfills(
   now: Date,
   log: Logger,
 ): Promise<BackfillStepStats> {
+  if (!(await hasBackfillWork(db))) return { runsCreated: 0, runsStarted: 0, backfillsCompleted: 0 };
   let runsCreated = 0;
   for (const id of await unplannedBackfillIds(db)) {
     runsCreated += await db.transaction().execute((tx) => planBackfill(tx, cache, id, now, log));
@@ -57,6 +58,30 @@ export async function scheduleBackfills(
   const completed = await completeFinishedBackfills(db, now);
   for (const b of completed) log.info({ backfillId: b.id, dagId: b.dag_id }, 'backfill completed');
   return { runsCreated, runsStarted, backfillsCompleted: completed.length };
+}
+
+/**
+ * Whether this pass has backfill work: a backfill not completed (to plan or complete) or a queued
+ * backfill run (to start; also of a completed or deleted backfill). One read, so that a pass
+ * without backfills takes no write lock for them (on SQLite every write statement takes it).
+ */
+async function hasBackfillWork(db: Kysely<Database>): Promise<boolean> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('backfill').select('id').where('completed_at', 'is', null)).as('open_backfill'),
+      eb
+        .exists(
+          eb
+            .selectFrom('dag_run')
+            .select('id')
+            .where('state', '=', 'queued')
+            .where('run_type', '=', 'backfill'),
+        )
+        .as('queued_run'),
+    ])
+    .executeTakeFirstOrThrow();
+  // SQLite answers 0 or 1, PostgreSQL a boolean
+  return Boolean(row.open_backfill) || Boolean(row.queued_run);
 }
 
 /** Creates or clears the runs of one backfill; returns how many runs it queued. */

@@ -20,6 +20,7 @@ import {
 import type { ExecutorSet, TaskWorkload } from '../executors/index.js';
 import type { SerializedTask } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { markTriesQueued } from './queued-tries.js';
 import { type SelectionLimits, selectTries } from './try-selection.js';
 import { failUnroutableTry, reportUnroutableTry, type UnroutableTry } from './unroutable-tries.js';
 
@@ -229,29 +230,20 @@ async function chooseAndQueue(
     };
     if (await failUnroutableTry(db, u, [...limits.openSlots.keys()], options.now)) result.unroutable.push(u);
   }
+  const tokens = new Map(selection.chosen.map(({ candidate: c }) => [c.id, randomUUID()]));
+  const queued = await markTriesQueued(
+    db,
+    selection.chosen.map(({ candidate: c, executor }) => ({
+      id: c.id,
+      tryNumber: c.try_number,
+      isResuming: c.next_method !== null,
+      executor,
+      token: tokens.get(c.id)!,
+    })),
+    now,
+  );
   for (const { candidate: c, executor } of selection.chosen) {
-    const token = randomUUID();
-    const updated = await db
-      .updateTable('task_instance')
-      .set({
-        state: 'queued',
-        try_number: c.nextTry,
-        queued_at: now,
-        external_executor_id: token,
-        executor,
-        hostname: null,
-        pid: null,
-        // a resuming try keeps the start of its first run, as Airflow's
-        ...(c.next_method === null ? { start_date: null } : {}),
-        end_date: null,
-        duration: null,
-        updated_at: now,
-      })
-      .where('id', '=', c.id)
-      .where('state', '=', 'scheduled')
-      .where('try_number', '=', c.try_number)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) continue;
+    if (!queued.has(c.id)) continue;
     result.workloads.push({
       executor,
       workload: {
@@ -261,7 +253,7 @@ async function chooseAndQueue(
         taskId: c.task_id,
         mapIndex: c.map_index,
         tryNumber: c.nextTry,
-        token,
+        token: tokens.get(c.id)!,
         fileloc: c.fileloc,
         queue: c.queue,
         executionTimeoutMs: c.task?.executionTimeoutMs ?? null,

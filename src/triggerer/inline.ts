@@ -4,7 +4,7 @@
  * Records what each came to as the triggerer would (fired, timed out, failed).
  */
 import type { Kysely } from 'kysely';
-import { type Database, fireTrigger, type SerializedDagCache } from '../db/index.js';
+import { type Database, fireTriggers, type SerializedDagCache } from '../db/index.js';
 import { deferralTimeoutError, failDeferredTry, triggerFailureError } from './deferral-failures.js';
 import { createTrigger } from './registry.js';
 import type { Clock } from './trigger.js';
@@ -75,7 +75,7 @@ export async function runDeferredInline(
     }
     const now = clock.now();
     if (waited.kind === 'fired') {
-      await fireTrigger(db, { triggerId: trigger_row_id, event: waited.event, now });
+      await fireTriggers(db, { fired: [{ triggerId: trigger_row_id, event: waited.event }], now });
       outcomes.push({ taskId: ti.task_id, error: null });
       continue;
     }

@@ -137,6 +137,11 @@ export class RunningTriggers {
     await Promise.all([...this.#cleaning]);
   }
 
+  /** How many outcomes wait to be recorded. */
+  get settledCount(): number {
+    return this.#settled.size;
+  }
+
   /** Outcomes waiting to be recorded. */
   settled(): TriggerOutcome[] {
     return [...this.#settled.values()];

@@ -1,7 +1,8 @@
 /**
  * The triggerer (Airflow's TriggererJob): runs the triggers of deferred tries, many at once on
- * one event loop. Each pass it heartbeats its job, records what its triggers came to (a fired
- * trigger sends its task instances back to scheduled with the event, in one transaction), fails
+ * one event loop. Each pass it heartbeats its job, records what its triggers came to (fired
+ * triggers send their task instances back to scheduled with the event, a batch of triggers per
+ * transaction, so that thousands of timers firing at one moment resume in seconds), fails
  * deferrals past their timeout, deletes triggers no task instance needs, claims triggers nobody
  * live runs up to its capacity, and stops those that are no longer its own. Several triggerers
  * share the work; a triggerer that stops heartbeating for 2.1 heartbeats loses its triggers to
@@ -16,7 +17,7 @@ import {
   endJob,
   existingTriggerIds,
   findTimedOutDeferrals,
-  fireTrigger,
+  fireTriggers,
   type GaleDb,
   heartbeatJob,
   listTriggersOf,
@@ -26,7 +27,14 @@ import {
 } from '../db/index.js';
 import type { GaleMetrics } from '../observability/index.js';
 import { deferralTimeoutError, failDeferredTry, triggerFailureError } from './deferral-failures.js';
-import { RunningTriggers, type TriggerOutcome } from './running-triggers.js';
+import {
+  type FailedOutcome,
+  type FiredOutcome,
+  isBatchFull,
+  planRecording,
+  RECORD_WINDOW_MS,
+} from './recording-batches.js';
+import { RunningTriggers } from './running-triggers.js';
 import type { Clock } from './trigger.js';
 
 /** As Airflow's Job.is_alive: a job is dead after 2.1 heartbeats without one. */
@@ -68,6 +76,8 @@ export class Triggerer {
   #lastBeatAt: number | null = null;
   #wake: (() => void) | null = null;
   #woken = false;
+  /** the recording window after a trigger settled, while it runs */
+  #window: NodeJS.Timeout | undefined;
 
   constructor(deps: TriggererDeps) {
     this.#deps = deps;
@@ -76,7 +86,7 @@ export class Triggerer {
       db: deps.db.db,
       clock: this.#clock,
       log: deps.log,
-      onSettled: () => this.#wakeUp(),
+      onSettled: () => this.#onSettled(),
     });
   }
 
@@ -91,6 +101,8 @@ export class Triggerer {
   }
 
   #wakeUp(): void {
+    clearTimeout(this.#window);
+    this.#window = undefined;
     this.#woken = true;
     this.#wake?.();
   }
@@ -132,11 +144,26 @@ export class Triggerer {
     this.#lastBeatAt = this.#clock.now().getTime();
   }
 
-  /** Records what settled triggers came to; one that cannot be recorded now is kept for the next pass. */
+  /**
+   * Records what settled triggers came to: fired ones a batch per transaction, then failed ones.
+   * What cannot be recorded now stays settled here, for the next pass.
+   */
   async #record(now: Date): Promise<void> {
-    for (const outcome of this.#triggers.settled()) {
+    const { firedBatches, failed } = planRecording(this.#triggers.settled());
+    for (const batch of firedBatches) {
       try {
-        await this.#recordOne(outcome, now);
+        await this.#recordFired(batch, now);
+      } catch (error) {
+        this.#deps.log.error(
+          { err: error, triggerIds: batch.map((o) => o.triggerId) },
+          'could not record fired triggers; retrying',
+        );
+      }
+    }
+    if (failed.length === 0) return;
+    for (const outcome of failed) {
+      try {
+        await this.#recordFailed(outcome, now);
         this.#triggers.recorded(outcome.triggerId);
       } catch (error) {
         this.#deps.log.error(
@@ -145,24 +172,51 @@ export class Triggerer {
         );
       }
     }
+    // their triggers: deleted now, or by the next pass's clean-up when this fails
+    await cleanUnusedTriggers(this.#deps.db.db).catch((error: unknown) =>
+      this.#deps.log.error({ err: error }, 'could not delete the triggers of failed tries; retrying'),
+    );
   }
 
-  async #recordOne(outcome: TriggerOutcome, now: Date): Promise<void> {
+  async #recordFired(batch: readonly FiredOutcome[], now: Date): Promise<void> {
+    const { log, metrics } = this.#deps;
+    const resumed = await fireTriggers(this.#deps.db.db, { fired: batch, now });
+    for (const outcome of batch) {
+      this.#triggers.recorded(outcome.triggerId);
+      metrics?.triggersSucceeded.inc();
+      log.info(
+        {
+          triggerId: outcome.triggerId,
+          classpath: outcome.classpath,
+          resumed: resumed.get(outcome.triggerId),
+        },
+        'trigger fired',
+      );
+    }
+  }
+
+  /** A failed trigger fails (or retries) the tries that waited for it. */
+  async #recordFailed(outcome: FailedOutcome, now: Date): Promise<void> {
     const { db } = this.#deps.db;
     const { log, metrics } = this.#deps;
-    if (outcome.kind === 'fired') {
-      const resumed = await fireTrigger(db, { triggerId: outcome.triggerId, event: outcome.event, now });
-      metrics?.triggersSucceeded.inc();
-      log.info({ triggerId: outcome.triggerId, classpath: outcome.classpath, resumed }, 'trigger fired');
-      return;
-    }
     metrics?.triggersFailed.inc();
     const error = triggerFailureError(outcome.classpath, outcome.error);
     for (const ti of await deferredTisOf(db, outcome.triggerId)) {
       await failDeferredTry(db, this.#cache, { ti, error, now, log });
     }
     this.#triggers.cleanUp(outcome.triggerId); // no try will collect its container
-    await cleanUnusedTriggers(db);
+  }
+
+  /**
+   * A trigger settled: wake the loop once a batch is full, else after a short window, so that
+   * triggers firing together are recorded together.
+   */
+  #onSettled(): void {
+    if (isBatchFull(this.#triggers.settledCount)) {
+      this.#wakeUp();
+      return;
+    }
+    this.#window ??= setTimeout(() => this.#wakeUp(), RECORD_WINDOW_MS);
   }
 
   /** Runs passes until the signal aborts, then stops its triggers and ends its job. */
@@ -199,6 +253,7 @@ export class Triggerer {
       log.info('triggerer stopping');
       await this.#triggers.stopAll();
       await this.#record(this.#clock.now()); // what fired while stopping is not lost
+      clearTimeout(this.#window);
       this.#deps.metrics?.triggersRunning.set(0);
       // an ended job is not live: its triggers go to another triggerer at its next pass
       await endJob(db, this.#jobId, this.#clock.now());

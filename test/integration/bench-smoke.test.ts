@@ -63,14 +63,20 @@ function expectWellFormed(result: BenchJson, scenarios: readonly string[]): void
 }
 
 it('npm run bench --quick runs every scenario and writes a JSON result with machine, commit and figures', () => {
-  const result = bench(['--quick'], 420_000);
+  const result = bench(['--quick'], 480_000);
   expectWellFormed(result, SCENARIO_NAMES);
   expect(result.database).toBe('sqlite');
   expect(result.executor).toBe('local');
   const footprint = result.figures.filter((f) => f.scenario === 'footprint').map((f) => f.name);
   expect(footprint.some((n) => n.startsWith('idle RSS'))).toBe(true);
   expect(footprint.some((n) => n.startsWith('peak RSS during wide'))).toBe(true);
-}, 450_000);
+  // the scheduler alone with the instant executor: every run ended, in at least one pass per chain task
+  const decisions = result.figures.filter((f) => f.scenario === 'decisions');
+  const passes = (label: string) => decisions.find((f) => f.name === `${label}: scheduler loop passes`);
+  expect(decisions.filter((f) => f.unit === 'tasks/s' && f.value > 0)).toHaveLength(2);
+  expect(passes('wide, 2 runs x 20 tasks')?.value).toBeGreaterThanOrEqual(1);
+  expect(passes('chain of 10 tasks')?.value).toBeGreaterThanOrEqual(10);
+}, 510_000);
 
 it('npm run bench --quick runs the chain on PostgreSQL with the queue executor and a worker', () => {
   const result = bench(

@@ -5,7 +5,7 @@
  * triggers.
  */
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   claimTriggers,
   claimTry,
@@ -14,100 +14,29 @@ import {
   deferTry,
   type GaleDb,
   listTriggersOf,
-  migrate,
   occupiedSlots,
-  openDatabase,
   startJob,
 } from '../../src/db/index.js';
-import { type Deferral, TRIGGER_CLASSPATHS } from '../../src/models/index.js';
 import { createGaleMetrics, type GaleMetrics } from '../../src/observability/index.js';
-import { dag, takeDefinedDags, task } from '../../src/sdk/index.js';
 import { compileTriggererOptions, Triggerer } from '../../src/triggerer/index.js';
-import { type GaleHome, makeGaleHome, waitFor } from '../support/gale-home.js';
+import { deferral, delta, eachTestDeferDagDatabase, runningTis, tiRow } from '../support/deferred-tries.js';
+import { waitFor } from '../support/gale-home.js';
 
 const log = pino({ level: 'silent' });
 const OPTIONS = compileTriggererOptions({ capacity: 10, poll_interval: 0.05, job_heartbeat_sec: 0.2 });
 
-let h: GaleHome;
 let gdb: GaleDb;
-
-beforeEach(async () => {
-  h = makeGaleHome();
-  gdb = openDatabase(h.dbUrl);
-  await migrate(gdb.db, { defaultPoolSlots: 128 });
-  takeDefinedDags();
-  const d = dag({ dagId: 'defer' }, () => {
-    task({ taskId: 'wait', retries: 1, retryDelay: 0 }, () => 1)();
-  });
-  const data = d.serialize('/dags/defer.ts', {
-    catchup: false,
-    dataIntervals: false,
-    timezone: 'UTC',
-    maxActiveRuns: 1,
-    maxActiveTasks: 1,
-  });
-  const now = new Date().toISOString();
-  await gdb.db
-    .insertInto('serialized_dag')
-    .values({ dag_id: 'defer', version_hash: 'v1', data: JSON.stringify(data), created_at: now })
-    .execute();
-  await gdb.db
-    .insertInto('dag_run')
-    .values({
-      dag_id: 'defer',
-      run_id: 'manual__1',
-      run_type: 'manual',
-      state: 'running',
-      logical_date: now,
-      data_interval_start: now,
-      data_interval_end: now,
-      run_after: now,
-      conf: '{}',
-      dag_version_hash: 'v1',
-      created_at: now,
-    })
-    .execute();
-});
-
-afterEach(async () => {
-  await gdb.close();
-  h.cleanup();
+eachTestDeferDagDatabase((opened) => {
+  gdb = opened;
 });
 
 /** A task instance whose try 1 runs now (claimed with token "t1"). */
 async function runningTi(id: string, maxTries = 0): Promise<void> {
-  const now = new Date().toISOString();
-  await gdb.db
-    .insertInto('task_instance')
-    .values({
-      id,
-      dag_id: 'defer',
-      run_id: 'manual__1',
-      task_id: id === 'a' ? 'wait' : id,
-      map_index: -1,
-      try_number: 1,
-      max_tries: maxTries,
-      state: 'running',
-      operator: 'task',
-      start_date: now,
-      pool: 'default_pool',
-      pool_slots: 1,
-      priority_weight: 1,
-      queue: 'default',
-      external_executor_id: 't1',
-      updated_at: now,
-    })
-    .execute();
+  await runningTis(gdb, [id], maxTries);
 }
-
-function deferral(trigger: Deferral['trigger'], timeoutMs: number | null = null): Deferral {
-  return { trigger, method: 'execute', kwargs: { page: 2 }, timeoutMs, executionTimeoutMs: null };
-}
-
-const delta = (ms: number) => ({ classpath: TRIGGER_CLASSPATHS.timeDelta, kwargs: { delta_ms: ms } });
 
 async function ti(id: string) {
-  return gdb.db.selectFrom('task_instance').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return tiRow(gdb, id);
 }
 
 /** Runs a triggerer in this process until the test stops it. */

@@ -1,10 +1,11 @@
 /** Logging in: tokens for scripts (POST /auth/token), cookies for the UI (POST /auth/login). */
 import { z } from 'zod';
-import { getUser, recordLogin } from '../../db/index.js';
-import { GaleError } from '../../models/index.js';
+import { getUser, recordLogin, userDagAccess } from '../../db/index.js';
+import { type DagAccess, GaleError } from '../../models/index.js';
 import { clearLoginCookies, setLoginCookies } from '../auth.js';
 import type { RouteContext } from '../context.js';
 import { verifyPassword } from '../passwords.js';
+import { hasRole, type Role, roleDagAccess } from '../roles.js';
 import { problemSchema } from '../schemas.js';
 
 const credentials = z.object({ username: z.string().min(1).max(256), password: z.string().min(1).max(1024) });
@@ -13,7 +14,47 @@ const tokenResponse = z.object({
   token_type: z.literal('bearer'),
   expires_in: z.number().int(),
 });
-const meResponse = z.object({ username: z.string(), role: z.string() });
+const meResponse = z.object({
+  username: z.string(),
+  role: z.string(),
+  dag_access: z
+    .object({
+      dag_ids: z.array(z.string()).nullable().describe('DAG ids the user may see; null: none by id'),
+      dag_tags: z
+        .array(z.string())
+        .nullable()
+        .describe('tags whose DAGs the user may see; null: none by tag'),
+      is_unrestricted: z.boolean().describe('every DAG (both lists null, or an Admin)'),
+    })
+    .describe('which DAGs the user may see and act on (the API hides every other DAG as missing)'),
+  permissions: z
+    .object({
+      can_edit_dags: z
+        .boolean()
+        .describe('trigger, pause, clear and mark on the DAGs it may see (User and up)'),
+      can_manage_resources: z.boolean().describe('pools, variables and connections (Op and up)'),
+      is_admin: z.boolean().describe('users, the configuration and the audit log'),
+    })
+    .describe("what the user's role allows on the DAGs of dag_access, so a UI can hide the rest"),
+});
+
+/** Who the caller is, with the DAGs it may see and what its role lets it do on them. */
+function meOf(username: string, role: Role, access: DagAccess): z.infer<typeof meResponse> {
+  return {
+    username,
+    role,
+    dag_access: {
+      dag_ids: access.dagIds === null ? null : [...access.dagIds],
+      dag_tags: access.dagTags === null ? null : [...access.dagTags],
+      is_unrestricted: access.dagIds === null && access.dagTags === null,
+    },
+    permissions: {
+      can_edit_dags: hasRole(role, 'User'),
+      can_manage_resources: hasRole(role, 'Op'),
+      is_admin: hasRole(role, 'Admin'),
+    },
+  };
+}
 
 export function registerAuthRoutes({ app, deps }: RouteContext): void {
   const { db } = deps.gdb;
@@ -71,7 +112,8 @@ export function registerAuthRoutes({ app, deps }: RouteContext): void {
     async (request, reply) => {
       const { user, token } = await authenticate(request.body.username, request.body.password);
       setLoginCookies(reply, token, api.access_token_expiration, request.protocol === 'https');
-      return { username: user.username, role: user.role };
+      const role = user.role as Role;
+      return meOf(user.username, role, roleDagAccess(role, userDagAccess(user)));
     },
   );
 
@@ -88,11 +130,14 @@ export function registerAuthRoutes({ app, deps }: RouteContext): void {
     '/api/v2/auth/me',
     {
       schema: {
-        summary: 'Who the caller is',
+        summary: 'Who the caller is: role, the DAGs it may see, what it may do on them',
         tags: ['Auth'],
         response: { 200: meResponse, 401: problemSchema },
       },
     },
-    async (request) => ({ username: request.caller!.username, role: request.caller!.role }),
+    async (request) => {
+      const caller = request.caller!;
+      return meOf(caller.username, caller.role, caller.dagAccess);
+    },
   );
 }

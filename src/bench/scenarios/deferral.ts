@@ -15,11 +15,38 @@ import { pollUntil } from '../poll.js';
 import { PeakRss, treeRssMb } from '../process-tree.js';
 import { type Scenario, sizeOf } from './scenario.js';
 
+interface DeferralSize {
+  runs: number;
+  tasks: number;
+  leadSeconds: number;
+}
+
 const SIZES = {
   quick: { runs: 1, tasks: 10, leadSeconds: 10 },
   // long enough for 10,000 tries to run once and defer before the moment, on 2 cores
   full: { runs: 10, tasks: 1000, leadSeconds: 300 },
 };
+
+function positiveInteger(name: string, value: string | undefined): number | null {
+  if (value === undefined || value === '') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${value}"`);
+  return n;
+}
+
+/**
+ * A size between quick and full, from BENCH_DEFERRAL_TIMERS (how many timers in all): runs of at
+ * most 1,000 tasks, and a lead time that leaves each try 30 ms to run and defer, as the full size,
+ * or BENCH_DEFERRAL_LEAD_SECONDS (for a loaded machine, where tries run slower).
+ */
+export function deferralSizeFromEnv(env: NodeJS.ProcessEnv): DeferralSize | null {
+  const timers = positiveInteger('BENCH_DEFERRAL_TIMERS', env.BENCH_DEFERRAL_TIMERS);
+  if (timers === null) return null;
+  const runs = Math.ceil(timers / 1000);
+  const tasks = Math.ceil(timers / runs);
+  const lead = positiveInteger('BENCH_DEFERRAL_LEAD_SECONDS', env.BENCH_DEFERRAL_LEAD_SECONDS);
+  return { runs, tasks, leadSeconds: lead ?? Math.max(10, Math.ceil(runs * tasks * 0.03)) };
+}
 const DAG_ID = 'bench_deferral';
 
 function dagFile(runs: number, tasks: number): string {
@@ -46,7 +73,7 @@ export const deferral: Scenario = {
       : 'this build has no "gale triggerer" (node dist/cli/main.js --help does not list it)';
   },
   async run(ctx) {
-    const { runs, tasks, leadSeconds } = sizeOf(ctx.options, SIZES);
+    const { runs, tasks, leadSeconds } = deferralSizeFromEnv(process.env) ?? sizeOf(ctx.options, SIZES);
     const total = runs * tasks;
     const gale = await ctx.newInstallation();
     gale.writeDag(`${DAG_ID}.ts`, dagFile(runs, tasks));

@@ -2,6 +2,7 @@
 import type { ScenarioName } from '../options.js';
 import { api } from './api.js';
 import { chain } from './chain.js';
+import { decisions } from './decisions.js';
 import { deferral } from './deferral.js';
 import { footprint } from './footprint.js';
 import { manyRuns } from './many-runs.js';
@@ -21,4 +22,5 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   api,
   parsing,
   deferral,
+  decisions,
 };
