@@ -343,7 +343,7 @@ export const SETTINGS = {
     parsing_processes: def(
       num(z.number().int().min(1)),
       2,
-      'DAG files parsed at once, each in its own process.',
+      'Parse processes of the DAG processor: files parsed at once, one at a time in each.',
     ),
     callback_timeout: def(
       num(z.number().min(0.1)),

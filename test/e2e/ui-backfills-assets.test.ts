@@ -274,8 +274,11 @@ describe('web UI backfills, assets and long lists', () => {
       .poll(() => runRows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run'))))
       .toEqual(runIds.slice(0, 10).reverse());
     // an older run opens its panel though the grid does not show it
+    await runPager.getByRole('button', { name: 'Next' }).waitFor();
+    await page.waitForURL(/\?runs_page=3$/);
     await page.getByRole('button', { name: 'r03', exact: true }).click();
-    await page.waitForURL(/\?run=r03$/);
+    // the page of runs stays in the address with the chosen run
+    await page.waitForURL(/\?run=r03&runs_page=3$/);
     await expect.poll(() => page.locator('aside.panel .run-id').textContent()).toBe('r03');
     await keepScreenshot(page, 'ui-dag-runs-paged.png');
   }, 420_000);

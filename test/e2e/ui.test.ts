@@ -152,8 +152,15 @@ describe('web UI', () => {
       const log1 = panel.locator('pre.log-text[data-try="1"]');
       await expect.poll(() => log1.textContent(), { timeout: 20_000 }).toContain(ERROR_TEXT);
 
-      // clear it: it runs again, as try 2, and fails again
+      // clear it, after a dry run that lists what will run again: it runs as try 2, and fails again
       await panel.getByRole('button', { name: 'Clear' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Clear: boom' });
+      await expect
+        .poll(() =>
+          confirm.getByRole('list', { name: 'What will change' }).getByRole('listitem').allTextContents(),
+        )
+        .toEqual([expect.stringContaining('boom')]);
+      await confirm.getByRole('button', { name: 'Confirm' }).click();
       await expect.poll(() => panel.getByRole('status').textContent()).toContain('Cleared boom');
       await panel.locator('.try-tab[data-try="2"]').waitFor({ timeout: 60_000 });
       const log2 = panel.locator('pre.log-text[data-try="2"]');

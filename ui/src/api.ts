@@ -73,6 +73,19 @@ export interface LogChunk {
 export interface Me {
   username: string;
   role: string;
+  /** the DAGs the user may see (the API hides the others); absent from an older server */
+  dag_access?: { dag_ids: string[] | null; dag_tags: string[] | null; is_unrestricted: boolean };
+  /** what the role lets the user do on those DAGs; absent from an older server */
+  permissions?: { can_edit_dags: boolean; can_manage_resources: boolean; is_admin: boolean };
+}
+
+/**
+ * Whether the user may trigger, pause, clear and mark on the DAGs it sees (the UI hides those
+ * actions otherwise; the API refuses them anyway). Unknown (not logged in yet): no.
+ */
+export function canEditDags(me: Me | null): boolean {
+  if (!me) return false;
+  return me.permissions?.can_edit_dags ?? ['User', 'Op', 'Admin'].includes(me.role);
 }
 
 /** An error answer of the API: its status and the problem's detail (what to fix). */

@@ -7,6 +7,7 @@ import { DagListPage } from './pages/dag-list-page';
 import { DagPage } from './pages/dag-page';
 import { LoginPage } from './pages/login-page';
 import { RequiredActionsPage } from './pages/required-actions-page';
+import { TaskInstancesPage } from './pages/task-instances-page';
 import { navigate, onLinkClick, useRoute } from './router';
 
 function toLogin(): void {
@@ -63,6 +64,9 @@ export function App() {
           <a href="/" onClick={onLinkClick}>
             DAGs
           </a>
+          <a href="/task-instances" onClick={onLinkClick}>
+            Task instances
+          </a>
           <a href="/assets" onClick={onLinkClick}>
             Assets
           </a>
@@ -94,8 +98,10 @@ export function App() {
           <AssetsPage route={route} me={me} />
         ) : route.page === 'dag' ? (
           <DagPage route={route} me={me} />
+        ) : route.page === 'task-instances' ? (
+          <TaskInstancesPage params={route.params} />
         ) : (
-          <DagListPage />
+          <DagListPage params={route.params} me={me} />
         )}
       </main>
     </div>

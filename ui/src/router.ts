@@ -1,14 +1,17 @@
 /**
- * A small history router: the app's pages are `/`, `/login`, `/assets[/<id>]` and `/dags/<dag_id>[/<view>]`, with the
- * chosen task instance in the query (`?run=..&task=..&try=..`) so that a link or a reload opens
- * the same view. The server answers every such page with index.html.
+ * A small history router: the app's pages are `/`, `/login`, `/assets[/<id>]`, `/task-instances`
+ * and `/dags/<dag_id>[/<view>]`, with the chosen task instance in the query
+ * (`?run=..&task=..&try=..`) and every list's page, search and filters too (`?page=2&search=..`),
+ * so that a link or a reload opens the same view. The server answers every such page with
+ * index.html.
  */
 import { type MouseEvent, useEffect, useState } from 'react';
 import { type AdminRoute, parseAdminRoute } from './admin-routes';
 import { type DagView, parseDagView } from './dag-views';
 
 export type Route =
-  | { page: 'dags' }
+  | { page: 'dags'; params: Record<string, string> }
+  | { page: 'task-instances'; params: Record<string, string> }
   | { page: 'login'; next: string }
   | { page: 'required-actions' }
   | { page: 'assets'; assetId: number | null; params: Record<string, string> }
@@ -20,12 +23,20 @@ export type Route =
       run: string | null;
       task: string | null;
       tryNumber: number | null;
+      /** the page of the run list (1 is the latest runs) */
+      runsPage: number;
+      /** the grid's collapsed task groups, joined with commas (`?collapsed=`); all expanded if null */
+      collapsed: string | null;
+      /** the chosen instance of a mapped task (`?map=`); null for an unmapped task or the list */
+      mapIndex: number | null;
     };
 
 export function parseRoute(location: Location): Route {
   const params = new URLSearchParams(location.search);
   if (location.pathname === '/login') return { page: 'login', next: params.get('next') ?? '/' };
   if (location.pathname === '/required-actions') return { page: 'required-actions' };
+  if (location.pathname === '/task-instances')
+    return { page: 'task-instances', params: Object.fromEntries(params) };
   const admin = parseAdminRoute(location);
   if (admin) return admin;
   const asset = /^\/assets(?:\/(\d+))?\/?$/.exec(location.pathname);
@@ -43,9 +54,35 @@ export function parseRoute(location: Location): Route {
       run: params.get('run'),
       task: params.get('task'),
       tryNumber: tryText ? Number(tryText) : null,
+      runsPage: pageOf(params.get('runs_page')),
+      collapsed: params.get('collapsed'),
+      mapIndex: mapIndexOf(params.get('map')),
     };
   }
-  return { page: 'dags' };
+  return { page: 'dags', params: Object.fromEntries(params) };
+}
+
+function mapIndexOf(text: string | null): number | null {
+  const n = Number(text ?? Number.NaN);
+  return text !== null && Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+/** A 1-based page number from the address: 1 when absent or not a positive integer. */
+export function pageOf(text: string | null | undefined): number {
+  const n = Number(text ?? 1);
+  return Number.isInteger(n) && n > 1 ? n : 1;
+}
+
+/** `path?query` with the empty values (and page 1) left out. */
+export function withQuery(path: string, params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    if ((key === 'page' || key.endsWith('_page')) && Number(value) <= 1) continue;
+    search.set(key, String(value));
+  }
+  const text = search.toString();
+  return `${path}${text ? `?${text}` : ''}`;
 }
 
 const listeners = new Set<() => void>();
@@ -73,15 +110,25 @@ export function useRoute(): Route {
 
 export function dagHref(
   dagId: string,
-  selection: { view?: DagView; run?: string | null; task?: string | null; tryNumber?: number | null } = {},
+  selection: {
+    view?: DagView;
+    run?: string | null;
+    task?: string | null;
+    tryNumber?: number | null;
+    runsPage?: number;
+    collapsed?: string | null;
+    mapIndex?: number | null;
+  } = {},
 ): string {
-  const params = new URLSearchParams();
-  if (selection.run) params.set('run', selection.run);
-  if (selection.task) params.set('task', selection.task);
-  if (selection.tryNumber) params.set('try', String(selection.tryNumber));
-  const search = params.toString();
   const view = selection.view && selection.view !== 'grid' ? `/${selection.view}` : '';
-  return `/dags/${encodeURIComponent(dagId)}${view}${search ? `?${search}` : ''}`;
+  return withQuery(`/dags/${encodeURIComponent(dagId)}${view}`, {
+    run: selection.run,
+    task: selection.task,
+    map: selection.mapIndex,
+    try: selection.tryNumber,
+    runs_page: selection.runsPage,
+    collapsed: selection.collapsed,
+  });
 }
 
 /** A same-page link: a plain <a> that the router follows without reloading. */

@@ -19,17 +19,18 @@ export function useAdminList<T>(
   key: string,
   offset: number,
   extra: Record<string, string | undefined> = {},
+  limit = PAGE_SIZE,
 ): Polled<ListPage<T>> {
   return usePoll(
     async (signal) => {
       const answer = await get<Record<string, unknown> & { total_entries: number }>(
-        `${path}${query({ limit: PAGE_SIZE, offset, ...extra })}`,
+        `${path}${query({ limit, offset, ...extra })}`,
         signal,
       );
       return { items: (answer[key] ?? []) as T[], total: answer.total_entries };
     },
     10_000,
-    [path, offset, extra],
+    [path, offset, extra, limit],
   );
 }
 

@@ -1,13 +1,26 @@
 /**
  * The Gantt chart of one DAG run, as Airflow's: one row per task instance, a bar from its start to
  * its end (to now while it runs) in the colour of its state, the time it waited in the queue before
- * it as a lighter bar, and a time axis. A bar is a button that selects the task instance.
+ * it as a lighter bar, and a time axis. A task that ran more than once shows each earlier try as a
+ * fainter bar in its row (as Airflow 3), read from the tries of only those task instances. A bar is
+ * a button that selects the task instance (and that try).
  */
-import type { DagRun, Task, TaskInstance } from '../api';
+import { ApiError, type DagRun, dagPath, get, type Task, type TaskInstance } from '../api';
+import { usePoll } from '../hooks';
 import { formatDate, formatDuration, stateName } from '../states';
 
 /** queued_when is in the API's answer; the shared type leaves it out */
 type TimedInstance = TaskInstance & { queued_when?: string | null };
+
+/** an earlier, ended try of a task instance */
+interface EarlierTry {
+  tryNumber: number;
+  state: string;
+  start: number;
+  end: number;
+  startDate: string | null;
+  endDate: string | null;
+}
 
 interface Row {
   task: Task;
@@ -16,6 +29,7 @@ interface Row {
   queued: number | null;
   start: number;
   end: number;
+  earlier: EarlierTry[];
 }
 
 const TICKS = 6;
@@ -29,7 +43,12 @@ function ms(iso: string | null | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-function rowsOf(tasks: readonly Task[], instances: Map<string, TaskInstance>, now: number): Row[] {
+function rowsOf(
+  tasks: readonly Task[],
+  instances: Map<string, TaskInstance>,
+  triesOf: Map<string, TaskInstance[]>,
+  now: number,
+): Row[] {
   const rows: Row[] = [];
   for (const task of tasks) {
     const ti = instances.get(task.task_id) as TimedInstance | undefined;
@@ -43,9 +62,60 @@ function rowsOf(tasks: readonly Task[], instances: Map<string, TaskInstance>, no
       queued: queued !== null && queued < start ? queued : null,
       start,
       end: Math.max(start, ms(ti.end_date) ?? now),
+      earlier: earlierTries(triesOf.get(task.task_id) ?? [], ti.try_number, now),
     });
   }
-  return rows.sort((a, b) => (a.queued ?? a.start) - (b.queued ?? b.start) || a.start - b.start);
+  const from = (r: Row) => Math.min(r.queued ?? r.start, ...r.earlier.map((t) => t.start));
+  return rows.sort((a, b) => from(a) - from(b) || a.start - b.start);
+}
+
+function earlierTries(tries: readonly TaskInstance[], current: number, now: number): EarlierTry[] {
+  const earlier: EarlierTry[] = [];
+  for (const t of tries) {
+    const start = ms(t.start_date);
+    if (t.try_number >= current || start === null) continue;
+    earlier.push({
+      tryNumber: t.try_number,
+      state: stateName(t.state),
+      start,
+      end: Math.max(start, ms(t.end_date) ?? now),
+      startDate: t.start_date,
+      endDate: t.end_date,
+    });
+  }
+  return earlier;
+}
+
+/**
+ * The tries of the run's task instances that have had more than one, by task id: one call per
+ * such task instance (few: most run once), read again when a try number or state changes.
+ */
+function useEarlierTries(dagId: string, runId: string, instances: Map<string, TaskInstance>) {
+  const retried = [...instances.values()].filter((ti) => ti.try_number > 1 && ti.map_index < 0);
+  const key = retried.map((ti) => `${ti.task_id}:${ti.try_number}:${ti.state}`);
+  const polled = usePoll(
+    async (signal) => {
+      const byTask = new Map<string, TaskInstance[]>();
+      await Promise.all(
+        retried.map(async (ti) => {
+          try {
+            const path = `${dagPath(dagId, 'dagRuns', runId, 'taskInstances', ti.task_id)}/tries`;
+            byTask.set(
+              ti.task_id,
+              (await get<{ task_instances: TaskInstance[] }>(path, signal)).task_instances,
+            );
+          } catch (e) {
+            // a server without the tries route: the latest tries alone
+            if (!(e instanceof ApiError && e.isNoRoute)) throw e;
+          }
+        }),
+      );
+      return byTask;
+    },
+    null,
+    [dagId, runId, key],
+  );
+  return polled.data ?? new Map<string, TaskInstance[]>();
 }
 
 /** "+1.5 s", "+2 m 5 s": time since the chart's start */
@@ -54,24 +124,27 @@ function offsetLabel(seconds: number): string {
 }
 
 export function GanttView({
+  dagId,
   run,
   tasks,
   instances,
   selectedTask,
   onSelectTask,
 }: {
+  dagId: string;
   run: DagRun;
   tasks: Task[];
   /** the run's task instances by task id */
   instances: Map<string, TaskInstance>;
   selectedTask: string | null;
-  onSelectTask: (taskId: string) => void;
+  onSelectTask: (taskId: string, tryNumber?: number) => void;
 }) {
   const now = Date.now();
-  const rows = rowsOf(tasks, instances, now);
+  const triesOf = useEarlierTries(dagId, run.dag_run_id, instances);
+  const rows = rowsOf(tasks, instances, triesOf, now);
   if (rows.length === 0) return <p className="muted">No task of this run has started yet.</p>;
   const first = Math.min(
-    ...rows.map((r) => r.queued ?? r.start),
+    ...rows.flatMap((r) => [r.queued ?? r.start, ...r.earlier.map((t) => t.start)]),
     ms(run.start_date) ?? Number.POSITIVE_INFINITY,
   );
   const last = Math.max(...rows.map((r) => r.end));
@@ -105,6 +178,22 @@ export function GanttView({
               {GRID_AT.map((f) => (
                 <span key={f} className="gantt-grid" style={{ left: `${f * 100}%` }} />
               ))}
+              {r.earlier.map((t) => (
+                <button
+                  key={t.tryNumber}
+                  type="button"
+                  className={`gantt-bar earlier-try state-${t.state}`}
+                  data-task={r.task.task_id}
+                  data-try={t.tryNumber}
+                  data-state={t.state}
+                  style={{ left: pct(t.start), width: width(t.start, t.end) }}
+                  aria-label={`${r.task.task_id}: try ${t.tryNumber}, ${t.state}, ${formatDuration((t.end - t.start) / 1000)}`}
+                  title={`${r.task.task_id} · try ${t.tryNumber} · ${t.state}\nstarted ${formatDate(t.startDate)}\nended ${formatDate(t.endDate)}`}
+                  onClick={() => onSelectTask(r.task.task_id, t.tryNumber)}
+                >
+                  <span className="gantt-try">{t.tryNumber}</span>
+                </button>
+              ))}
               {r.queued !== null && (
                 <span
                   className={`gantt-queued state-${r.state}`}
@@ -115,6 +204,7 @@ export function GanttView({
                 type="button"
                 className={`gantt-bar state-${r.state}${isSelected ? ' selected' : ''}`}
                 data-task={r.task.task_id}
+                data-try={r.ti.try_number}
                 data-state={r.state}
                 style={{ left: pct(r.start), width: width(r.start, r.end) }}
                 aria-label={`${r.task.task_id}: ${r.state}, ${formatDuration((r.end - r.start) / 1000)}${tries}${waited}`}
@@ -128,7 +218,8 @@ export function GanttView({
         );
       })}
       <p className="muted gantt-note">
-        A lighter bar before a task's is the time it waited in the queue; a number on a bar is its try.
+        A lighter bar before a task's is the time it waited in the queue; a number on a bar is its try; a
+        fainter bar is an earlier try.
       </p>
     </section>
   );

@@ -89,13 +89,20 @@ export function allGroups(tasks: readonly LayoutTask[]): string[] {
   return [...groups].sort((a, b) => a.split('.').length - b.split('.').length || a.localeCompare(b));
 }
 
-/** Which state a collapsed group shows: the first of these that any of its tasks is in. */
+/**
+ * Which state a collapsed group (or a mapped task) shows: the first of these that any of its task
+ * instances is in, as Airflow 3's grid and graph (agg_state over state_priority in
+ * api_fastapi/common/parameters): failed before running before queued before none before success.
+ */
 const GROUP_STATE_ORDER = [
   'failed',
   'upstream_failed',
   'up_for_retry',
+  'up_for_reschedule',
   'running',
+  'restarting',
   'deferred',
+  'awaiting_input',
   'queued',
   'scheduled',
   'none',

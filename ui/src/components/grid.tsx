@@ -1,11 +1,43 @@
 /**
  * The grid view, as Airflow's: one column per DAG run (oldest on the left), one row per task,
- * each cell a square in the colour of that task instance's state. A click selects the cell.
+ * each cell a square in the colour of that task instance's state. A click selects the cell. A task
+ * group is a row of its own with a toggle (collapsed groups are in the page's address), its
+ * squares in the state that matters most among its task instances; its tasks follow, indented.
  */
+import type { CSSProperties } from 'react';
 import type { DagRun, Task, TaskInstance } from '../api';
 import { formatDate, formatDuration, stateName } from '../states';
 import { groupState } from './graph-layout';
+import { type GridRow, gridRows } from './grid-rows';
 import { summarizeMapped } from './mapped-summary';
+
+const NO_GROUPS: ReadonlySet<string> = new Set();
+/** how far each level of task group is indented */
+const INDENT_PX = 14;
+// the toggle reads as the row's name (styles.css belongs to the other views' work)
+const TOGGLE_STYLE: CSSProperties = {
+  background: 'none',
+  border: 'none',
+  padding: 0,
+  color: 'inherit',
+  font: 'inherit',
+  cursor: 'pointer',
+};
+
+/** A group's task instances in one run (every mapped one too), summed up as Airflow's grid. */
+function groupCell(
+  taskIds: readonly string[],
+  instances: Map<string, TaskInstance> | undefined,
+  mapped: Map<string, TaskInstance[]> | undefined,
+) {
+  const tis = taskIds.flatMap((id) => {
+    const all = mapped?.get(id);
+    if (all && all.length > 0) return all;
+    const ti = instances?.get(id);
+    return ti ? [ti] : [];
+  });
+  return summarizeMapped(tis, groupState);
+}
 
 export interface GridSelection {
   run: string | null;
@@ -19,6 +51,8 @@ export function Grid({
   mapped,
   selection,
   onSelect,
+  collapsed = NO_GROUPS,
+  onToggleGroup,
 }: {
   tasks: Task[];
   /** oldest first */
@@ -29,7 +63,11 @@ export function Grid({
   mapped?: Map<string, Map<string, TaskInstance[]>>;
   selection: GridSelection;
   onSelect: (selection: GridSelection) => void;
+  /** the task groups shown as one row */
+  collapsed?: ReadonlySet<string>;
+  onToggleGroup?: (group: string) => void;
 }) {
+  const rows: GridRow<Task>[] = gridRows(tasks, collapsed);
   if (runs.length === 0) return <p className="muted">No runs yet: trigger one.</p>;
   return (
     <div className="grid-scroll">
@@ -52,43 +90,91 @@ export function Grid({
           </tr>
         </thead>
         <tbody>
-          {tasks.map((task) => (
-            <tr key={task.task_id} className={task.task_id === selection.task ? 'selected' : undefined}>
-              <th className="task-name" scope="row" title={task.operator_name}>
-                {task.task_id}
-              </th>
-              {runs.map((run) => {
-                const ti = instances.get(run.dag_run_id)?.get(task.task_id);
-                const all = mapped?.get(run.dag_run_id)?.get(task.task_id);
-                const summary = all && all.length > 0 ? summarizeMapped(all, groupState) : null;
-                const state = summary?.state ?? stateName(ti?.state);
-                const isSelected = run.dag_run_id === selection.run && task.task_id === selection.task;
-                return (
-                  <td key={run.dag_run_id}>
+          {rows.map((row) => {
+            if (row.kind === 'group')
+              return (
+                <tr key={`group:${row.id}`} className="group-row" data-group={row.id}>
+                  <th className="task-name" scope="row" style={{ paddingLeft: row.depth * INDENT_PX }}>
                     <button
                       type="button"
-                      className={`cell state-${state}${isSelected ? ' selected' : ''}`}
-                      data-run={run.dag_run_id}
-                      data-task={task.task_id}
-                      data-state={state}
-                      data-mapped={summary?.count}
-                      // the count inside the 16px square (styles.css belongs to the other views' work)
-                      style={summary ? { fontSize: 9, lineHeight: '14px', fontWeight: 600 } : undefined}
-                      aria-label={`${task.task_id} in ${run.dag_run_id}: ${summary ? `${summary.count} mapped, ` : ''}${state}`}
-                      title={
-                        summary
-                          ? `${task.task_id} · ${run.dag_run_id}\n${summary.count} mapped: ${summary.detail}`
-                          : `${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`
-                      }
-                      onClick={() => onSelect({ run: run.dag_run_id, task: task.task_id })}
+                      className="group-toggle"
+                      style={TOGGLE_STYLE}
+                      data-group={row.id}
+                      aria-expanded={row.isExpanded}
+                      title={`task group ${row.id}: ${row.taskIds.length} tasks`}
+                      onClick={() => onToggleGroup?.(row.id)}
                     >
-                      {summary ? summary.count : null}
+                      <span aria-hidden="true">{row.isExpanded ? '▾ ' : '▸ '}</span>
+                      {row.label}
                     </button>
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
+                  </th>
+                  {runs.map((run) => {
+                    const summary = groupCell(
+                      row.taskIds,
+                      instances.get(run.dag_run_id),
+                      mapped?.get(run.dag_run_id),
+                    );
+                    const text = `${summary.count} task instances${summary.detail ? `: ${summary.detail}` : ''}`;
+                    return (
+                      <td key={run.dag_run_id}>
+                        <span
+                          className={`cell group-cell state-${summary.state}`}
+                          role="img"
+                          data-run={run.dag_run_id}
+                          data-group={row.id}
+                          data-state={summary.state}
+                          aria-label={`group ${row.id} in ${run.dag_run_id}: ${summary.state}`}
+                          title={`${row.id} · ${run.dag_run_id}\n${summary.state} · ${text}`}
+                        />
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            const task = row.task;
+            return (
+              <tr key={task.task_id} className={task.task_id === selection.task ? 'selected' : undefined}>
+                <th
+                  className="task-name"
+                  scope="row"
+                  title={`${task.task_id} · ${task.operator_name}`}
+                  style={row.depth > 0 ? { paddingLeft: row.depth * INDENT_PX + 12 } : undefined}
+                >
+                  {row.label}
+                </th>
+                {runs.map((run) => {
+                  const ti = instances.get(run.dag_run_id)?.get(task.task_id);
+                  const all = mapped?.get(run.dag_run_id)?.get(task.task_id);
+                  const summary = all && all.length > 0 ? summarizeMapped(all, groupState) : null;
+                  const state = summary?.state ?? stateName(ti?.state);
+                  const isSelected = run.dag_run_id === selection.run && task.task_id === selection.task;
+                  return (
+                    <td key={run.dag_run_id}>
+                      <button
+                        type="button"
+                        className={`cell state-${state}${isSelected ? ' selected' : ''}`}
+                        data-run={run.dag_run_id}
+                        data-task={task.task_id}
+                        data-state={state}
+                        data-mapped={summary?.count}
+                        // the count inside the 16px square (styles.css belongs to the other views' work)
+                        style={summary ? { fontSize: 9, lineHeight: '14px', fontWeight: 600 } : undefined}
+                        aria-label={`${task.task_id} in ${run.dag_run_id}: ${summary ? `${summary.count} mapped, ` : ''}${state}`}
+                        title={
+                          summary
+                            ? `${task.task_id} · ${run.dag_run_id}\n${summary.count} mapped: ${summary.detail}`
+                            : `${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`
+                        }
+                        onClick={() => onSelect({ run: run.dag_run_id, task: task.task_id })}
+                      >
+                        {summary ? summary.count : null}
+                      </button>
+                    </td>
+                  );
+                })}
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -1,10 +1,12 @@
 /**
  * The log of one try, read in chunks: from the start, then from each answer's continuation
  * token every 2 s while the try may still write (the server gives no token once it has ended and
- * all was read).
+ * all was read). A long log renders a window of its lines at a time; a search shows only the
+ * lines that contain it; the whole log downloads as a text file.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, dagPath, get, type LogChunk, query } from '../api';
+import { VirtualLines } from './virtual-rows';
 
 const TAIL_EVERY_MS = 2_000;
 
@@ -13,15 +15,19 @@ export function LogView({
   runId,
   taskId,
   tryNumber,
+  mapIndex,
 }: {
   dagId: string;
   runId: string;
   taskId: string;
   tryNumber: number;
+  /** a mapped task's instance; undefined for an unmapped task */
+  mapIndex?: number;
 }) {
   const [content, setContent] = useState('');
   const [status, setStatus] = useState<string | null>('Loading the log…');
   const [isTailing, setTailing] = useState(false);
+  const [search, setSearch] = useState('');
   const pre = useRef<HTMLPreElement>(null);
   const stickToEnd = useRef(true);
 
@@ -39,7 +45,7 @@ export function LogView({
     const read = async () => {
       try {
         const chunk = await get<LogChunk>(
-          `${path}${query({ continuation_token: token ?? undefined })}`,
+          `${path}${query({ map_index: mapIndex, continuation_token: token ?? undefined })}`,
           controller.signal,
         );
         if (isStopped) return;
@@ -69,14 +75,29 @@ export function LogView({
       controller.abort();
       if (timer !== undefined) clearTimeout(timer);
     };
-  }, [dagId, runId, taskId, tryNumber]);
+  }, [dagId, runId, taskId, tryNumber, mapIndex]);
+
+  const lines = useMemo(() => {
+    const all = content.endsWith('\n') ? content.slice(0, -1).split('\n') : content.split('\n');
+    const needle = search.trim().toLowerCase();
+    return needle ? all.filter((l) => l.toLowerCase().includes(needle)) : content ? all : [];
+  }, [content, search]);
 
   // follow the end of the log while the reader is there
-  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when the content grows
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when the lines change
   useEffect(() => {
     const el = pre.current;
     if (el && stickToEnd.current) el.scrollTop = el.scrollHeight;
-  }, [content]);
+  }, [lines]);
+
+  function download() {
+    const url = URL.createObjectURL(new Blob([content], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${dagId}-${runId}-${taskId}-try${tryNumber}.log`.replace(/[^\w.-]+/g, '_');
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1_000);
+  }
 
   return (
     <div className="log">
@@ -84,18 +105,33 @@ export function LogView({
         <span>Log of try {tryNumber}</span>
         {isTailing && <span className="muted">following…</span>}
       </div>
+      <div className="log-tools">
+        <input
+          type="search"
+          placeholder="Search the log"
+          aria-label={`Search the log of try ${tryNumber}`}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        {search.trim() && (
+          <span className="muted" aria-live="polite">
+            {lines.length === 1 ? '1 line' : `${lines.length} lines`}
+          </span>
+        )}
+        <button type="button" className="secondary" disabled={!content} onClick={download}>
+          Download
+        </button>
+      </div>
       {status && <p className="muted">{status}</p>}
-      <pre
-        ref={pre}
+      <VirtualLines
+        lines={lines}
+        scroller={pre}
         className="log-text"
-        data-try={tryNumber}
-        onScroll={(e) => {
-          const el = e.currentTarget;
+        dataTry={tryNumber}
+        onScroll={(el) => {
           stickToEnd.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 20;
         }}
-      >
-        {content}
-      </pre>
+      />
     </div>
   );
 }

@@ -1,9 +1,9 @@
 /**
  * A DAG's runs, newest first, a page at a time (the API's limit and offset), so that a DAG with
  * 10,000 runs renders one page. The first page is the grid's latest runs, already loaded: only
- * older pages are read here, and polled while one of their runs is unfinished.
+ * older pages are read here, and polled while one of their runs is unfinished. The page is the
+ * caller's (in the address, `?runs_page=3`).
  */
-import { useState } from 'react';
 import { type DagRun, dagPath, get, query } from '../api';
 import { usePoll } from '../hooks';
 import { isFinished } from '../states';
@@ -32,14 +32,19 @@ export function PagedRuns({
   latest,
   selected,
   onSelect,
+  page: pageNumber,
+  onPage,
 }: {
   dagId: string;
   /** the grid's latest runs (oldest first) and the DAG's count of runs; null while loading */
   latest: { runs: DagRun[]; total: number } | null;
   selected: string | null;
   onSelect: (run: string) => void;
+  /** 1-based */
+  page: number;
+  onPage: (page: number) => void;
 }) {
-  const [offset, setOffset] = useState(0);
+  const offset = (pageNumber - 1) * RUNS_PAGE;
   const older = usePoll(
     async (signal) =>
       offset === 0
@@ -63,7 +68,12 @@ export function PagedRuns({
         <p className="muted">Loading…</p>
       )}
       {page?.total === 0 && <p className="muted">No runs yet: trigger one.</p>}
-      <KeptPager offset={offset} limit={RUNS_PAGE} total={page?.total} onOffset={setOffset} />
+      <KeptPager
+        offset={offset}
+        limit={RUNS_PAGE}
+        total={page?.total}
+        onOffset={(o) => onPage(Math.floor(o / RUNS_PAGE) + 1)}
+      />
     </>
   );
 }

@@ -6,10 +6,13 @@ import { StateBadge } from './state-badge';
 
 export function RunPanel({
   run,
+  canEdit,
   onChanged,
   onClose,
 }: {
   run: DagRun;
+  /** whether the user may clear (else the button is not shown) */
+  canEdit: boolean;
   onChanged: () => void;
   onClose: () => void;
 }) {
@@ -60,11 +63,13 @@ export function RunPanel({
           <pre className="json">{JSON.stringify(run.conf, null, 2)}</pre>
         </dd>
       </dl>
-      <div className="actions">
-        <button type="button" onClick={() => void clearFailed()} disabled={!isFinished(run.state)}>
-          Clear failed tasks
-        </button>
-      </div>
+      {canEdit && (
+        <div className="actions">
+          <button type="button" onClick={() => void clearFailed()} disabled={!isFinished(run.state)}>
+            Clear failed tasks
+          </button>
+        </div>
+      )}
       {message && <p className={message.isError ? 'error' : 'info'}>{message.text}</p>}
       <p className="muted">Click a task of this run to see its tries and logs.</p>
     </aside>

@@ -1,14 +1,17 @@
 /**
- * The panel of one task instance: its state, its tries, the log of the chosen try, and a Clear
- * button that makes it (and what is downstream of it) run again.
+ * The panel of one task instance: its state, its actions (clear, mark success or failed, each
+ * confirmed after a dry run), its upstream and downstream tasks, rendered templates and outputs,
+ * its tries, and the log of the chosen try.
  */
 import { useState } from 'react';
-import { ApiError, dagPath, get, request, type TaskInstance } from '../api';
+import { ApiError, dagPath, get, query, type Task, type TaskInstance } from '../api';
 import { usePoll } from '../hooks';
 import { formatDate, formatDuration, isFinished, stateName } from '../states';
 import { HitlPanel } from './hitl-panel';
 import { LogView } from './log-view';
 import { StateBadge } from './state-badge';
+import { TaskInstanceActions } from './ti-actions';
+import { TaskInstanceDetails } from './ti-details';
 
 export function TaskInstancePanel({
   dagId,
@@ -17,9 +20,20 @@ export function TaskInstancePanel({
   instance,
   tryNumber,
   onChooseTry,
+  canEdit,
+  tasks,
+  onSelectTask,
   onChanged,
   onClose,
+  mapIndex,
 }: {
+  /** a mapped task's instance (its tries and logs are read by map index); undefined if unmapped */
+  mapIndex?: number;
+  /** the DAG's tasks (for upstream and downstream); null while loading */
+  tasks: Task[] | null;
+  onSelectTask: (taskId: string) => void;
+  /** whether the user may clear and mark (else those buttons are not shown) */
+  canEdit: boolean;
   dagId: string;
   runId: string;
   taskId: string;
@@ -32,14 +46,14 @@ export function TaskInstancePanel({
   onClose: () => void;
 }) {
   const [message, setMessage] = useState<{ text: string; isError?: boolean } | null>(null);
-  const [isBusy, setBusy] = useState(false);
   const tiPath = dagPath(dagId, 'dagRuns', runId, 'taskInstances', taskId);
   const isLive = instance !== undefined && !isFinished(instance.state);
 
   const tries = usePoll(
     async (signal) => {
       try {
-        return (await get<{ task_instances: TaskInstance[] }>(`${tiPath}/tries`, signal)).task_instances;
+        const tries = `${tiPath}/tries${query({ map_index: mapIndex })}`;
+        return (await get<{ task_instances: TaskInstance[] }>(tries, signal)).task_instances;
       } catch (e) {
         // a server without the tries route: the try numbers alone, from the task instance
         if (e instanceof ApiError && e.isNoRoute) return null;
@@ -47,7 +61,7 @@ export function TaskInstancePanel({
       }
     },
     isLive ? 2_000 : null,
-    [tiPath, instance?.try_number, instance?.state],
+    [tiPath, mapIndex, instance?.try_number, instance?.state],
   );
 
   const latest = instance?.try_number ?? 0;
@@ -55,50 +69,13 @@ export function TaskInstancePanel({
   const chosen = tryNumber !== null && tryNumbers.includes(tryNumber) ? tryNumber : latest;
   const chosenTry = tries.data?.find((t) => t.try_number === chosen);
 
-  async function clear() {
-    setBusy(true);
-    setMessage(null);
-    try {
-      let cleared: string[];
-      try {
-        const result = await request<{ task_instances: TaskInstance[] }>(
-          'POST',
-          dagPath(dagId, 'clearTaskInstances'),
-          {
-            dry_run: false,
-            dag_run_id: runId,
-            task_ids: [taskId],
-            only_failed: false,
-            include_downstream: true,
-          },
-        );
-        cleared = result.task_instances.map((t) => t.task_id);
-      } catch (e) {
-        if (!(e instanceof ApiError && e.isNoRoute)) throw e;
-        // an older server: clear the run's failed task instances instead
-        const result = await request<{ task_ids: string[] }>(
-          'POST',
-          dagPath(dagId, 'dagRuns', runId, 'clear'),
-          {
-            dry_run: false,
-            only_failed: true,
-          },
-        );
-        cleared = result.task_ids;
-      }
-      setMessage({ text: cleared.length ? `Cleared ${cleared.join(', ')}` : 'Nothing to clear' });
-      onChanged();
-    } catch (e) {
-      setMessage({ text: e instanceof ApiError ? e.detail : String(e), isError: true });
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <aside className="panel ti-panel" data-task={taskId} data-run={runId}>
+    <aside className="panel ti-panel" data-task={taskId} data-run={runId} data-map-index={mapIndex}>
       <div className="panel-head">
-        <h2>{taskId}</h2>
+        <h2>
+          {taskId}
+          {mapIndex !== undefined && ` [${mapIndex}]`}
+        </h2>
         <button type="button" className="secondary" onClick={onClose} aria-label="Close the panel">
           ×
         </button>
@@ -120,17 +97,17 @@ export function TaskInstancePanel({
             <dt>Operator</dt>
             <dd>{instance.operator}</dd>
           </dl>
-          <div className="actions">
-            <button
-              type="button"
-              onClick={() => void clear()}
-              disabled={
-                isBusy || stateName(instance.state) === 'running' || stateName(instance.state) === 'queued'
-              }
-            >
-              Clear
-            </button>
-          </div>
+          {canEdit && (
+            <TaskInstanceActions
+              dagId={dagId}
+              runId={runId}
+              instance={instance}
+              onDone={(m) => {
+                setMessage(m);
+                if (!m.isError) onChanged();
+              }}
+            />
+          )}
           {message && (
             <p className={message.isError ? 'error' : 'info'} role="status">
               {message.text}
@@ -167,12 +144,21 @@ export function TaskInstancePanel({
                 })}
               </div>
               {chosenTry?.error && <pre className="try-error">{chosenTry.error}</pre>}
-              <LogView
-                key={`${runId}/${taskId}/${chosen}`}
+              <TaskInstanceDetails
                 dagId={dagId}
                 runId={runId}
                 taskId={taskId}
                 tryNumber={chosen}
+                tasks={tasks}
+                onSelectTask={onSelectTask}
+              />
+              <LogView
+                key={`${runId}/${taskId}/${mapIndex}/${chosen}`}
+                dagId={dagId}
+                runId={runId}
+                taskId={taskId}
+                tryNumber={chosen}
+                mapIndex={mapIndex}
               />
             </>
           ) : (

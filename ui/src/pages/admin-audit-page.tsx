@@ -1,24 +1,30 @@
 /**
  * The audit log (Admins only, as the API): who changed what and when, newest first, filtered by
- * event and by user, a page at a time. The filters live in the address, so a filtered view can
- * be shared as a link.
+ * event and by user, 500 entries to a page rendered a window at a time. The filters and the
+ * offset live in the address, so a filtered view can be shared as a link.
  */
 import { type FormEvent, useState } from 'react';
 import type { EventLog } from '../admin-api';
-import { LoadError, offsetOf, PAGE_SIZE, useAdminList } from '../components/admin-list';
+import { LoadError, offsetOf, useAdminList } from '../components/admin-list';
 import { Field } from '../components/form-field';
 import { Pager } from '../components/pager';
+import { VirtualTable } from '../components/virtual-rows';
 import { formatDate } from '../states';
 import type { SectionProps } from './admin-page';
+
+const AUDIT_PAGE = 500;
 
 export function AuditLogPage({ params, setParams }: SectionProps) {
   const event = params.event ?? '';
   const owner = params.owner ?? '';
   const offset = offsetOf(params);
-  const { data, error } = useAdminList<EventLog>('/api/v2/eventLogs', 'event_logs', offset, {
-    event,
-    owner,
-  });
+  const { data, error } = useAdminList<EventLog>(
+    '/api/v2/eventLogs',
+    'event_logs',
+    offset,
+    { event, owner },
+    AUDIT_PAGE,
+  );
   const [draft, setDraft] = useState({ event, owner });
 
   function apply(e: FormEvent) {
@@ -54,21 +60,16 @@ export function AuditLogPage({ params, setParams }: SectionProps) {
         </div>
       </form>
       <LoadError what="audit log" error={error} />
-      <table className="table admin-table audit-table">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            <th scope="col">User</th>
-            <th scope="col">DAG</th>
-            <th scope="col">Run</th>
-            <th scope="col">Task</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.items.map((e) => (
-            <tr key={e.event_log_id} data-event={e.event}>
+      {data && (
+        <VirtualTable
+          rows={data.items}
+          rowKey={(e) => e.event_log_id}
+          rowAttrs={(e) => ({ 'data-event': e.event })}
+          className="table admin-table audit-table"
+          label="Audit log entries"
+          columns={['When', 'Event', 'User', 'DAG', 'Run', 'Task', 'Details']}
+          renderRow={(e) => (
+            <>
               <td className="nowrap">{formatDate(e.when)}</td>
               <td>
                 <code>{e.event}</code>
@@ -80,15 +81,15 @@ export function AuditLogPage({ params, setParams }: SectionProps) {
               <td className="value-cell">
                 <code>{e.extra}</code>
               </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+            </>
+          )}
+        />
+      )}
       {data && data.items.length === 0 && <p className="muted">No entries match.</p>}
       {data && (
         <Pager
           offset={offset}
-          limit={PAGE_SIZE}
+          limit={AUDIT_PAGE}
           total={data.total}
           onOffset={(o) => setParams({ event, owner, offset: o })}
         />

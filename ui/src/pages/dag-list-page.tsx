@@ -1,17 +1,18 @@
 /**
  * The DAG list: search by id, filter by tag, pause and unpause, the states of each DAG's last
- * runs, and a Trigger button; import errors above it. It stays fast with 1,000 DAGs: one page of
- * DAGs at a time, and the last runs of all of the page's DAGs in one call (`~` with dag_ids and
- * runs_per_dag), never one call per DAG.
+ * runs, and a Trigger button (for a user who may trigger); import errors above it. It stays fast
+ * with 1,000 DAGs: one page of DAGs at a time, and the last runs of all of the page's DAGs in one
+ * call (`~` with dag_ids and runs_per_dag), never one call per DAG. The search, the tag and the page
+ * are in the address (`/?search=..&tag=..&page=2`), so a reload or a link shows the same.
  */
 import { Fragment, useRef, useState } from 'react';
-import { ApiError, type Dag, type DagRun, dagPath, get, query, request } from '../api';
+import { ApiError, canEditDags, type Dag, type DagRun, dagPath, get, type Me, query, request } from '../api';
 import { ImportErrorsBanner } from '../components/import-errors-banner';
 import { KeptPager } from '../components/kept-pager';
 import { StateDot } from '../components/state-badge';
 import { TriggerForm } from '../components/trigger-form';
 import { usePoll } from '../hooks';
-import { dagHref, onLinkClick } from '../router';
+import { dagHref, navigate, onLinkClick, pageOf, withQuery } from '../router';
 import { formatDate } from '../states';
 
 export const DAGS_PAGE = 50;
@@ -23,10 +24,11 @@ interface DagRow {
   runs: DagRun[];
 }
 
-export function DagListPage() {
-  const [pattern, setPattern] = useState('');
-  const [tag, setTag] = useState('');
-  const [offset, setOffset] = useState(0);
+export function DagListPage({ params, me }: { params: Record<string, string>; me: Me | null }) {
+  const pattern = params.search ?? '';
+  const tag = params.tag ?? '';
+  const offset = (pageOf(params.page) - 1) * DAGS_PAGE;
+  const canEdit = canEditDags(me);
   const [triggering, setTriggering] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ text: string; href?: string; isError?: boolean } | null>(null);
   const knownTags = useRef(new Set<string>());
@@ -57,11 +59,11 @@ export function DagListPage() {
     5_000,
     [pattern, tag, offset],
   );
-  const search = (next: { pattern?: string; tag?: string }) => {
-    setOffset(0);
-    if (next.pattern !== undefined) setPattern(next.pattern);
-    if (next.tag !== undefined) setTag(next.tag);
-  };
+  // a new search or tag starts at the first page; typing replaces the address, paging adds to it
+  const search = (next: { pattern?: string; tag?: string }) =>
+    navigate(withQuery('/', { search: next.pattern ?? pattern, tag: next.tag ?? tag }), { replace: true });
+  const setOffset = (to: number) =>
+    navigate(withQuery('/', { search: pattern, tag, page: Math.floor(to / DAGS_PAGE) + 1 }));
 
   async function setPaused(dag: Dag, isPaused: boolean) {
     try {
@@ -131,6 +133,7 @@ export function DagListPage() {
                       type="checkbox"
                       aria-label={`${dag.dag_id} is active`}
                       checked={!dag.is_paused}
+                      disabled={!canEdit}
                       onChange={(e) => void setPaused(dag, !e.target.checked)}
                     />
                     <span className="slider" />
@@ -170,12 +173,14 @@ export function DagListPage() {
                   ))}
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    onClick={() => setTriggering(triggering === dag.dag_id ? null : dag.dag_id)}
-                  >
-                    Trigger
-                  </button>
+                  {canEdit && (
+                    <button
+                      type="button"
+                      onClick={() => setTriggering(triggering === dag.dag_id ? null : dag.dag_id)}
+                    >
+                      Trigger
+                    </button>
+                  )}
                 </td>
               </tr>
               {triggering === dag.dag_id && (
