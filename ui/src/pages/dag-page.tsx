@@ -46,18 +46,21 @@ export function DagPage({ route, me }: { route: Extract<Route, { page: 'dag' }>;
     dagHref(dagId, { view, ...s, tryNumber: s.tryNumber ?? null, runsPage, collapsed });
   const select = (s: GridSelection & { tryNumber?: number | null; mapIndex?: number | null }) =>
     navigate(hrefOfSelection(s));
+  // this view with some of its address changed
+  const hereWith = (change: { runsPage?: number; collapsed?: string | null }) =>
+    dagHref(dagId, {
+      view,
+      run: route.run,
+      task: route.task,
+      tryNumber: route.tryNumber,
+      runsPage,
+      collapsed,
+      ...change,
+    });
   const flipGroup = (group: string) =>
-    navigate(
-      dagHref(dagId, {
-        view,
-        run: route.run,
-        task: route.task,
-        tryNumber: route.tryNumber,
-        runsPage,
-        collapsed: formatCollapsed(toggleGroup(parseCollapsed(collapsed), group)),
-      }),
-      { replace: true },
-    );
+    navigate(hereWith({ collapsed: formatCollapsed(toggleGroup(parseCollapsed(collapsed), group)) }), {
+      replace: true,
+    });
   const selectedRun = useSelectedRun(dagId, route.run, grid.data?.runs ?? null);
   // the graph and the Gantt show the chosen run, else the latest
   const shownRun = selectedRun ?? grid.data?.runs.at(-1);
@@ -188,18 +191,7 @@ export function DagPage({ route, me }: { route: Extract<Route, { page: 'dag' }>;
                 selected={route.run}
                 onSelect={(run) => select({ run, task: null })}
                 page={runsPage}
-                onPage={(p) =>
-                  navigate(
-                    dagHref(dagId, {
-                      view,
-                      run: route.run,
-                      task: route.task,
-                      tryNumber: route.tryNumber,
-                      runsPage: p,
-                      collapsed,
-                    }),
-                  )
-                }
+                onPage={(p) => navigate(hereWith({ runsPage: p }))}
               />
             </div>
           </>
