@@ -120,7 +120,7 @@ export const SETTINGS = {
     ),
     max_tries_per_process: def(
       num(z.number().int().min(1)),
-      100,
+      1000,
       'A warm task process is replaced after this many tries.',
     ),
     max_process_memory_mb: def(

@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015-assets.js';
 import * as m0016 from './migrations/0016-hitl.js';
 import * as m0017 from './migrations/0017-trigger-fileloc.js';
 import * as m0018 from './migrations/0018-user-dag-access.js';
+import * as m0019 from './migrations/0019-ti-run-state-index.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-hitl': m0016,
   '0017-trigger-fileloc': m0017,
   '0018-user-dag-access': m0018,
+  '0019-ti-run-state-index': m0019,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

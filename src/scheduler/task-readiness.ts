@@ -3,7 +3,7 @@
  * passes, retries are due), which are skipped or upstream_failed, and whether the run is done.
  * Works from the serialized DAG only; never runs user code.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import {
   type DagRunRow,
   type Database,
@@ -219,6 +219,31 @@ export async function scheduleRun(
   });
 }
 
+/** The states decideRun moves task instances out of (a retry or a reschedule once it is due). */
+const UNDECIDED_TI_STATES: readonly TaskInstanceState[] = ['none', 'up_for_retry', 'up_for_reschedule'];
+
+/**
+ * Whether decideRun could change anything in the run: some task instance is still undecided, or
+ * none is unfinished (the run's state is due). Counted from an index, without reading the run's
+ * task instances: a wide run whose tasks are all queued or running is looked at every pass.
+ */
+async function mayChange(db: Kysely<Database>, run: DagRunRow): Promise<boolean> {
+  const counts = await db
+    .selectFrom('task_instance')
+    .select([
+      sql<number>`sum(case when state in (${sql.join(UNDECIDED_TI_STATES)}) then 1 else 0 end)`.as(
+        'undecided',
+      ),
+      sql<number>`sum(case when state in (${sql.join(UNFINISHED_TI_STATES)}) then 1 else 0 end)`.as(
+        'unfinished',
+      ),
+    ])
+    .where('dag_id', '=', run.dag_id)
+    .where('run_id', '=', run.run_id)
+    .executeTakeFirst();
+  return Number(counts?.undecided ?? 0) > 0 || Number(counts?.unfinished ?? 0) === 0;
+}
+
 async function examineRun(
   db: Kysely<Database>,
   cache: SerializedDagCache,
@@ -234,6 +259,7 @@ async function examineRun(
   ) {
     return { scheduled: 0, runState: await timeOutRun(db, dag, run, now) };
   }
+  if (!(await mayChange(db, run))) return { scheduled: 0, runState: null };
   const tis = await db
     .selectFrom('task_instance')
     .select(['id', 'task_id', 'map_index', 'state', 'next_retry_at'])
