@@ -18,7 +18,7 @@ import {
   type LoopCheck,
   startHealthServer,
 } from '../observability/index.js';
-import { DbTryChannel } from '../runner/index.js';
+import { batchedTryWriter } from '../runner/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import { compileTriggererOptions, Triggerer } from '../triggerer/index.js';
 import { ensureStandaloneAdmin, type RunningApi, standaloneSecret, startApi } from './api.js';
@@ -52,14 +52,14 @@ async function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetri
 
 /**
  * The warm task processes of the scheduler's local executor record their claims, ends and
- * deferrals through it, on the scheduler's own database connection.
+ * deferrals through it, on the scheduler's own database connection, those arriving together in
+ * one transaction.
  */
 function schedulerTryWriter(env: CliEnv): TryWriter {
-  const channel = new DbTryChannel(
+  return batchedTryWriter(
     env.gdb,
     new SecretBox(fernetKeys(env.loaded.config.core.fernet_key, env.loaded.home)),
   );
-  return (method, args) => (channel[method] as (...a: unknown[]) => Promise<unknown>).apply(channel, args);
 }
 
 /** Every executor of core.executor, the default first; each may take up to core.parallelism tries. */

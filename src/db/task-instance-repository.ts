@@ -93,7 +93,7 @@ export async function claimTry(
   db: Kysely<Database>,
   input: TryKey & { token: string; hostname: string; pid: number; now: Date },
 ): Promise<ClaimedTry | null> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const before = await tx
       .selectFrom('task_instance')
       .select(['start_date', 'next_method'])
@@ -264,7 +264,7 @@ export async function failTry(
     token?: string;
   },
 ): Promise<TryOutcome | null> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const ti = await tx
       .selectFrom('task_instance')
       .select(['max_tries', 'try_number'])

@@ -8,6 +8,7 @@
  */
 import type { Kysely } from 'kysely';
 import { type Deferral, GaleError, RESCHEDULE_EXECUTE, rescheduleKwargs } from '../models/index.js';
+import { inTransaction } from './dialect.js';
 import type { Database } from './schema.js';
 import type { TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
@@ -24,7 +25,7 @@ export async function rescheduleTry(
       cause: parsed.error,
     });
   }
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const ti = await tx
       .selectFrom('task_instance')
       .select(['start_date'])

@@ -14,7 +14,7 @@ import {
   TRIGGER_CLASSPATHS,
   tiStatesAllowedBefore,
 } from '../models/index.js';
-import { isPostgres } from './dialect.js';
+import { inTransaction, isPostgres } from './dialect.js';
 import { chunked, ROWS_PER_STATEMENT } from './fire-triggers.js';
 import { recordHitlRequest } from './hitl-repository.js';
 import type { Database, TaskInstanceRow, TriggerRow } from './schema.js';
@@ -35,7 +35,7 @@ export async function deferTry(
   const { deferral } = input;
   // a reschedule-mode sensor: no trigger, the scheduler wakes it (task-reschedule-repository.ts)
   if (deferral.trigger.classpath === RESCHEDULE_CLASSPATH) return rescheduleTry(db, input);
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const ti = await tx
       .selectFrom('task_instance')
       .leftJoin('dag', 'dag.dag_id', 'task_instance.dag_id')

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { OutletEvent } from '../models/index.js';
 import { recordAssetEvents } from './asset-repository.js';
+import { inTransaction } from './dialect.js';
 import type { Database } from './schema.js';
 import { finishTry, type TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
@@ -25,7 +26,7 @@ export interface TrySuccess extends TryKey {
 
 /** Returns false when the try had already ended (then nothing is written). */
 export async function recordTrySuccess(db: Kysely<Database>, input: TrySuccess): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const finished = await finishTry(tx, {
       tiId: input.tiId,
       tryNumber: input.tryNumber,

@@ -1,4 +1,5 @@
 /** The task runner: runs one try, in a process of its own or in-process for `dags test`. */
+export { batchedTryWriter, MAX_WRITES_PER_BATCH } from './batched-try-writer.js';
 export { DbTryChannel } from './db-try-channel.js';
 export { HttpTryChannel, REFRESHED_TOKEN_HEADER } from './http-try-channel.js';
 export { isLatestRun } from './latest-only.js';

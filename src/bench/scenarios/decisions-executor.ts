@@ -1,19 +1,18 @@
 /**
  * The benchmark's instant executor: an Executor (src/executors/executor.ts) for the decisions
  * scenario that completes every try it is handed at once, in the benchmark's own process. It
- * records each try the way a task process does on the direct database channel
- * (src/runner/db-try-channel.ts): claim (queued -> running, with the queueing token), then success,
- * through the same repository functions; then it reports the try finished. No process, no task
- * code: what is left to measure is the scheduler's own work. Never use it outside the benchmark.
+ * records each try the way a warm task process of the local executor does: claim (queued ->
+ * running, with the queueing token), then success, through the scheduler's batched try writer
+ * (src/runner/batched-try-writer.ts, the same repository functions, the writes that arrive together
+ * in one transaction); then it reports the try finished. No process, no task code: what is left to
+ * measure is the scheduler's own work. Never use it outside the benchmark.
  */
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
-import { claimTry, type Database, recordTrySuccess } from '../../db/index.js';
-import type { Executor, ExecutorEvent, TaskWorkload } from '../../executors/index.js';
+import type { Executor, ExecutorEvent, TaskWorkload, TryWriter } from '../../executors/index.js';
 
 export class InstantExecutor implements Executor {
   readonly name = 'instant';
-  readonly #db: Kysely<Database>;
+  readonly #write: TryWriter;
   readonly #capacity: number;
   readonly #waiting: TaskWorkload[] = [];
   /** tries handed over and not reported yet, by task instance id */
@@ -21,15 +20,16 @@ export class InstantExecutor implements Executor {
   readonly #events: ExecutorEvent[] = [];
   readonly #listeners: (() => void)[] = [];
   readonly #host = hostname();
-  #draining: Promise<void> | null = null;
+  /** tries being recorded */
+  readonly #inFlight = new Set<Promise<void>>();
   #failure: unknown = null;
   /** performance.now() of the first try handed over; null before */
   firstQueuedAt: number | null = null;
   completed = 0;
 
   /** `capacity`: tries it may hold at once (core.parallelism, as the local executor's) */
-  constructor(db: Kysely<Database>, capacity: number) {
-    this.#db = db;
+  constructor(write: TryWriter, capacity: number) {
+    this.#write = write;
     this.#capacity = capacity;
   }
 
@@ -47,8 +47,9 @@ export class InstantExecutor implements Executor {
     this.firstQueuedAt ??= performance.now();
     this.#held.add(workload.tiId);
     this.#waiting.push(workload);
-    // after the scheduler's step that queued it, as a task process would start
-    this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+    // after the scheduler's step that queued it, as a task process would start; every try at once,
+    // as the warm processes of a pool run side by side
+    if (this.#waiting.length === 1) setImmediate(() => this.#startWaiting());
   }
 
   drainEvents(): ExecutorEvent[] {
@@ -73,42 +74,27 @@ export class InstantExecutor implements Executor {
   }
 
   async shutdown(): Promise<void> {
-    await this.#draining;
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
   }
 
-  async #drain(): Promise<void> {
-    try {
-      for (let w = this.#waiting.shift(); w; w = this.#waiting.shift()) await this.#complete(w);
-    } catch (error) {
-      this.#failure ??= error;
-    } finally {
-      this.#draining = null;
-      if (this.#waiting.length > 0 && this.#failure === null) {
-        this.#draining = this.#drain();
-      }
+  #startWaiting(): void {
+    for (const w of this.#waiting.splice(0)) {
+      const done: Promise<void> = this.#complete(w)
+        .catch((error: unknown) => {
+          this.#failure ??= error;
+        })
+        .finally(() => this.#inFlight.delete(done));
+      this.#inFlight.add(done);
     }
   }
 
   async #complete(w: TaskWorkload): Promise<void> {
-    const tryRef = { tiId: w.tiId, tryNumber: w.tryNumber };
-    const claimed = await claimTry(this.#db, {
-      ...tryRef,
-      token: w.token,
-      hostname: this.#host,
-      pid: process.pid,
-      now: new Date(),
-    });
+    const claimed = await this.#write('claim', [
+      w,
+      { token: w.token, hostname: this.#host, pid: process.pid },
+    ]);
     if (claimed) {
-      await recordTrySuccess(this.#db, {
-        ...tryRef,
-        dagId: w.dagId,
-        runId: w.runId,
-        taskId: w.taskId,
-        mapIndex: w.mapIndex,
-        skip: [],
-        outputJson: undefined,
-        now: new Date(),
-      });
+      await this.#write('succeed', [w, { skip: [], outputJson: undefined }]);
       this.completed++;
     }
     this.#held.delete(w.tiId);

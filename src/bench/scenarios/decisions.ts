@@ -13,8 +13,16 @@
 import pino from 'pino';
 import { loadConfig } from '../../config/index.js';
 import { DagProcessor } from '../../dag-processing/index.js';
-import { type GaleDb, migrate, SerializedDagCache, triggerDagRun } from '../../db/index.js';
+import {
+  fernetKeys,
+  type GaleDb,
+  migrate,
+  SecretBox,
+  SerializedDagCache,
+  triggerDagRun,
+} from '../../db/index.js';
 import { ExecutorSet } from '../../executors/index.js';
+import { batchedTryWriter } from '../../runner/index.js';
 import { type LoopStats, Scheduler, type SchedulerDeps } from '../../scheduler/index.js';
 import { burstDates } from '../api-client.js';
 import { median, type NewFigure, perSecond, round } from '../figures.js';
@@ -85,7 +93,8 @@ async function measure(
     const run = await triggerDagRun(gdb.db, cache, { dagId, logicalDate, now: new Date() });
     runIds.push(run.run_id);
   }
-  const executor = new InstantExecutor(gdb.db, config.config.core.parallelism);
+  const writer = batchedTryWriter(gdb, new SecretBox(fernetKeys(config.config.core.fernet_key, config.home)));
+  const executor = new InstantExecutor(writer, config.config.core.parallelism);
   const stop = new AbortController();
   const deps = { db: gdb, config, executors: new ExecutorSet([executor]), log: silent };
   const scheduler = new MeasuredScheduler(deps, runs, stop);
