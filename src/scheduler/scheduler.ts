@@ -184,11 +184,14 @@ export class Scheduler {
         } catch (error) {
           log.error({ err: error }, 'scheduler loop failed; retrying');
         }
+        // Another pass at once when this one left work behind: runs to start, runs finished (a
+        // queued run may start now), tasks scheduled but not all queued. Tasks that were all
+        // handed over need nothing more until their executor reports (which wakes the loop).
         const busy =
           stats !== null &&
           (stats.runsCreated > 0 ||
             stats.runsStarted > 0 ||
-            stats.tasksScheduled > 0 ||
+            stats.tasksScheduled > stats.tasksQueued ||
             stats.runsFinished > 0);
         if (busy || this.#woken || signal.aborted) continue;
         await new Promise<void>((resolve) => {

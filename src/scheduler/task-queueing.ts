@@ -11,7 +11,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import {
   type Database,
-  deferredPoolSlots,
   inTransaction,
   LOCKS,
   type SerializedDagCache,
@@ -20,6 +19,7 @@ import {
 import type { ExecutorSet, TaskWorkload } from '../executors/index.js';
 import type { SerializedTask } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { activeCounts, starved } from './queue-limits.js';
 import { markTriesQueued } from './queued-tries.js';
 import { type SelectionLimits, selectTries } from './try-selection.js';
 import { failUnroutableTry, reportUnroutableTry, type UnroutableTry } from './unroutable-tries.js';
@@ -96,12 +96,22 @@ async function tasksOfVersions(
   return versions;
 }
 
+/** Candidates read per open slot: some are passed over (a task's own limits, another executor). */
+const CANDIDATES_PER_SLOT = 4;
+/** ... and at least this many, so that a few open slots still see past a few blocked candidates. */
+const MIN_CANDIDATES = 32;
+
 async function chooseAndQueue(
   db: Transaction<Database>,
   cache: SerializedDagCache,
   limits: Pick<SelectionLimits, 'openSlots' | 'totalOpen' | 'defaultExecutor'>,
   options: QueueingOptions,
 ): Promise<Queueing> {
+  const active = await activeCounts(db);
+  const poolSlots = new Map(
+    (await db.selectFrom('slot_pool').select(['pool', 'slots']).execute()).map((p) => [p.pool, p.slots]),
+  );
+  const skip = await starved(db, active, poolSlots);
   const full = [...limits.openSlots].filter(([, n]) => n <= 0).map(([name]) => name);
   let query = db
     .selectFrom('task_instance as ti')
@@ -127,6 +137,13 @@ async function chooseAndQueue(
     .where('dr.state', '=', 'running')
     .where('dr.run_id', 'not like', `${DAG_TEST_RUN_PREFIX}%`)
     .where('d.is_paused', '=', 0);
+  if (skip.pools.length > 0) query = query.where('ti.pool', 'not in', skip.pools);
+  // a few runs at a time are full in practice; beyond that, selectTries passes over their candidates
+  for (const run of skip.runs.slice(0, 50)) {
+    query = query.where((eb) =>
+      eb.not(eb.and([eb('ti.dag_id', '=', run.dagId), eb('ti.run_id', '=', run.runId)])),
+    );
+  }
   if (full.length > 0) {
     // Candidates of a full executor would only crowd out those of the others. task_instance.executor
     // is the task's executor (null: the default) or the one that ran its last try: close enough to
@@ -142,41 +159,9 @@ async function chooseAndQueue(
     .orderBy('ti.priority_weight', 'desc')
     .orderBy('dr.logical_date', 'asc')
     .orderBy('ti.task_id', 'asc')
-    .limit(Math.max(limits.totalOpen * 4, 256))
+    .limit(Math.max(limits.totalOpen * CANDIDATES_PER_SLOT, MIN_CANDIDATES))
     .execute();
   if (rows.length === 0) return { workloads: [], unroutable: [] };
-
-  const activeRows = await db
-    .selectFrom('task_instance')
-    .select([
-      'dag_id',
-      'run_id',
-      'task_id',
-      'pool',
-      (eb) => eb.fn.countAll<number>().as('n'),
-      (eb) => eb.fn.sum<number>('pool_slots').as('slots'),
-    ])
-    .where('state', 'in', ['queued', 'running'])
-    .groupBy(['dag_id', 'run_id', 'task_id', 'pool'])
-    .execute();
-  const activePerRun = new Map<string, number>();
-  const activePerPool = new Map<string, number>();
-  // for maxActiveTisPerDag and maxActiveTisPerDagrun (Airflow counts queued and running too)
-  const activePerTask = new Map<string, number>();
-  const activePerRunTask = new Map<string, number>();
-  const add = (m: Map<string, number>, key: string, n: number) => m.set(key, (m.get(key) ?? 0) + n);
-  for (const r of activeRows) {
-    const key = `${r.dag_id}\u0000${r.run_id}`;
-    add(activePerRun, key, Number(r.n));
-    add(activePerPool, r.pool, Number(r.slots));
-    add(activePerTask, `${r.dag_id}\u0000${r.task_id}`, Number(r.n));
-    add(activePerRunTask, `${key}\u0000${r.dag_id}\u0000${r.task_id}`, Number(r.n));
-  }
-  for (const [pool, slots] of await deferredPoolSlots(db))
-    activePerPool.set(pool, (activePerPool.get(pool) ?? 0) + slots);
-  const poolSlots = new Map(
-    (await db.selectFrom('slot_pool').select(['pool', 'slots']).execute()).map((p) => [p.pool, p.slots]),
-  );
 
   const versions = await tasksOfVersions(db, cache, rows);
   const candidates = rows.map((r) => {
@@ -199,11 +184,11 @@ async function chooseAndQueue(
   });
   const selection = selectTries(candidates, {
     ...limits,
-    activePerRun,
-    activePerPool,
+    activePerRun: active.perRun,
+    activePerPool: active.perPool,
     poolSlots,
-    activePerTask,
-    activePerRunTask,
+    activePerTask: active.perTask,
+    activePerRunTask: active.perRunTask,
   });
 
   const now = options.now.toISOString();
