@@ -3,13 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DagProcessor, dagFolders } from '../dag-processing/index.js';
 import { fernetKeys, redactUrl, SecretBox } from '../db/index.js';
-import {
-  type Executor,
-  ExecutorSet,
-  LocalExecutor,
-  QueueExecutor,
-  type TryWriter,
-} from '../executors/index.js';
+import { type Executor, ExecutorSet, LocalExecutor, type TryWriter } from '../executors/index.js';
 import type { ExecutorName } from '../models/index.js';
 import {
   createGaleMetrics,
@@ -31,6 +25,8 @@ async function makeExecutor(name: ExecutorName, env: CliEnv, metrics?: GaleMetri
   switch (name) {
     case 'queue': {
       const log = env.log.child({ component: 'queue-executor' });
+      // Loaded only here: bullmq and ioredis are slow to import (see executors/index.ts).
+      const { QueueExecutor } = await import('../executors/queue/index.js');
       return new QueueExecutor({
         redisUrl: c.queue.redis_url,
         keyPrefix: c.queue.key_prefix,

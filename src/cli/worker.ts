@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopWorker } from '../db/index.js';
-import { QueueWorker, redactRedisUrl } from '../executors/index.js';
 import { GaleError } from '../models/index.js';
 import { handleExecutorEvents, taskLogPath } from '../scheduler/index.js';
 import { startWorkerLogServer, type WorkerLogServer } from '../task-logs/index.js';
@@ -85,6 +84,8 @@ export function registerWorkerCommands(program: Command): void {
         await env.gdb.close();
         throw error;
       }
+      // Loaded only here: bullmq and ioredis are slow to import, and every other command would pay.
+      const { QueueWorker, redactRedisUrl } = await import('../executors/queue/index.js');
       const log = env.log.child({ component: 'worker' });
       const logServer = await serveLogs(env);
       const { db } = env.gdb;

@@ -3,9 +3,9 @@
  * environment variables. Validates every value, fails fast naming the setting, and freezes it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { GaleError } from '../models/index.js';
 import { type GaleConfig, SETTINGS, type SectionName } from './schema.js';
 
@@ -37,6 +37,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const sources = new Map<string, ConfigSource>();
 
   if (existsSync(file)) {
+    // Loaded only when there is a file: processes configured by environment alone skip it.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     let parsed: unknown;
     try {
       parsed = parseYaml(readFileSync(file, 'utf8'));

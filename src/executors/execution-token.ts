@@ -6,7 +6,7 @@
  * API is never a valid user token, and the other way round.
  */
 import { createHmac } from 'node:crypto';
-import { createSigner, createVerifier } from 'fast-jwt';
+import { createRequire } from 'node:module';
 import { GaleError } from '../models/index.js';
 
 const AUDIENCE = 'gale:execution';
@@ -40,6 +40,10 @@ export class ExecutionTokens {
     }
     const key = executionKey(secretKey);
     this.ttlSeconds = ttlSeconds;
+    // Loaded here, not at import: task processes import executors/index.ts but never mint or verify.
+    const { createSigner, createVerifier } = createRequire(import.meta.url)(
+      'fast-jwt',
+    ) as typeof import('fast-jwt');
     this.#sign = createSigner({ key, algorithm: 'HS256', aud: AUDIENCE, expiresIn: ttlSeconds * 1000 });
     this.#verify = createVerifier({ key, algorithms: ['HS256'], allowedAud: AUDIENCE });
   }

@@ -16,6 +16,6 @@ export {
   type TryWriteRequest,
   type TryWriter,
 } from './local/try-writes.js';
-export { QueueExecutor, type QueueExecutorOptions } from './queue/queue-executor.js';
-export { QueueWorker, type QueueWorkerOptions } from './queue/queue-worker.js';
-export { openRedis, redactRedisUrl } from './queue/redis-connection.js';
+// Types only, likewise: bullmq and ioredis are loaded by `import('./queue/index.js')` where a
+// scheduler or `gale worker` runs the queue executor, not by every process that imports this file.
+export type { QueueExecutorOptions, QueueWorkerOptions } from './queue/index.js';

@@ -3,12 +3,22 @@
  * (type, enum, minimum, maximum, pattern, ...). A run's conf overrides the defaults, and the
  * result is validated when the run is created, with a message naming the bad param.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { GaleError } from './errors.js';
 
 export type ParamSchema = Record<string, unknown>;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// ajv is loaded (and its meta-schemas compiled) at the first param schema, not by every process
+// that imports models: most DAGs have none, and task processes would otherwise pay ~60 ms each.
+let ajv: Ajv | undefined;
+function ajvInstance(): Ajv {
+  if (!ajv) {
+    const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new AjvClass({ allErrors: true, strict: false });
+  }
+  return ajv;
+}
 const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(schema: ParamSchema, where: string): ValidateFunction {
@@ -16,7 +26,7 @@ function validatorFor(schema: ParamSchema, where: string): ValidateFunction {
   let validate = compiled.get(key);
   if (!validate) {
     try {
-      validate = ajv.compile(schema);
+      validate = ajvInstance().compile(schema);
     } catch (error) {
       throw new GaleError(
         'GALE_ERR_DAG_INVALID',

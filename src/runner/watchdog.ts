@@ -6,9 +6,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RetryPolicy } from '../db/index.js';
-import { executionTimeoutMessage } from '../models/index.js';
-import { HttpTryChannel } from './http-try-channel.js';
-import { openChannel } from './open-channel.js';
 import type { ChannelSettings, TryChannel } from './try-channel.js';
 
 export interface WatchdogData {
@@ -52,15 +49,15 @@ function main(data: WatchdogData): void {
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
   let watching: Extract<WatchdogCommand, { kind: 'watch' }> | null = null;
   let tokenOf: { tiId: string; tryNumber: number } | null = null;
-  const channel: TryChannel =
-    data.channel.kind === 'http'
-      ? new HttpTryChannel({
-          url: data.channel.url,
-          onToken: (token) => {
-            if (tokenOf) post({ kind: 'token', ...tokenOf, token });
-          },
-        })
-      : openChannel(data.channel, 1);
+  // The channel (and the database client, models, zod... behind it) is loaded at the first try, not
+  // when the thread starts: an idle warm task process then holds one copy of them, not two.
+  let opened: Promise<WatchdogChannel> | null = null;
+  const channelOf = (): Promise<WatchdogChannel> => {
+    opened ??= openWatchdogChannel(data.channel, (token) => {
+      if (tokenOf) post({ kind: 'token', ...tokenOf, token });
+    });
+    return opened;
+  };
   let timers: NodeJS.Timeout[] = [];
   let terminating = false;
   const stop = () => {
@@ -80,7 +77,7 @@ function main(data: WatchdogData): void {
     if (watching !== w) return;
     let alive = true;
     try {
-      alive = await channel.heartbeat(w);
+      alive = await (await channelOf()).heartbeat(w);
     } catch {
       // a busy database is not a lost try; the next beat tries again
     }
@@ -99,13 +96,15 @@ function main(data: WatchdogData): void {
   parentPort?.on('message', (command: WatchdogCommand) => {
     if (command.kind === 'token') {
       tokenOf = { tiId: command.tiId, tryNumber: command.tryNumber };
-      if (channel instanceof HttpTryChannel) channel.setToken(command.token);
+      // Set before any heartbeat of the try: those wait on the same promise, queued after this.
+      if (data.channel.kind === 'http') void channelOf().then((c) => c.setToken?.(command.token));
       return;
     }
     stop();
     if (command.kind !== 'watch') return;
     const w = command;
     watching = w;
+    void channelOf();
     timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
     if (w.timeoutMs !== null) {
       const timeoutMs = w.timeoutMs;
@@ -113,6 +112,10 @@ function main(data: WatchdogData): void {
         setTimeout(
           () => {
             void (async () => {
+              const [{ executionTimeoutMessage }, channel] = await Promise.all([
+                import('../models/index.js'),
+                channelOf(),
+              ]);
               if (watching !== w) return;
               const error = executionTimeoutMessage(timeoutMs);
               await channel.fail(w, { error, retry: w.retry }).catch(() => null);
@@ -125,6 +128,21 @@ function main(data: WatchdogData): void {
       );
     }
   });
+}
+
+/** The HTTP channel takes the try's token; the database channel needs none. */
+type WatchdogChannel = TryChannel & { setToken?: (token: string) => void };
+
+async function openWatchdogChannel(
+  settings: ChannelSettings,
+  onToken: (token: string) => void,
+): Promise<WatchdogChannel> {
+  if (settings.kind === 'http') {
+    const { HttpTryChannel } = await import('./http-try-channel.js');
+    return new HttpTryChannel({ url: settings.url, onToken });
+  }
+  const { openChannel } = await import('./open-channel.js');
+  return openChannel(settings, 1);
 }
 
 if (parentPort) main(workerData as WatchdogData);
