@@ -81,7 +81,10 @@ beforeEach(async () => {
   h = makeGaleHome();
   gdb = openDatabase(h.dbUrl);
   await migrate(gdb.db, { defaultPoolSlots: 128 });
-  await gdb.db.insertInto('slot_pool').values({ pool: 'tiny', slots: 1, description: '' }).execute();
+  await gdb.db
+    .insertInto('slot_pool')
+    .values({ pool: 'tiny', slots: 1, description: '', include_deferred: 0 })
+    .execute();
   takeDefinedDags();
   // 40 tasks of high priority in a run that may have one running at a time
   const busy = dag({ dagId: 'busy' }, () => {
