@@ -4,7 +4,7 @@
  * ended after it), and stores their serialized DAGs and import errors in batched transactions. A
  * file that fails records an import error; its DAGs keep their last good version and keep running.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
@@ -163,17 +163,28 @@ export class DagProcessor {
       (file, outcome) => this.#stored(file, outcome),
     );
     let next = 0;
-    // each slot parses files one after another in a process of its own, which lives for this pass
+    // Each slot parses files one after another in a process of its own, which lives for this pass.
+    // The slot's next file waits in the process, which goes on to it without waiting for this one
+    // (busy storing a batch, say) to hand it over.
     const slot = async (): Promise<void> => {
       const parser = new ParseProcess();
+      let lastDone = 0;
+      const parse = (file: string) => {
+        const sent = performance.now();
+        return parser.parse(this.#request(file), c.file_parsing_timeout * 1000).then((parsed) => {
+          // a file's parse began when it was sent or when the one before it ended, the later
+          const done = performance.now();
+          metrics?.dagProcessingLastDuration.observe((done - Math.max(sent, lastDone)) / 1000);
+          lastDone = done;
+          store.add({ file, ...parsed });
+        });
+      };
       try {
-        while (next < due.length) {
-          const file = due[next++]!;
-          const parseStarted = performance.now();
-          const result = await parser.parse(this.#request(file), c.file_parsing_timeout * 1000);
-          metrics?.dagProcessingLastDuration.observe((performance.now() - parseStarted) / 1000);
-          const source = result.error ? null : await readFile(file, 'utf8').catch(() => null);
-          store.add({ file, result, source });
+        let current = next < due.length ? parse(due[next++]!) : null;
+        while (current) {
+          const following = next < due.length ? parse(due[next++]!) : null;
+          await current;
+          current = following;
         }
       } finally {
         parser.close();

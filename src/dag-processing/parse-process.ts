@@ -13,18 +13,50 @@ const WORKER = new URL('./parse-worker.js', import.meta.url);
 const MAX_CAPTURE = 8 * 1024;
 /** How long a parse process may take to start before it begins importing its first file. */
 const STARTUP_TIMEOUT_MS = 60_000;
-export const MAX_FILES_PER_PROCESS = 250;
+/**
+ * A process's RSS grows about 70 kB a file (the modules it imported stay), so MAX_RSS_BYTES is the
+ * real bound; this one only keeps a process from living forever. A start-up costs about a second of
+ * CPU, so a pass of a thousand files on two processes should not pay more than two.
+ */
+export const MAX_FILES_PER_PROCESS = 1000;
 export const MAX_RSS_BYTES = 512 * 1024 * 1024;
 
-/** How one parse ended: a result, or the process's end (and whether it may be another file's doing). */
-type Outcome = { result: ParseResult } | { ended: string; output: string; timedOut: boolean };
+/** One file's parse, and its source as read after a clean import (else null). */
+export interface ParseOutput {
+  result: ParseResult;
+  source: string | null;
+}
+
+/** How a parse ended early: the process ended during it (and whether it was killed for its time). */
+interface Ended {
+  ended: string;
+  output: string;
+  timedOut: boolean;
+}
+
+/**
+ * How one parse ended: a result, the process's end (and whether it may be another file's doing),
+ * or the process's end before this file's turn came (never this file's doing).
+ */
+type Outcome = ParseOutput | Ended | { notStarted: true };
+
+interface Job {
+  id: number;
+  request: ParseRequest;
+  settle: (outcome: Outcome) => void;
+  output: string;
+  timedOut: boolean;
+}
 
 class Child {
   readonly process: ChildProcess;
   served = 0;
   rssBytes = 0;
   exited = false;
-  #job: { id: number; settle: (outcome: Outcome) => void; output: string; timedOut: boolean } | null = null;
+  /** the file being imported */
+  #job: Job | null = null;
+  /** the file sent to be imported next, so that the process does not wait for this one between files */
+  #queued: Job | null = null;
   #timer: NodeJS.Timeout | undefined;
   #nextId = 0;
   #timeoutMs = 0;
@@ -46,19 +78,34 @@ class Child {
     );
   }
 
+  /** Whether a file is in hand: then at most one more may be queued behind it. */
+  get isBusy(): boolean {
+    return this.#job !== null;
+  }
+
+  /** Imports the file, at once or (one at most) after the file in hand. */
   parse(request: ParseRequest, timeoutMs: number): Promise<Outcome> {
     return new Promise((settle) => {
-      const id = ++this.#nextId;
+      const job: Job = { id: ++this.#nextId, request, settle, output: '', timedOut: false };
       this.#timeoutMs = timeoutMs;
-      this.#job = { id, settle, output: '', timedOut: false };
-      this.#arm(id, (this.served === 0 ? STARTUP_TIMEOUT_MS : 0) + timeoutMs);
-      const job: ParseJob = { id, request };
-      this.process.send(job, (error) => {
+      if (this.#job) {
+        if (this.#queued) throw new Error('a parse process queues one file at most');
+        this.#queued = job;
+      } else {
+        this.#start(job);
+      }
+      const message: ParseJob = { id: job.id, request };
+      this.process.send(message, (error) => {
         if (!error) return;
         this.#end(`Could not reach the parse process: ${error.message}`);
         this.process.kill('SIGKILL');
       });
     });
+  }
+
+  #start(job: Job): void {
+    this.#job = job;
+    this.#arm(job.id, (this.served === 0 ? STARTUP_TIMEOUT_MS : 0) + this.#timeoutMs);
   }
 
   #arm(id: number, ms: number): void {
@@ -80,9 +127,14 @@ class Child {
     clearTimeout(this.#timer);
     this.#job = null;
     this.served++;
+    // the process starts the queued file as it sends this result: its time runs from now
+    const queued = this.#queued;
+    this.#queued = null;
+    if (queued) this.#start(queued);
     this.rssBytes = typeof message.rssBytes === 'number' ? message.rssBytes : 0;
     const parsed = parseResultSchema.safeParse(message.result);
     job.settle({
+      source: parsed.success && typeof message.source === 'string' ? message.source : null,
       result: parsed.success
         ? parsed.data
         : {
@@ -96,8 +148,11 @@ class Child {
     this.exited = true;
     clearTimeout(this.#timer);
     const job = this.#job;
+    const queued = this.#queued;
     this.#job = null;
+    this.#queued = null;
     job?.settle({ ended: reason, output: job.output.trim(), timedOut: job.timedOut });
+    queued?.settle({ notStarted: true });
   }
 
   retire(): void {
@@ -111,24 +166,26 @@ class Child {
 
 /**
  * One slot of the pool: parses files one at a time in a process it starts when needed and
- * replaces when that process is gone, worn or too big.
+ * replaces when that process is gone, worn or too big; the next file may wait in the process.
  */
 export class ParseProcess {
   #child: Child | null = null;
 
-  async parse(request: ParseRequest, timeoutMs: number): Promise<ParseResult> {
+  /**
+   * Parses one file. A second call while one is in hand queues its file in the same process (a
+   * third waits for a process of its own), so that the process goes from file to file without
+   * waiting for this process to hand it the next.
+   */
+  async parse(request: ParseRequest, timeoutMs: number, isRetry = false): Promise<ParseOutput> {
     const child = this.#take();
     const outcome = await child.parse(request, timeoutMs);
-    if ('result' in outcome) return outcome.result;
-    this.#drop();
+    if ('result' in outcome) return outcome;
+    if (this.#child === child) this.#drop();
+    // the process ended before this file's turn: not this file's doing
+    if ('notStarted' in outcome) return this.parse(request, timeoutMs, isRetry);
     // A process that served other files may have been ended by what one of them left behind (a
-    // timer that calls process.exit): the file gets a process of its own before it is blamed.
-    if (!outcome.timedOut && child.served > 0) {
-      const again = await this.#take().parse(request, timeoutMs);
-      if ('result' in again) return again.result;
-      this.#drop();
-      return failure(request, timeoutMs, again);
-    }
+    // timer that calls process.exit): the file gets another process before it is blamed.
+    if (!isRetry && !outcome.timedOut && child.served > 0) return this.parse(request, timeoutMs, true);
     return failure(request, timeoutMs, outcome);
   }
 
@@ -138,11 +195,12 @@ export class ParseProcess {
   }
 
   #take(): Child {
+    // a worn process finishes the file in hand (and takes one more behind it) before it retires
     const worn =
       this.#child &&
       (this.#child.exited ||
-        this.#child.served >= MAX_FILES_PER_PROCESS ||
-        this.#child.rssBytes > MAX_RSS_BYTES);
+        (!this.#child.isBusy &&
+          (this.#child.served >= MAX_FILES_PER_PROCESS || this.#child.rssBytes > MAX_RSS_BYTES)));
     if (worn) this.#drop();
     this.#child ??= new Child();
     return this.#child;
@@ -154,18 +212,17 @@ export class ParseProcess {
   }
 }
 
-function failure(
-  request: ParseRequest,
-  timeoutMs: number,
-  outcome: { ended: string; output: string; timedOut: boolean },
-): ParseResult {
+function failure(request: ParseRequest, timeoutMs: number, outcome: Ended): ParseOutput {
   const message = outcome.timedOut
     ? `${request.file} took longer than ${timeoutMs / 1000}s to import and was killed (dag_processor.file_parsing_timeout)`
     : outcome.ended.startsWith('Could not')
       ? outcome.ended
       : `${request.file} ${outcome.ended}`;
   return {
-    dags: [],
-    error: { message, stack: outcome.output ? `${message}\n${outcome.output}` : message },
+    result: {
+      dags: [],
+      error: { message, stack: outcome.output ? `${message}\n${outcome.output}` : message },
+    },
+    source: null,
   };
 }

@@ -3,6 +3,7 @@
  * and sends back each file's serialized DAGs (or why it failed). Whatever a file does (throw, loop,
  * exit) stays in this process: the processor kills and replaces it, never itself.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ParseResult } from '../models/index.js';
 import { loadDagModule } from './load-dag-module.js';
@@ -25,10 +26,14 @@ export interface ParseJob {
   request: ParseRequest;
 }
 
-/** What a parse process sends back: that the import starts (the timeout starts then), then the result. */
+/**
+ * What a parse process sends back: that the import starts (the timeout starts then), then the
+ * result, with the file's source as read after a clean import (null after an error, or when it
+ * could not be read): the processor stores it without reading the file itself.
+ */
 export type ParseReply =
   | { id: number; importing: true }
-  | { id: number; result: ParseResult; rssBytes: number };
+  | { id: number; result: ParseResult; source: string | null; rssBytes: number };
 
 async function parse(request: ParseRequest): Promise<ParseResult> {
   try {
@@ -45,6 +50,15 @@ async function parse(request: ParseRequest): Promise<ParseResult> {
   }
 }
 
+/** The file's source, read at once: a small file, and nothing else for this process to do meanwhile. */
+function readSource(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 const jobSchema = z.object({ id: z.number(), request: parseRequestSchema });
 
 function send(reply: ParseReply): void {
@@ -52,14 +66,18 @@ function send(reply: ParseReply): void {
 }
 
 let queue = Promise.resolve();
+let started = false;
 process.on('message', (message) => {
   const job = jobSchema.parse(message);
-  // one file at a time: the processor waits for each result, this only guards against a second send
+  // one file at a time: the processor sends the next file before this one's result, to wait here
   queue = queue.then(async () => {
-    // The import timeout starts now: the process's own start-up does not count, as Airflow's.
-    send({ id: job.id, importing: true });
+    // The import timeout starts now: the process's own start-up does not count, as Airflow's. Only
+    // the first file waits for a start-up; the processor times the later ones from their sending.
+    if (!started) send({ id: job.id, importing: true });
+    started = true;
     const result = await parse(job.request);
-    send({ id: job.id, result, rssBytes: process.memoryUsage.rss() });
+    const source = result.error ? null : readSource(job.request.file);
+    send({ id: job.id, result, source, rssBytes: process.memoryUsage.rss() });
   });
 });
 // the processor went away (or retired this process): nothing more will come

@@ -11,7 +11,7 @@ import {
   poolNames,
   recordImportError,
   syncDagAssetReferences,
-  syncFileDags,
+  syncFilesDags,
   upsertDagCodes,
 } from '../db/index.js';
 import type { ParseResult, SerializedDag } from '../models/index.js';
@@ -37,6 +37,9 @@ export interface StoreOptions {
 /** The most files one transaction holds: it bounds how long the DAG rows it writes stay locked. */
 export const MAX_FILES_PER_TRANSACTION = 100;
 
+/** How long the first file of a batch waits for others before the batch is written. */
+export const GATHER_MS = 100;
+
 /** Stores the files in one transaction; if that fails, each in its own. Never throws. */
 export async function storeParsedFiles(
   db: Db,
@@ -44,19 +47,7 @@ export async function storeParsedFiles(
   options: StoreOptions,
 ): Promise<Map<string, StoreOutcome>> {
   try {
-    return await db.transaction().execute(async (tx) => {
-      const pools = await poolNames(tx);
-      const outcomes = new Map<string, StoreOutcome>();
-      const batch: Batch = { sources: [], owned: [], clean: [] };
-      for (const f of files) outcomes.set(f.file, await storeFile(tx, f, pools, batch, options));
-      // what is written the same way for every file goes in a few statements for them all
-      const now = options.now();
-      await upsertDagCodes(tx, batch.sources, now);
-      // which DAGs wait for which assets, and which tasks update them (gale assets list)
-      await syncDagAssetReferences(tx, batch.owned, now);
-      await clearImportErrors(tx, batch.clean);
-      return outcomes;
-    });
+    return await db.transaction().execute((tx) => storeBatch(tx, files, options));
   } catch (error) {
     if (files.length === 1) {
       options.log.error({ file: files[0]?.file, err: error }, 'could not store the parsed DAG file');
@@ -71,58 +62,75 @@ export async function storeParsedFiles(
   }
 }
 
-/** What the files of a transaction have in common, written once for them all. */
-interface Batch {
-  sources: { fileloc: string; source: string }[];
-  owned: SerializedDag[];
-  /** files that import without an error now */
-  clean: string[];
-}
-
-async function storeFile(
+/**
+ * The files' import errors, then their DAGs in a few statements for them all (in the files'
+ * order, so a DAG id two of them define is the first one's), then what every file has in common.
+ */
+async function storeBatch(
   tx: Db,
-  { file, result, source }: ParsedFile,
-  pools: ReadonlySet<string>,
-  batch: Batch,
+  files: readonly ParsedFile[],
   options: StoreOptions,
-): Promise<StoreOutcome> {
+): Promise<Map<string, StoreOutcome>> {
   const { log } = options;
   const now = options.now();
-  if (result.error) {
-    log.warn({ file, error: result.error.message }, 'DAG file failed to import');
-    await recordImportError(tx, {
-      filename: file,
-      message: result.error.message,
-      stacktrace: result.error.stack,
-      now,
-    });
-    return 'importError';
+  const pools = await poolNames(tx);
+  // in the files' order, whichever step decides each outcome
+  const outcomes = new Map<string, StoreOutcome>(files.map((f) => [f.file, 'stored']));
+  const imported: ParsedFile[] = [];
+  const sources: { fileloc: string; source: string }[] = [];
+  for (const f of files) {
+    const { file, result, source } = f;
+    if (result.error) {
+      log.warn({ file, error: result.error.message }, 'DAG file failed to import');
+      await recordImportError(tx, {
+        filename: file,
+        message: result.error.message,
+        stacktrace: result.error.stack,
+        now,
+      });
+      outcomes.set(file, 'importError');
+      continue;
+    }
+    const unknownPool = unknownPoolOf(result.dags, pools);
+    if (unknownPool) {
+      log.warn({ file, error: unknownPool }, 'DAG file names an unknown pool');
+      await recordImportError(tx, { filename: file, message: unknownPool, stacktrace: unknownPool, now });
+      outcomes.set(file, 'unknownPool');
+      continue;
+    }
+    // in the same transaction as the DAGs: a reader that sees a DAG's new version sees its new source
+    if (source === null) log.warn({ file }, 'could not read the DAG file source to store it');
+    else sources.push({ fileloc: file, source });
+    imported.push(f);
   }
-  const unknownPool = unknownPoolOf(result.dags, pools);
-  if (unknownPool) {
-    log.warn({ file, error: unknownPool }, 'DAG file names an unknown pool');
-    await recordImportError(tx, { filename: file, message: unknownPool, stacktrace: unknownPool, now });
-    return 'unknownPool';
+  const conflicts = await syncFilesDags(
+    tx,
+    imported.map((f) => ({ fileloc: f.file, dags: f.result.dags })),
+    { pausedAtCreation: options.pausedAtCreation, now },
+  );
+  const owned: SerializedDag[] = [];
+  const clean: string[] = [];
+  for (const [i, { file, result }] of imported.entries()) {
+    const found = conflicts[i] ?? [];
+    const taken = new Set(found.map((c) => c.dagId));
+    owned.push(...result.dags.filter((d) => !taken.has(d.dagId)));
+    log.debug({ file, dags: result.dags.map((d) => d.dagId) }, 'DAG file parsed');
+    if (found.length === 0) {
+      clean.push(file);
+      continue;
+    }
+    const message = found
+      .map((c) => `DAG id "${c.dagId}" is already defined in ${c.otherFile}`)
+      .join('\n')
+      .concat('\nhint: Give each DAG its own dagId across all DAG files.');
+    await recordImportError(tx, { filename: file, message, stacktrace: message, now });
+    outcomes.set(file, 'importError');
   }
-  // in the same transaction as the DAGs: a reader that sees a DAG's new version sees its new source
-  if (source === null) log.warn({ file }, 'could not read the DAG file source to store it');
-  else batch.sources.push({ fileloc: file, source });
-  const { conflicts } = await syncFileDags(tx, file, result.dags, {
-    pausedAtCreation: options.pausedAtCreation,
-    now,
-  });
-  batch.owned.push(...result.dags.filter((d) => !conflicts.some((c) => c.dagId === d.dagId)));
-  log.debug({ file, dags: result.dags.map((d) => d.dagId) }, 'DAG file parsed');
-  if (conflicts.length === 0) {
-    batch.clean.push(file);
-    return 'stored';
-  }
-  const message = conflicts
-    .map((c) => `DAG id "${c.dagId}" is already defined in ${c.otherFile}`)
-    .join('\n')
-    .concat('\nhint: Give each DAG its own dagId across all DAG files.');
-  await recordImportError(tx, { filename: file, message, stacktrace: message, now });
-  return 'importError';
+  await upsertDagCodes(tx, sources, now);
+  // which DAGs wait for which assets, and which tasks update them (gale assets list)
+  await syncDagAssetReferences(tx, owned, now);
+  await clearImportErrors(tx, clean);
+  return outcomes;
 }
 
 /** The first task that names a pool that does not exist, as an import error message; else null. */
@@ -138,9 +146,10 @@ export function unknownPoolOf(dags: readonly SerializedDag[], pools: ReadonlySet
 }
 
 /**
- * Stores parsed files as they arrive: while one batch is being written, the files that arrive
- * wait and are written together next, so batches grow with the rate of parsing and a lone file is
- * written at once.
+ * Stores parsed files as they arrive, a transaction per batch: a batch is written when it is full,
+ * GATHER_MS after its first file arrived, or when the pass flushes, whichever is first. Waiting a
+ * little lets a batch gather the files parsed meanwhile (with SQLite a write blocks the event
+ * loop, so none arrive during one), and a lone file is still written at once as far as a user sees.
  */
 export class StoreQueue {
   readonly #db: Db;
@@ -148,6 +157,7 @@ export class StoreQueue {
   readonly #onStored: (file: string, outcome: StoreOutcome) => void;
   #pending: ParsedFile[] = [];
   #draining: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(db: Db, options: StoreOptions, onStored: (file: string, outcome: StoreOutcome) => void) {
     this.#db = db;
@@ -157,19 +167,24 @@ export class StoreQueue {
 
   add(file: ParsedFile): void {
     this.#pending.push(file);
-    this.#kick();
+    if (this.#pending.length >= MAX_FILES_PER_TRANSACTION) this.#kick();
+    else this.#timer ??= setTimeout(() => this.#kick(), GATHER_MS);
   }
 
   #kick(): void {
-    if (this.#draining) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#draining || this.#pending.length === 0) return;
     this.#draining = this.#drain().finally(() => {
       this.#draining = null;
-      if (this.#pending.length > 0) this.#kick();
+      // files that arrived during an asynchronous write (PostgreSQL) have waited already
+      this.#kick();
     });
   }
 
-  /** Resolves when every file added so far is stored. */
+  /** Writes what is pending now; resolves when every file added so far is stored. */
   async flushed(): Promise<void> {
+    this.#kick();
     while (this.#draining) await this.#draining;
   }
 

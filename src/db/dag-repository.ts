@@ -8,15 +8,11 @@ import {
   type SerializedDag,
   serializedDagSchema,
 } from '../models/index.js';
-import { inTransaction, isPostgres } from './dialect.js';
+import { isPostgres } from './dialect.js';
 import type { DagRow, Database } from './schema.js';
 import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-export function versionHash(dag: SerializedDag): string {
-  return createHash('sha256').update(JSON.stringify(dag)).digest('hex').slice(0, 32);
-}
 
 export async function getDag(db: Db, dagId: string): Promise<DagRow | undefined> {
   return db.selectFrom('dag').selectAll().where('dag_id', '=', dagId).executeTakeFirst();
@@ -110,12 +106,15 @@ async function lastScheduledRun(db: Db, dagId: string): Promise<DagRunInfo | nul
   };
 }
 
-/** The DAG's next scheduled run after `after` (default: its latest scheduled run), from its timetable. */
+/**
+ * The DAG's next scheduled run after `after` (default: its latest scheduled run; null: the caller
+ * knows it has none), from its timetable.
+ */
 export async function computeNextDagRun(
   db: Db,
   dag: SerializedDag,
   now: Date,
-  after?: DagRunInfo,
+  after?: DagRunInfo | null,
 ): Promise<DagRunInfo | null> {
   return nextDagRunInfo({
     schedule: dag.schedule,
@@ -123,7 +122,7 @@ export async function computeNextDagRun(
     endDate: dag.endDate ? new Date(dag.endDate) : null,
     catchup: dag.catchup,
     timezone: dag.timezone,
-    lastRun: after ?? (await lastScheduledRun(db, dag.dagId)),
+    lastRun: after === undefined ? await lastScheduledRun(db, dag.dagId) : after,
     now,
   });
 }
@@ -147,76 +146,6 @@ export async function refreshNextDagRun(
     .where('dag_id', '=', dag.dagId)
     .execute();
   return info;
-}
-
-export interface SyncDagsOptions {
-  pausedAtCreation: boolean;
-  now: Date;
-}
-
-/**
- * Stores the DAGs parsed from one file in one transaction (the caller's, when `db` is one: the DAG
- * processor stores many files in one): new versions, dag rows, and marks DAGs that the file no
- * longer defines inactive. Returns the ids of DAGs another file owns.
- */
-export async function syncFileDags(
-  db: Kysely<Database>,
-  fileloc: string,
-  dags: readonly SerializedDag[],
-  options: SyncDagsOptions,
-): Promise<{ conflicts: { dagId: string; otherFile: string }[] }> {
-  const conflicts: { dagId: string; otherFile: string }[] = [];
-  const now = iso(options.now);
-  await inTransaction(db, async (tx) => {
-    const kept: string[] = [];
-    for (const dag of dags) {
-      const existing = await getDag(tx, dag.dagId);
-      if (existing && existing.is_active === 1 && existing.fileloc !== fileloc) {
-        conflicts.push({ dagId: dag.dagId, otherFile: existing.fileloc });
-        continue;
-      }
-      kept.push(dag.dagId);
-      const hash = versionHash(dag);
-      await tx
-        .insertInto('serialized_dag')
-        .values({ dag_id: dag.dagId, version_hash: hash, data: JSON.stringify(dag), created_at: now })
-        .onConflict((oc) => oc.columns(['dag_id', 'version_hash']).doNothing())
-        .execute();
-      const owners = [...new Set(dag.tasks.map((t) => t.owner))].join(', ');
-      const fields = {
-        is_active: 1,
-        fileloc,
-        owners,
-        description: dag.description,
-        tags: JSON.stringify(dag.tags),
-        schedule_text: dag.scheduleText,
-        max_active_runs: dag.maxActiveRuns,
-        max_active_tasks: dag.maxActiveTasks,
-        latest_version_hash: hash,
-        last_parsed_at: now,
-      };
-      if (!existing) {
-        await tx
-          .insertInto('dag')
-          .values({
-            dag_id: dag.dagId,
-            is_paused: (dag.isPausedUponCreation ?? options.pausedAtCreation) ? 1 : 0,
-            created_at: now,
-            ...fields,
-          })
-          .execute();
-      } else {
-        await tx.updateTable('dag').set(fields).where('dag_id', '=', dag.dagId).execute();
-      }
-      if (!existing || existing.latest_version_hash !== hash || existing.is_active !== 1) {
-        await refreshNextDagRun(tx, dag, options.now);
-      }
-    }
-    let stale = tx.updateTable('dag').set({ is_active: 0 }).where('fileloc', '=', fileloc);
-    if (kept.length > 0) stale = stale.where('dag_id', 'not in', kept);
-    await stale.execute();
-  });
-  return { conflicts };
 }
 
 /** DAGs whose files are gone become inactive; their history stays. */

@@ -9,6 +9,7 @@ export * from './connection-repository.js';
 export * from './dag-access-repository.js';
 export * from './dag-repository.js';
 export * from './dag-run-repository.js';
+export * from './dag-sync-repository.js';
 export * from './dialect.js';
 export * from './encryption.js';
 export * from './external-task-repository.js';
