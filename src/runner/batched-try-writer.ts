@@ -31,6 +31,12 @@ export function batchedTryWriter(gdb: GaleDb, secrets: SecretBox): TryWriter {
   let flushing = false;
 
   const writeBatch = async (batch: QueuedWrite[]): Promise<void> => {
+    if (batch.length === 1) {
+      // alone: its own transaction, no savepoint to pay for
+      const [w] = batch as [QueuedWrite];
+      await call(alone, w.method, w.args).then(w.resolve, w.reject);
+      return;
+    }
     const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       await gdb.db.transaction().execute(async (tx: Transaction<Database>) => {

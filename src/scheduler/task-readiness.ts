@@ -224,24 +224,25 @@ const UNDECIDED_TI_STATES: readonly TaskInstanceState[] = ['none', 'up_for_retry
 
 /**
  * Whether decideRun could change anything in the run: some task instance is still undecided, or
- * none is unfinished (the run's state is due). Counted from an index, without reading the run's
+ * none is unfinished (the run's state is due). Looked up in an index, without reading the run's
  * task instances: a wide run whose tasks are all queued or running is looked at every pass.
  */
 async function mayChange(db: Kysely<Database>, run: DagRunRow): Promise<boolean> {
-  const counts = await db
-    .selectFrom('task_instance')
-    .select([
-      sql<number>`sum(case when state in (${sql.join(UNDECIDED_TI_STATES)}) then 1 else 0 end)`.as(
-        'undecided',
-      ),
-      sql<number>`sum(case when state in (${sql.join(UNFINISHED_TI_STATES)}) then 1 else 0 end)`.as(
-        'unfinished',
-      ),
+  const some = (states: readonly TaskInstanceState[]) =>
+    db
+      .selectFrom('task_instance')
+      .select(sql.lit(1).as('one'))
+      .where('dag_id', '=', run.dag_id)
+      .where('run_id', '=', run.run_id)
+      .where('state', 'in', states);
+  // two seeks in the index, whatever the run's size
+  const found = await db
+    .selectNoFrom((eb) => [
+      eb.exists(some(UNDECIDED_TI_STATES)).as('undecided'),
+      eb.exists(some(UNFINISHED_TI_STATES)).as('unfinished'),
     ])
-    .where('dag_id', '=', run.dag_id)
-    .where('run_id', '=', run.run_id)
-    .executeTakeFirst();
-  return Number(counts?.undecided ?? 0) > 0 || Number(counts?.unfinished ?? 0) === 0;
+    .executeTakeFirstOrThrow();
+  return Boolean(found.undecided) || !found.unfinished;
 }
 
 async function examineRun(
