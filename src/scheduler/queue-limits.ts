@@ -12,6 +12,8 @@ export interface ActiveCounts {
   /** for maxActiveTisPerDag and maxActiveTisPerDagrun (Airflow counts queued and running too) */
   perTask: Map<string, number>;
   perRunTask: Map<string, number>;
+  /** the runs with active task instances, by their perRun key */
+  runs: Map<string, { dagId: string; runId: string }>;
 }
 
 /** Queued and running task instances per run, pool (slots, deferred ones too), task, and task in a run. */
@@ -34,11 +36,13 @@ export async function activeCounts(db: Transaction<Database>): Promise<ActiveCou
     perPool: new Map(),
     perTask: new Map(),
     perRunTask: new Map(),
+    runs: new Map(),
   };
   const add = (m: Map<string, number>, key: string, n: number) => m.set(key, (m.get(key) ?? 0) + n);
   for (const r of rows) {
     const key = `${r.dag_id}\u0000${r.run_id}`;
     add(counts.perRun, key, Number(r.n));
+    counts.runs.set(key, { dagId: r.dag_id, runId: r.run_id });
     add(counts.perPool, r.pool, Number(r.slots));
     add(counts.perTask, `${r.dag_id}\u0000${r.task_id}`, Number(r.n));
     add(counts.perRunTask, `${key}\u0000${r.dag_id}\u0000${r.task_id}`, Number(r.n));
@@ -61,7 +65,7 @@ export async function starved(
     .filter(([pool, used]) => used >= (poolSlots.get(pool) ?? 0))
     .map(([p]) => p);
   if (active.perRun.size === 0) return { runs: [], pools };
-  const dagIds = [...new Set([...active.perRun.keys()].map((k) => k.split('\u0000')[0]!))];
+  const dagIds = [...new Set([...active.runs.values()].map((r) => r.dagId))];
   const limits = new Map<string, number>();
   for (let i = 0; i < dagIds.length; i += 500) {
     const rows = await db
@@ -72,10 +76,9 @@ export async function starved(
     for (const r of rows) limits.set(r.dag_id, r.max_active_tasks);
   }
   const runs: { dagId: string; runId: string }[] = [];
-  for (const [key, n] of active.perRun) {
-    const [dagId, runId] = key.split('\u0000') as [string, string];
-    const limit = limits.get(dagId);
-    if (limit !== undefined && n >= limit) runs.push({ dagId, runId });
+  for (const [key, run] of active.runs) {
+    const limit = limits.get(run.dagId);
+    if (limit !== undefined && (active.perRun.get(key) ?? 0) >= limit) runs.push(run);
   }
   return { runs, pools };
 }

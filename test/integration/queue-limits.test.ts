@@ -9,6 +9,7 @@ import { type GaleDb, migrate, openDatabase, SerializedDagCache, triggerDagRun }
 import { type Executor, ExecutorSet, type TaskWorkload } from '../../src/executors/index.js';
 import { queueScheduledTasks } from '../../src/scheduler/task-queueing.js';
 import { type Dag, dag, takeDefinedDags, task } from '../../src/sdk/index.js';
+import { insertDagRow } from '../support/dag-rows.js';
 import { type GaleHome, makeGaleHome } from '../support/gale-home.js';
 
 /** Two open slots: 32 candidates are read, fewer than the blocked ones. */
@@ -53,28 +54,12 @@ async function storeDag(d: Dag, maxActiveTasks: number): Promise<void> {
     .insertInto('serialized_dag')
     .values({ dag_id: d.dagId, version_hash: 'v1', data: JSON.stringify(data), created_at: now })
     .execute();
-  await gdb.db
-    .insertInto('dag')
-    .values({
-      dag_id: d.dagId,
-      is_paused: 0,
-      is_active: 1,
-      fileloc: `/dags/${d.dagId}.ts`,
-      owners: 'gale',
-      description: null,
-      tags: '[]',
-      schedule_text: null,
-      max_active_runs: 1,
-      max_active_tasks: maxActiveTasks,
-      latest_version_hash: 'v1',
-      last_parsed_at: now,
-      next_dagrun: null,
-      next_dagrun_data_interval_start: null,
-      next_dagrun_data_interval_end: null,
-      next_dagrun_create_after: null,
-      created_at: now,
-    })
-    .execute();
+  await insertDagRow(gdb.db, {
+    dagId: d.dagId,
+    fileloc: `/dags/${d.dagId}.ts`,
+    maxActiveTasks,
+    versionHash: 'v1',
+  });
 }
 
 beforeEach(async () => {

@@ -11,6 +11,7 @@ import { onlyVisible, registerDagAccess, visibleDags } from '../../../src/api/da
 import { roleDagAccess } from '../../../src/api/roles.js';
 import { type Database, type GaleDb, migrate, openDatabase } from '../../../src/db/index.js';
 import { type DagAccess, GaleError } from '../../../src/models/index.js';
+import { insertDagRow } from '../../support/dag-rows.js';
 
 const DAGS: [string, string[], string][] = [
   ['ledger', ['finance'], '/dags/finance.ts'],
@@ -20,31 +21,7 @@ const DAGS: [string, string[], string][] = [
 ];
 
 async function seed(db: Kysely<Database>): Promise<void> {
-  const now = new Date().toISOString();
-  for (const [dagId, tags, fileloc] of DAGS) {
-    await db
-      .insertInto('dag')
-      .values({
-        dag_id: dagId,
-        is_paused: 0,
-        is_active: 1,
-        fileloc,
-        owners: 'gale',
-        description: null,
-        tags: JSON.stringify(tags),
-        schedule_text: null,
-        max_active_runs: 1,
-        max_active_tasks: 1,
-        latest_version_hash: 'h',
-        last_parsed_at: now,
-        next_dagrun: null,
-        next_dagrun_data_interval_start: null,
-        next_dagrun_data_interval_end: null,
-        next_dagrun_create_after: null,
-        created_at: now,
-      })
-      .execute();
-  }
+  for (const [dagId, tags, fileloc] of DAGS) await insertDagRow(db, { dagId, fileloc, tags });
 }
 
 describe('per-DAG access in the API', () => {
