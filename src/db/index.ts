@@ -3,6 +3,7 @@ export * from './asset-repository.js';
 export * from './audit-repository.js';
 export * from './backfill-repository.js';
 export * from './backfill-run-repository.js';
+export * from './bulk-try-writes.js';
 export * from './callback-request-repository.js';
 export * from './connection.js';
 export * from './connection-repository.js';

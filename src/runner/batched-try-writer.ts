@@ -7,9 +7,18 @@
  * again alone, so one bad write never fails the others.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, GaleDb, SecretBox } from '../db/index.js';
+import {
+  type BulkClaim,
+  type BulkSuccess,
+  claimTriesInBulk,
+  type Database,
+  type GaleDb,
+  recordSuccessesInBulk,
+  type SecretBox,
+} from '../db/index.js';
 import type { TryWriteMethod, TryWriter } from '../executors/index.js';
 import { DbTryChannel } from './db-try-channel.js';
+import type { ClaimRequest, SuccessReport, TryRef } from './try-channel.js';
 
 interface QueuedWrite {
   method: TryWriteMethod;
@@ -23,6 +32,53 @@ export const MAX_WRITES_PER_BATCH = 500;
 
 function call(channel: DbTryChannel, method: TryWriteMethod, args: unknown[]): Promise<unknown> {
   return (channel[method] as (...a: unknown[]) => Promise<unknown>).apply(channel, args);
+}
+
+/**
+ * The claims and plain successes of a batch in a few statements (src/db/bulk-try-writes.ts), in a
+ * savepoint of their own: returns the answer of each write it made, by its index in the batch.
+ * The rest (and all of it when a statement fails) is written one by one. Only when every write
+ * of the batch is for a different task instance: then their order does not matter.
+ */
+async function writeInBulk(tx: Transaction<Database>, batch: QueuedWrite[]): Promise<Map<number, unknown>> {
+  const answers = new Map<number, unknown>();
+  const claims: (BulkClaim & { index: number })[] = [];
+  const successes: (BulkSuccess & { index: number })[] = [];
+  const tiIds = new Set<string>();
+  for (const [index, w] of batch.entries()) {
+    const ref = w.args[0] as TryRef;
+    tiIds.add(ref.tiId);
+    if (w.method === 'claim') {
+      const c = w.args[1] as ClaimRequest;
+      claims.push({
+        tiId: ref.tiId,
+        tryNumber: ref.tryNumber,
+        token: c.token,
+        hostname: c.hostname,
+        pid: c.pid,
+        index,
+      });
+    } else if (w.method === 'succeed') {
+      const r = w.args[1] as SuccessReport;
+      if (r.skip.length === 0 && (r.assetEvents?.length ?? 0) === 0) {
+        successes.push({ tiId: ref.tiId, tryNumber: ref.tryNumber, outputJson: r.outputJson, index });
+      }
+    }
+  }
+  if (tiIds.size !== batch.length || claims.length + successes.length < 2) return answers;
+  await sql`savepoint gale_try_bulk`.execute(tx);
+  try {
+    const now = new Date();
+    const claimed = claims.length > 0 ? await claimTriesInBulk(tx, claims, now) : new Map();
+    const ended = successes.length > 0 ? await recordSuccessesInBulk(tx, successes, now) : new Set();
+    await sql`release savepoint gale_try_bulk`.execute(tx);
+    for (const c of claims) if (claimed.has(c.tiId)) answers.set(c.index, claimed.get(c.tiId));
+    for (const s of successes) if (ended.has(s.tiId)) answers.set(s.index, true);
+  } catch {
+    await sql`rollback to savepoint gale_try_bulk`.execute(tx);
+    await sql`release savepoint gale_try_bulk`.execute(tx);
+  }
+  return answers;
 }
 
 export function batchedTryWriter(gdb: GaleDb, secrets: SecretBox): TryWriter {
@@ -41,7 +97,12 @@ export function batchedTryWriter(gdb: GaleDb, secrets: SecretBox): TryWriter {
     try {
       await gdb.db.transaction().execute(async (tx: Transaction<Database>) => {
         const channel = new DbTryChannel({ ...gdb, db: tx as Kysely<Database> }, secrets);
-        for (const w of batch) {
+        const bulk = await writeInBulk(tx, batch);
+        for (const [i, w] of batch.entries()) {
+          if (bulk.has(i)) {
+            results.push({ ok: true, value: bulk.get(i) });
+            continue;
+          }
           await sql`savepoint gale_try_write`.execute(tx);
           try {
             results.push({ ok: true, value: await call(channel, w.method, w.args) });

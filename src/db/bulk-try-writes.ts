@@ -1,0 +1,249 @@
+/**
+ * Claims and successful ends of many tries in a few statements, for the scheduler's batched try
+ * writer (src/runner/batched-try-writer.ts): the warm processes of a pool, or the benchmark's
+ * instant executor, report hundreds of tries at once, and one UPDATE per try (plus its reads and
+ * its history row) costs more than everything else the scheduler does for it.
+ *
+ * Only the common case is written here: a first run of a try (no deferral to resume) claimed
+ * with its token, and a success with no skipped tasks and no asset events. Each row keeps the
+ * guards of the one-try functions in task-instance-repository.ts (state, try number and token
+ * as read), so a try that changed meanwhile is left alone. Whatever is not in the returned map
+ * was not written, and the caller records it with the one-try function, which then decides it
+ * (a repeated claim, a resumed try, a try already ended): the answers are the same either way.
+ * Must run inside the caller's transaction.
+ */
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { isPostgres } from './dialect.js';
+import type { Database } from './schema.js';
+import type { ClaimedTry, TryKey } from './task-instance-repository.js';
+import { iso } from './time.js';
+
+type Tx = Transaction<Database> | Kysely<Database>;
+
+/** Rows per statement: at most five parameters each, well under SQLite's and PostgreSQL's limits. */
+const CHUNK = 200;
+
+export interface BulkClaim extends TryKey {
+  token: string;
+  hostname: string;
+  pid: number;
+}
+
+export interface BulkSuccess extends TryKey {
+  /** the return value as JSON; stored as the try's return_value XCom */
+  outputJson: string | undefined;
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** `case id when <id> then <value> ... end`, cast to `type` (PostgreSQL types parameters as text). */
+function byId<T, V>(
+  tx: Tx,
+  rows: readonly T[],
+  id: (r: T) => string,
+  value: (r: T) => V,
+  type: string,
+): RawBuilder<V> {
+  const cases = sql.join(
+    rows.map((r) => sql`when ${id(r)} then ${value(r)}`),
+    sql` `,
+  );
+  return isPostgres(tx)
+    ? sql<V>`cast(case ${sql.ref('id')} ${cases} end as ${sql.raw(type)})`
+    : sql<V>`case ${sql.ref('id')} ${cases} end`;
+}
+
+/**
+ * queued -> running for each claim whose task instance is queued at that try number with that
+ * token and resumes no deferral; the outputs of an earlier try are cleared. Returns what each
+ * claimed try gets, by task instance id.
+ */
+export async function claimTriesInBulk(
+  tx: Tx,
+  claims: readonly BulkClaim[],
+  now: Date,
+): Promise<Map<string, ClaimedTry>> {
+  const at = iso(now);
+  const claimed = new Map<string, ClaimedTry>();
+  for (const chunk of chunks(claims)) {
+    const rows = await tx
+      .updateTable('task_instance')
+      .set({
+        state: 'running',
+        hostname: byId(
+          tx,
+          chunk,
+          (c) => c.tiId,
+          (c) => c.hostname,
+          'text',
+        ),
+        pid: byId(
+          tx,
+          chunk,
+          (c) => c.tiId,
+          (c) => c.pid,
+          'integer',
+        ),
+        start_date: at,
+        end_date: null,
+        duration: null,
+        last_heartbeat_at: at,
+        updated_at: at,
+      })
+      .where(({ eb, refTuple, tuple }) =>
+        eb(
+          refTuple('id', 'try_number', 'external_executor_id'),
+          'in',
+          chunk.map((c) => tuple(c.tiId, c.tryNumber, c.token)),
+        ),
+      )
+      .where('state', '=', 'queued')
+      .where('next_method', 'is', null)
+      .returning(['id', 'dag_id', 'run_id', 'task_id', 'map_index', 'max_tries'])
+      .execute();
+    if (rows.length === 0) continue;
+    await tx
+      .deleteFrom('xcom')
+      .where(({ eb, refTuple, tuple }) =>
+        eb(
+          refTuple('dag_id', 'run_id', 'task_id', 'map_index'),
+          'in',
+          rows.map((r) => tuple(r.dag_id, r.run_id, r.task_id, r.map_index)),
+        ),
+      )
+      .execute();
+    for (const r of rows) claimed.set(r.id, { maxTries: r.max_tries, startDate: at, resume: null });
+  }
+  return claimed;
+}
+
+/**
+ * running -> success for each try still running at that try number (with the token it was
+ * claimed with), its history row written and its return value stored. Returns the ids of the
+ * task instances it ended.
+ */
+export async function recordSuccessesInBulk(
+  tx: Tx,
+  successes: readonly BulkSuccess[],
+  now: Date,
+): Promise<Set<string>> {
+  const at = iso(now);
+  const ended = new Set<string>();
+  for (const chunk of chunks(successes)) {
+    const rows = await tx
+      .selectFrom('task_instance')
+      .select([
+        'id',
+        'dag_id',
+        'run_id',
+        'task_id',
+        'map_index',
+        'try_number',
+        'state',
+        'start_date',
+        'hostname',
+        'pid',
+        'executor',
+        'external_executor_id',
+      ])
+      .where(
+        'id',
+        'in',
+        chunk.map((s) => s.tiId),
+      )
+      .execute();
+    const wanted = new Map(chunk.map((s) => [s.tiId, s]));
+    const running = rows.filter(
+      (r) =>
+        r.state === 'running' &&
+        r.external_executor_id !== null &&
+        r.try_number === wanted.get(r.id)?.tryNumber,
+    );
+    if (running.length === 0) continue;
+    const duration = (r: { start_date: string | null }) =>
+      r.start_date ? (now.getTime() - Date.parse(r.start_date)) / 1000 : null;
+    const updated = await tx
+      .updateTable('task_instance')
+      .set({
+        state: 'success',
+        end_date: at,
+        duration: byId(tx, running, (r) => r.id, duration, 'double precision'),
+        next_retry_at: null,
+        updated_at: at,
+        trigger_id: null,
+        trigger_timeout: null,
+        next_method: null,
+        next_kwargs: null,
+      })
+      .where(({ eb, refTuple, tuple }) =>
+        eb(
+          refTuple('id', 'try_number', 'external_executor_id'),
+          'in',
+          running.map((r) => tuple(r.id, r.try_number, r.external_executor_id as string)),
+        ),
+      )
+      .where('state', '=', 'running')
+      .returning('id')
+      .execute();
+    const done = new Set(updated.map((u) => u.id));
+    const mine = running.filter((r) => done.has(r.id));
+    if (mine.length === 0) continue;
+    await tx
+      .insertInto('task_instance_history')
+      .values(
+        mine.map((r) => ({
+          ti_id: r.id,
+          dag_id: r.dag_id,
+          run_id: r.run_id,
+          task_id: r.task_id,
+          map_index: r.map_index,
+          try_number: r.try_number,
+          state: 'success' as const,
+          start_date: r.start_date,
+          end_date: at,
+          duration: duration(r),
+          hostname: r.hostname,
+          pid: r.pid,
+          executor: r.executor,
+          error: null,
+          recorded_at: at,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['ti_id', 'try_number']).doNothing())
+      .execute();
+    const outputs = mine.flatMap((r) => {
+      const json = wanted.get(r.id)?.outputJson;
+      return json === undefined
+        ? []
+        : [
+            {
+              dag_id: r.dag_id,
+              run_id: r.run_id,
+              task_id: r.task_id,
+              map_index: r.map_index,
+              key: 'return_value',
+              value: json,
+              created_at: at,
+            },
+          ];
+    });
+    if (outputs.length > 0) {
+      await tx
+        .insertInto('xcom')
+        .values(outputs)
+        .onConflict((oc) =>
+          oc.columns(['dag_id', 'run_id', 'task_id', 'map_index', 'key']).doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            created_at: eb.ref('excluded.created_at'),
+          })),
+        )
+        .execute();
+    }
+    for (const id of done) ended.add(id);
+  }
+  return ended;
+}
