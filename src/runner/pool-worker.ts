@@ -23,6 +23,16 @@ export const poolRequestSchema = z.object({
   workload: taskWorkloadSchema,
   /** the try's token for the task execution API, when this process has no database settings */
   apiToken: z.string().optional(),
+  /** the executor claimed the try for this process (queued -> running) before it sent it */
+  claimed: z
+    .object({
+      maxTries: z.number().int(),
+      startDate: z.string(),
+      resume: z
+        .object({ method: z.string(), kwargs: z.record(z.string(), z.unknown()), event: z.unknown() })
+        .nullable(),
+    })
+    .optional(),
 });
 export type PoolReply =
   | { type: 'ready' }
@@ -81,8 +91,9 @@ process.on('disconnect', () => {
 process.on('message', (message) => {
   const request = poolRequestSchema.safeParse(message);
   if (!request.success) return;
-  const { workload: w, apiToken } = request.data;
-  if (busy || leaving) {
+  const { workload: w, apiToken, claimed } = request.data;
+  // A claimed try is this process's to run even when it is leaving: no other process may claim it.
+  if (busy || (leaving && !claimed)) {
     if (process.connected) process.send?.({ type: 'rejected', tiId: w.tiId } satisfies PoolReply);
     return;
   }
@@ -102,6 +113,7 @@ process.on('message', (message) => {
         watchdog,
         stop: stop.signal,
         containers: containerSettings(config),
+        claimed,
       });
     } catch (error) {
       writeSync(fd, `[${new Date().toISOString()}] ERROR Task process failed: ${String(error)}\n`);

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import type { ContainerEngineSettings } from '../containers/index.js';
 import { loadDag } from '../dag-processing/index.js';
-import type { DagRunRow } from '../db/index.js';
+import type { ClaimedTry, DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import {
   approvalSkipsDownstream,
@@ -53,6 +53,11 @@ export interface RunTryOptions {
   stop?: AbortSignal;
   /** the engine of container tasks (the `containers` settings; default docker at $DOCKER_HOST) */
   containers?: ContainerEngineSettings;
+  /**
+   * The claim the executor already made for this process when it handed the try over (the local
+   * executor's warm processes); without it, the try is claimed here first.
+   */
+  claimed?: ClaimedTry;
 }
 
 export type TryResult =
@@ -162,7 +167,8 @@ export function serializeOutput(
 
 export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<TryResult> {
   const { channel } = options;
-  const claimed = await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid });
+  const claimed =
+    options.claimed ?? (await channel.claim(w, { token: w.token, hostname: hostname(), pid: process.pid }));
   if (!claimed) return { kind: 'not_claimed' };
   const { maxTries, resume } = claimed;
   const outputs = options.outputs ?? new DatabaseOutputStore(options.maxOutputSize);

@@ -40,6 +40,13 @@ describe('warm task processes', () => {
     g.writeDag('steps.ts', CHAIN(false));
     await runSteps(g);
     expect(new Set(pids(g)).size).toBe(1);
+    // the executor claims each try for its process before the hand-over: the pid it recorded is the
+    // pid the task saw (its return value)
+    const returned = g
+      .db()
+      .prepare("select value from xcom where dag_id = 'steps' and key = 'return_value'")
+      .all() as { value: string }[];
+    expect(returned.map((r) => Number(r.value))).toEqual(Array(5).fill(pids(g)[0]));
   });
 
   it('a warm process is replaced after max_tries_per_process tries', async () => {

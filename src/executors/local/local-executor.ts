@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { ExecutionTokens } from '../execution-token.js';
 import type { Executor, ExecutorEvent, TaskWorkload } from '../executor.js';
@@ -43,6 +43,15 @@ export interface LocalExecutorOptions {
    * database connection) instead of in each task process; not with taskApi.
    */
   tryWriter?: TryWriter;
+}
+
+/** What a warm process is sent (runner/pool-worker.ts checks it with its poolRequestSchema). */
+interface PoolRequest {
+  type: 'run';
+  workload: TaskWorkload;
+  apiToken?: string;
+  /** the claim made for the process before the hand-over (what the claim write answered) */
+  claimed?: unknown;
 }
 
 /** Settings a task process must not see when it talks to the task execution API. */
@@ -90,6 +99,7 @@ export class LocalExecutor implements Executor {
   readonly #waiting: Running[] = [];
   readonly #events = new ExecutorEvents();
   #accepting = true;
+  readonly #host = hostname();
 
   constructor(options: LocalExecutorOptions) {
     this.#options = options;
@@ -338,8 +348,50 @@ export class LocalExecutor implements Executor {
     if (p.child.pid !== undefined) this.#started(entry, p.child.pid);
     const { taskApi } = this.#options;
     const { workload } = entry;
+    const { tryWriter } = this.#options;
+    const pid = p.child.pid;
+    if (tryWriter && !taskApi && pid !== undefined) {
+      this.#claimFor(p, entry, tryWriter, pid);
+      return;
+    }
     const apiToken = taskApi?.tokens.mint(workload.tiId, workload.tryNumber);
-    p.child.send({ type: 'run', workload, apiToken }, (error) => {
+    this.#hand(p, { type: 'run', workload, apiToken });
+  }
+
+  /**
+   * Claims the try for the warm process (queued -> running, with its pid) before it is sent, so
+   * that the process starts at once instead of asking back: one round trip less per try. A try
+   * that cannot be claimed (re-queued, cleared meanwhile) ends here as its process would end it;
+   * when the claim cannot be written, the process claims the try itself.
+   */
+  #claimFor(p: WarmProcess, entry: Running, write: TryWriter, pid: number): void {
+    const { workload } = entry;
+    const ref = {
+      tiId: workload.tiId,
+      tryNumber: workload.tryNumber,
+      dagId: workload.dagId,
+      runId: workload.runId,
+      taskId: workload.taskId,
+      mapIndex: workload.mapIndex,
+    };
+    write('claim', [ref, { token: workload.token, hostname: this.#host, pid }]).then(
+      (claimed) => {
+        // the process died meanwhile: its exit reported the try
+        if (p.running !== entry || !this.#warm.has(p)) return;
+        if (claimed) return this.#hand(p, { type: 'run', workload, claimed });
+        p.running = null;
+        if (this.#untrack(entry)) this.#emit({ kind: 'finished', workload });
+        if (!p.isLeaving) this.#idle(p);
+        this.#dispatch();
+      },
+      () => {
+        if (p.running === entry && this.#warm.has(p)) this.#hand(p, { type: 'run', workload });
+      },
+    );
+  }
+
+  #hand(p: WarmProcess, request: PoolRequest): void {
+    p.child.send(request, (error) => {
       // The process died before it got the try: its exit reports the try as lost.
       if (error) p.child.kill('SIGKILL');
     });
