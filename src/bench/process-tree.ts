@@ -36,20 +36,29 @@ function rssKb(pid: number): number {
   }
 }
 
-/** RSS in MB of the processes `pids` and every process below them, each counted once. */
-export function treeRssMb(pids: number | readonly number[]): number {
+/** The processes `pids` and every process below them, each once. */
+function treeOf(pids: number | readonly number[]): number[] {
   const tree = children();
   const seen = new Set<number>();
-  let total = 0;
   const stack = typeof pids === 'number' ? [pids] : [...pids];
   while (stack.length > 0) {
     const p = stack.pop()!;
     if (seen.has(p)) continue;
     seen.add(p);
-    total += rssKb(p);
     stack.push(...(tree.get(p) ?? []));
   }
+  return [...seen];
+}
+
+/** RSS in MB of the processes `pids` and every process below them, each counted once. */
+export function treeRssMb(pids: number | readonly number[]): number {
+  const total = treeOf(pids).reduce((sum, p) => sum + rssKb(p), 0);
   return Math.round(total / 1024);
+}
+
+/** How many processes `pids` and their descendants are (0 where /proc cannot be read). */
+export function treeSize(pids: readonly number[]): number {
+  return treeOf(pids).filter((p) => rssKb(p) > 0 || pids.includes(p)).length;
 }
 
 /** Samples the RSS of process trees on a timer and keeps the peak, until stopped. */
