@@ -11,6 +11,7 @@
  * lock (see `locks.ts`), never rely on SQLite's serialization.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -23,7 +24,7 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { GaleError } from '../models/index.js';
 import type { Database } from './schema.js';
 
@@ -126,24 +127,37 @@ function tlsOptions(settings: DatabaseSettings, sslmode: string | null): pg.Clie
   return ssl;
 }
 
+/**
+ * The PostgreSQL client, loaded when a PostgreSQL database is opened: processes on SQLite (every
+ * task process of a default installation) do not pay for loading it.
+ */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
+
 /** COUNT(*) and SUM() are bigint/numeric in PostgreSQL; Gale's counts fit a JavaScript number. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return Number;
-    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
-  },
-} as pg.CustomTypesConfig;
+function pgTypes(client: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === client.types.builtins.INT8 || oid === client.types.builtins.NUMERIC) return Number;
+      return format === 'binary'
+        ? client.types.getTypeParser(oid, 'binary')
+        : client.types.getTypeParser(oid, 'text');
+    },
+  } as pg.CustomTypesConfig;
+}
 
 function openPostgres(
   settings: DatabaseSettings,
   parsed: Extract<ParsedDatabaseUrl, { dialect: 'postgres' }>,
 ): GaleDb {
   const timeoutMs = Math.round((settings.statement_timeout ?? 60) * 1000);
-  const pool = new pg.Pool({
+  const client = loadPg();
+  const pool = new client.Pool({
     connectionString: parsed.connectionString,
     max: settings.pool_size ?? 5,
     ssl: tlsOptions(settings, parsed.sslmode),
-    types: pgTypes,
+    types: pgTypes(client),
     connectionTimeoutMillis: 30_000,
     idleTimeoutMillis: 30_000,
     ...(timeoutMs > 0 ? { statement_timeout: timeoutMs } : {}),

@@ -1,7 +1,7 @@
 /**
  * What a task process loads to start: none of the packages only other processes use (the queue
- * executor's bullmq and ioredis, the Kubernetes client, the API's JWT library, ajv before a DAG has
- * a param schema, the YAML parser without a gale.yaml). Each costs every try of a cold pool start-up
+ * executor's bullmq and ioredis, the Kubernetes client, the API's JWT library, the PostgreSQL client
+ * on SQLite, ajv before a DAG has a param schema, the YAML parser without a gale.yaml). Each costs every try of a cold pool start-up
  * time and every warm process memory. Runs the built entries (dist/runner) in a fresh GALE_HOME.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const RUNNER = resolve(import.meta.dirname, '../../dist/runner');
-const NOT_AT_START = ['bullmq', 'ioredis', '@kubernetes/client-node', 'fast-jwt', 'ajv', 'yaml'];
+const NOT_AT_START = ['bullmq', 'ioredis', '@kubernetes/client-node', 'fast-jwt', 'ajv', 'yaml', 'pg'];
 
 // Without an IPC channel pool-worker.js leaves at once, and main.js fails on its missing workload:
 // both have loaded their modules by then. At exit, the packages loaded as CommonJS are listed.
