@@ -10,4 +10,4 @@ export {
   sleep,
   systemClock,
 } from './dag-processor.js';
-export { loadDag, loadDagModule } from './load-dag-module.js';
+export { isDagModuleLoaded, loadDag, loadDagModule } from './load-dag-module.js';

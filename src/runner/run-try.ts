@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import type { ContainerEngineSettings } from '../containers/index.js';
-import { loadDag } from '../dag-processing/index.js';
+import { isDagModuleLoaded, loadDag } from '../dag-processing/index.js';
 import type { ClaimedTry, DagRunRow } from '../db/index.js';
 import type { TaskWorkload } from '../executors/index.js';
 import {
@@ -217,8 +217,9 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       },
       onWatchdog,
     );
-  // Heartbeat from the claim on; the timeout is known once the DAG is loaded.
-  watch(null);
+  // Heartbeat from the claim on; the timeout is known once the DAG is loaded. A DAG this process
+  // imported before loads at once: the try is watched from there (one message to the thread less).
+  if (!isDagModuleLoaded(w.fileloc)) watch(null);
   try {
     log.info(
       `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}${w.mapIndex >= 0 ? `[${w.mapIndex}]` : ''}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? resumeReason(resume) : ''}`,
