@@ -11,29 +11,37 @@ import { median, type NewFigure, perSecond } from '../figures.js';
 import { PeakRss, treeSize } from '../process-tree.js';
 import { NOOP_HEADER, type Scenario, sizeOf, timeoutFor } from './scenario.js';
 
-const SIZES = { quick: { tasks: 10 }, full: { tasks: 1000 } };
+const SIZES = { quick: { tasks: 10, fresh: 4 }, full: { tasks: 1000, fresh: 100 } };
 const DAG_ID = 'bench_wide';
+/** the same with freshProcess: a new task process per try (smaller: each costs a Node.js start) */
+const FRESH_DAG_ID = 'bench_wide_fresh';
 
 export const wide: Scenario = {
   name: 'wide',
   description: 'one run of N parallel no-op tasks: task instances per second, run start to run end',
   installation: 'shared',
   dagFiles(options) {
-    const { tasks } = sizeOf(options, SIZES);
+    const { tasks, fresh } = sizeOf(options, SIZES);
     return {
       [`${DAG_ID}.ts`]: `${NOOP_HEADER}dag({ dagId: '${DAG_ID}', maxActiveTasks: ${tasks} }, () => {
   for (let i = 0; i < ${tasks}; i++) noop();
 });
 `,
+      [`${FRESH_DAG_ID}.ts`]: `import { dag, task } from 'gale/sdk';
+const noop = task({ taskId: 'noop', freshProcess: true }, () => undefined);
+dag({ dagId: '${FRESH_DAG_ID}', maxActiveTasks: ${fresh} }, () => {
+  for (let i = 0; i < ${fresh}; i++) noop();
+});
+`,
     };
   },
   async run(ctx) {
-    const { tasks } = sizeOf(ctx.options, SIZES);
+    const { tasks, fresh } = sizeOf(ctx.options, SIZES);
     const { installation, api } = ctx.shared();
     const figures: NewFigure[] = [];
-    const runOnce = async () => {
-      const runId = await api.trigger(DAG_ID, burstDates(1)[0]!);
-      return waitForRuns(installation, DAG_ID, [runId], { timeoutMs: timeoutFor(tasks) });
+    const runOnce = async (dagId = DAG_ID, n = tasks) => {
+      const runId = await api.trigger(dagId, burstDates(1)[0]!);
+      return waitForRuns(installation, dagId, [runId], { timeoutMs: timeoutFor(n) });
     };
     // the first run starts the warm task processes it needs; the next ones find them started
     for (const pool of ['cold', 'warm'] as const) {
@@ -74,6 +82,14 @@ export const wide: Scenario = {
         repetitions: peaks.length,
       });
     }
+    // Every try in a new task process (freshProcess): what a Node.js start costs per try.
+    const freshRuns = await runOnce(FRESH_DAG_ID, fresh);
+    figures.push({
+      name: `${fresh} parallel no-op tasks, a new process per try: task instances per second`,
+      value: perSecond(fresh, runSpan(freshRuns).ms),
+      unit: 'tasks/s',
+      repetitions: 1,
+    });
     return figures;
   },
 };
