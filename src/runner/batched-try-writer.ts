@@ -46,7 +46,9 @@ async function writeInBulk(tx: Transaction<Database>, batch: QueuedWrite[]): Pro
   const successes: (BulkSuccess & { index: number })[] = [];
   const tiIds = new Set<string>();
   for (const [index, w] of batch.entries()) {
-    const ref = w.args[0] as TryRef;
+    const ref = w.args[0] as TryRef | undefined;
+    // a malformed write is left to the one-by-one path, which answers it with its error
+    if (typeof ref?.tiId !== 'string') return answers;
     tiIds.add(ref.tiId);
     if (w.method === 'claim') {
       const c = w.args[1] as ClaimRequest;
