@@ -13,7 +13,6 @@
  * Must run inside the caller's transaction.
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { isPostgres } from './dialect.js';
 import type { Database } from './schema.js';
 import type { ClaimedTry, TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
@@ -22,6 +21,15 @@ type Tx = Transaction<Database> | Kysely<Database>;
 
 /** Rows per statement: at most five parameters each, well under SQLite's and PostgreSQL's limits. */
 const CHUNK = 200;
+
+interface ClaimedRow {
+  id: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  max_tries: number;
+}
 
 export interface BulkClaim extends TryKey {
   token: string;
@@ -40,21 +48,16 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** `case id when <id> then <value> ... end`, cast to `type` (PostgreSQL types parameters as text). */
-function byId<T, V>(
-  tx: Tx,
-  rows: readonly T[],
-  id: (r: T) => string,
-  value: (r: T) => V,
-  type: string,
-): RawBuilder<V> {
-  const cases = sql.join(
-    rows.map((r) => sql`when ${id(r)} then ${value(r)}`),
-    sql` `,
-  );
-  return isPostgres(tx)
-    ? sql<V>`cast(case ${sql.ref('id')} ${cases} end as ${sql.raw(type)})`
-    : sql<V>`case ${sql.ref('id')} ${cases} end`;
+/**
+ * A chunk's rows as a VALUES list (one row each), to join the table to by primary key: each row
+ * finds its task instance through the index and takes its own values from its VALUES row. (A
+ * `case id when ...` per row, or an `(id, ...) in (...)` list, costs SQLite a walk of the whole
+ * list for every row it looks at.) Both dialects name the columns column1, column2 ...
+ * PostgreSQL types the parameters as text: the statements cast the other columns where they use
+ * them, not in the list, as a cast in the list makes SQLite's planner join on the wrong column.
+ */
+function valuesOf<T>(rows: readonly T[], row: (r: T) => RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(values ${sql.join(rows.map(row))})`;
 }
 
 /**
@@ -70,41 +73,21 @@ export async function claimTriesInBulk(
   const at = iso(now);
   const claimed = new Map<string, ClaimedTry>();
   for (const chunk of chunks(claims)) {
-    const rows = await tx
-      .updateTable('task_instance')
-      .set({
-        state: 'running',
-        hostname: byId(
-          tx,
-          chunk,
-          (c) => c.tiId,
-          (c) => c.hostname,
-          'text',
-        ),
-        pid: byId(
-          tx,
-          chunk,
-          (c) => c.tiId,
-          (c) => c.pid,
-          'integer',
-        ),
-        start_date: at,
-        end_date: null,
-        duration: null,
-        last_heartbeat_at: at,
-        updated_at: at,
-      })
-      .where(({ eb, refTuple, tuple }) =>
-        eb(
-          refTuple('id', 'try_number', 'external_executor_id'),
-          'in',
-          chunk.map((c) => tuple(c.tiId, c.tryNumber, c.token)),
-        ),
-      )
-      .where('state', '=', 'queued')
-      .where('next_method', 'is', null)
-      .returning(['id', 'dag_id', 'run_id', 'task_id', 'map_index', 'max_tries'])
-      .execute();
+    const values = valuesOf(
+      chunk,
+      (c) => sql`(${c.tiId}, ${c.tryNumber}, ${c.token}, ${c.hostname}, ${c.pid})`,
+    );
+    const { rows } = await sql<ClaimedRow>`
+      update task_instance
+      set state = 'running', hostname = v.column4, pid = cast(v.column5 as integer),
+        start_date = ${at}, end_date = null, duration = null, last_heartbeat_at = ${at},
+        updated_at = ${at}
+      from ${values} as v
+      where task_instance.id = v.column1 and task_instance.try_number = cast(v.column2 as integer)
+        and task_instance.external_executor_id = v.column3
+        and task_instance.state = 'queued' and task_instance.next_method is null
+      returning task_instance.id, task_instance.dag_id, task_instance.run_id, task_instance.task_id,
+        task_instance.map_index, task_instance.max_tries`.execute(tx);
     if (rows.length === 0) continue;
     await tx
       .deleteFrom('xcom')
@@ -166,29 +149,19 @@ export async function recordSuccessesInBulk(
     if (running.length === 0) continue;
     const duration = (r: { start_date: string | null }) =>
       r.start_date ? (now.getTime() - Date.parse(r.start_date)) / 1000 : null;
-    const updated = await tx
-      .updateTable('task_instance')
-      .set({
-        state: 'success',
-        end_date: at,
-        duration: byId(tx, running, (r) => r.id, duration, 'double precision'),
-        next_retry_at: null,
-        updated_at: at,
-        trigger_id: null,
-        trigger_timeout: null,
-        next_method: null,
-        next_kwargs: null,
-      })
-      .where(({ eb, refTuple, tuple }) =>
-        eb(
-          refTuple('id', 'try_number', 'external_executor_id'),
-          'in',
-          running.map((r) => tuple(r.id, r.try_number, r.external_executor_id as string)),
-        ),
-      )
-      .where('state', '=', 'running')
-      .returning('id')
-      .execute();
+    const values = valuesOf(
+      running,
+      (r) => sql`(${r.id}, ${r.try_number}, ${r.external_executor_id}, ${duration(r)})`,
+    );
+    const { rows: updated } = await sql<{ id: string }>`
+      update task_instance
+      set state = 'success', end_date = ${at}, duration = cast(v.column4 as double precision),
+        next_retry_at = null, updated_at = ${at}, trigger_id = null, trigger_timeout = null,
+        next_method = null, next_kwargs = null
+      from ${values} as v
+      where task_instance.id = v.column1 and task_instance.try_number = cast(v.column2 as integer)
+        and task_instance.external_executor_id = v.column3 and task_instance.state = 'running'
+      returning task_instance.id`.execute(tx);
     const done = new Set(updated.map((u) => u.id));
     const mine = running.filter((r) => done.has(r.id));
     if (mine.length === 0) continue;

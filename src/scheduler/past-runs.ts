@@ -15,6 +15,18 @@ import {
 
 const downstreamOf = new WeakMap<SerializedDag, ReadonlyMap<string, readonly string[]>>();
 
+const pastTasks = new WeakMap<SerializedDag, SerializedDag['tasks']>();
+
+/** The DAG's tasks with dependsOnPast or waitForDownstream (usually none: then nothing is read). */
+function pastTasksOf(dag: SerializedDag): SerializedDag['tasks'] {
+  let tasks = pastTasks.get(dag);
+  if (!tasks) {
+    tasks = dag.tasks.filter((t) => t.dependsOnPast || t.waitForDownstream);
+    pastTasks.set(dag, tasks);
+  }
+  return tasks;
+}
+
 const SCHEDULABLE: readonly TaskInstanceState[] = ['none', 'up_for_retry', 'up_for_reschedule'];
 
 /** The tasks of `run` that must wait for the previous run (see tasksWaitingForPast). */
@@ -24,8 +36,10 @@ export async function tasksWaitingForPreviousRun(
   run: Pick<DagRunRow, 'dag_id' | 'logical_date'>,
   tis: readonly { task_id: string; state: TaskInstanceState }[],
 ): Promise<Set<string>> {
+  const withPast = pastTasksOf(dag);
+  if (withPast.length === 0) return new Set();
   const pending = new Set(tis.filter((ti) => SCHEDULABLE.includes(ti.state)).map((ti) => ti.task_id));
-  const tasks = dag.tasks.filter((t) => (t.dependsOnPast || t.waitForDownstream) && pending.has(t.taskId));
+  const tasks = withPast.filter((t) => pending.has(t.taskId));
   if (tasks.length === 0) return new Set();
   let downstream = downstreamOf.get(dag);
   if (!downstream) {

@@ -4,6 +4,13 @@
  * thousand statements in its transaction. Each try still gets its own token, and each row is
  * guarded as before (still scheduled, at the try number that was read), so a task instance that
  * changed meanwhile is left alone and reported as not queued. Must run in the queueing transaction.
+ *
+ * The chunk's rows are joined to the table from a VALUES list (id, try number, token): each row is
+ * found by its primary key and takes its own token from its VALUES row. (A `case id when ...`
+ * per row, or an `(id, try_number) in (...)` list, costs SQLite a walk of the whole list for every
+ * scheduled row it looks at.) Both SQLite and PostgreSQL name a VALUES list's columns column1,
+ * column2 ...; PostgreSQL types their parameters as text, so the try number is cast where it is
+ * compared (not in the list: a cast there makes SQLite's planner join on the try number).
  */
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/index.js';
@@ -18,7 +25,7 @@ export interface TryToQueue {
   token: string;
 }
 
-/** Rows per statement: four parameters each, well under SQLite's and PostgreSQL's limits. */
+/** Rows per statement: three parameters each, well under SQLite's and PostgreSQL's limits. */
 const CHUNK = 200;
 
 /** Marks the tries queued; returns the ids of the task instances it changed. */
@@ -39,36 +46,19 @@ export async function markTriesQueued(
     const { isResuming, executor } = group[0]!;
     for (let i = 0; i < group.length; i += CHUNK) {
       const chunk = group.slice(i, i + CHUNK);
-      const tokens = sql<string>`case ${sql.ref('id')} ${sql.join(
-        chunk.map((t) => sql`when ${t.id} then ${t.token}`),
-        sql` `,
-      )} end`;
-      const rows = await tx
-        .updateTable('task_instance')
-        .set((eb) => ({
-          state: 'queued',
-          // queueing numbers the try; a resuming try keeps its number
-          try_number: isResuming ? eb.ref('try_number') : eb('try_number', '+', 1),
-          queued_at: now,
-          external_executor_id: tokens,
-          executor,
-          hostname: null,
-          pid: null,
-          ...(isResuming ? {} : { start_date: null }),
-          end_date: null,
-          duration: null,
-          updated_at: now,
-        }))
-        .where(({ eb, refTuple, tuple }) =>
-          eb(
-            refTuple('id', 'try_number'),
-            'in',
-            chunk.map((t) => tuple(t.id, t.tryNumber)),
-          ),
-        )
-        .where('state', '=', 'scheduled')
-        .returning('id')
-        .execute();
+      const values = sql.join(chunk.map((t) => sql`(${t.id}, ${t.tryNumber}, ${t.token})`));
+      // queueing numbers the try; a resuming try keeps its number and its start
+      const tryNumber = isResuming ? sql`try_number` : sql`try_number + 1`;
+      const startDate = isResuming ? sql`` : sql`, start_date = null`;
+      const { rows } = await sql<{ id: string }>`
+        update task_instance
+        set state = 'queued', try_number = ${tryNumber}, queued_at = ${now},
+          external_executor_id = v.column3, executor = ${executor}, hostname = null, pid = null,
+          end_date = null, duration = null, updated_at = ${now}${startDate}
+        from (values ${values}) as v
+        where task_instance.id = v.column1 and task_instance.try_number = cast(v.column2 as integer)
+          and task_instance.state = 'scheduled'
+        returning task_instance.id`.execute(tx);
       for (const r of rows) queued.add(r.id);
     }
   }

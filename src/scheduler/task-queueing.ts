@@ -17,11 +17,11 @@ import {
   tryTransactionLock,
 } from '../db/index.js';
 import type { ExecutorSet, TaskWorkload } from '../executors/index.js';
-import type { SerializedTask } from '../models/index.js';
+import type { SerializedDag, SerializedTask } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
 import { activeCounts, starved } from './queue-limits.js';
 import { markTriesQueued } from './queued-tries.js';
-import { type SelectionLimits, selectTries } from './try-selection.js';
+import { type QueueCandidate, type SelectionLimits, TrySelector } from './try-selection.js';
 import { failUnroutableTry, reportUnroutableTry, type UnroutableTry } from './unroutable-tries.js';
 
 export function taskLogPath(
@@ -77,8 +77,11 @@ export async function queueScheduledTasks(
 
 interface DagVersionTasks {
   fileloc: string;
-  tasks: Map<string, SerializedTask>;
+  tasks: ReadonlyMap<string, SerializedTask>;
 }
+
+/** Each cached DAG version's tasks by id, built once per version rather than once per pass. */
+const tasksById = new WeakMap<SerializedDag, ReadonlyMap<string, SerializedTask>>();
 
 /** The serialized tasks of each DAG version the rows belong to, by `dag id \0 version hash`. */
 async function tasksOfVersions(
@@ -91,12 +94,70 @@ async function tasksOfVersions(
     const key = `${r.dag_id}\u0000${r.dag_version_hash}`;
     if (versions.has(key)) continue;
     const dag = await cache.get(db, r.dag_id, r.dag_version_hash);
-    versions.set(key, { fileloc: dag.fileloc, tasks: new Map(dag.tasks.map((t) => [t.taskId, t])) });
+    let tasks = tasksById.get(dag);
+    if (!tasks) {
+      tasks = new Map(dag.tasks.map((t) => [t.taskId, t]));
+      tasksById.set(dag, tasks);
+    }
+    versions.set(key, { fileloc: dag.fileloc, tasks });
   }
   return versions;
 }
 
-/** Candidates read per open slot: some are passed over (a task's own limits, another executor). */
+interface CandidateRow {
+  id: string;
+  dag_id: string;
+  run_id: string;
+  task_id: string;
+  map_index: number;
+  try_number: number;
+  next_method: string | null;
+  pool: string;
+  pool_slots: number;
+  queue: string;
+  dag_version_hash: string;
+  max_active_tasks: number;
+}
+
+interface Candidate
+  extends QueueCandidate,
+    Pick<
+      CandidateRow,
+      'id' | 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'try_number' | 'next_method' | 'queue'
+    > {
+  fileloc: string;
+  task: SerializedTask | undefined;
+  /** the number the try gets when queued */
+  nextTry: number;
+}
+
+function candidateOf(r: CandidateRow, dag: DagVersionTasks | undefined): Candidate {
+  const task = dag?.tasks.get(r.task_id);
+  return {
+    id: r.id,
+    dag_id: r.dag_id,
+    run_id: r.run_id,
+    task_id: r.task_id,
+    map_index: r.map_index,
+    try_number: r.try_number,
+    next_method: r.next_method,
+    queue: r.queue,
+    fileloc: dag?.fileloc ?? '',
+    task,
+    runKey: `${r.dag_id}\u0000${r.run_id}`,
+    maxActiveTasks: r.max_active_tasks,
+    pool: r.pool,
+    poolSlots: r.pool_slots,
+    executor: task?.executor ?? null,
+    taskKey: `${r.dag_id}\u0000${r.task_id}`,
+    maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
+    maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
+    // a try resuming from a deferral keeps its number (Airflow does not count a resume as a try)
+    nextTry: r.next_method === null ? r.try_number + 1 : r.try_number,
+  };
+}
+
+/** Candidates read at most per open slot: some are passed over (a task's own limits, another executor). */
 const CANDIDATES_PER_SLOT = 4;
 /** ... and at least this many, so that a few open slots still see past a few blocked candidates. */
 const MIN_CANDIDATES = 32;
@@ -155,34 +216,14 @@ async function chooseAndQueue(
         : eb.or([eb('ti.executor', 'is', null), eb('ti.executor', 'not in', full)]),
     );
   }
-  const rows = await query
+  query = query
     .orderBy('ti.priority_weight', 'desc')
     .orderBy('dr.logical_date', 'asc')
     .orderBy('ti.task_id', 'asc')
-    .limit(Math.max(limits.totalOpen * CANDIDATES_PER_SLOT, MIN_CANDIDATES))
-    .execute();
-  if (rows.length === 0) return { workloads: [], unroutable: [] };
-
-  const versions = await tasksOfVersions(db, cache, rows);
-  const candidates = rows.map((r) => {
-    const dag = versions.get(`${r.dag_id}\u0000${r.dag_version_hash}`);
-    const task = dag?.tasks.get(r.task_id);
-    return {
-      ...r,
-      fileloc: dag?.fileloc ?? '',
-      task,
-      runKey: `${r.dag_id}\u0000${r.run_id}`,
-      maxActiveTasks: r.max_active_tasks,
-      poolSlots: r.pool_slots,
-      executor: task?.executor ?? null,
-      taskKey: `${r.dag_id}\u0000${r.task_id}`,
-      maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
-      maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
-      // a try resuming from a deferral keeps its number (Airflow does not count a resume as a try)
-      nextTry: r.next_method === null ? r.try_number + 1 : r.try_number,
-    };
-  });
-  const selection = selectTries(candidates, {
+    // a total order, so that pages neither repeat nor skip a candidate
+    .orderBy('ti.map_index', 'asc')
+    .orderBy('ti.id', 'asc');
+  const selector = new TrySelector<Candidate>({
     ...limits,
     activePerRun: active.perRun,
     activePerPool: active.perPool,
@@ -190,9 +231,32 @@ async function chooseAndQueue(
     activePerTask: active.perTask,
     activePerRunTask: active.perRunTask,
   });
+  // Candidates in pages, highest priority first, until every slot is taken or `most` were read:
+  // usually the first page fills the open slots, and the rest need not be read at all.
+  const most = Math.max(limits.totalOpen * CANDIDATES_PER_SLOT, MIN_CANDIDATES);
+  const page = Math.max(limits.totalOpen, MIN_CANDIDATES);
+  const seen = new Set<string>();
+  for (let offset = 0; offset < most && !selector.isFull; offset += page) {
+    const rows = await query
+      .limit(Math.min(page, most - offset))
+      .offset(offset)
+      .execute();
+    const versions = await tasksOfVersions(db, cache, rows);
+    for (const r of rows) {
+      // another transaction's change between two pages (PostgreSQL) may move a row to a later one
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      selector.offer(candidateOf(r, versions.get(`${r.dag_id}\u0000${r.dag_version_hash}`)));
+    }
+    if (rows.length < page) break;
+  }
+  const { selection } = selector;
+  if (selection.chosen.length === 0 && selection.unroutable.length === 0) {
+    return { workloads: [], unroutable: [] };
+  }
 
   const now = options.now.toISOString();
-  const logPath = (c: (typeof candidates)[number]) =>
+  const logPath = (c: Candidate) =>
     taskLogPath(options.baseLogFolder, {
       dagId: c.dag_id,
       runId: c.run_id,

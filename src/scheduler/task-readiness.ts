@@ -34,7 +34,8 @@ import { type ExpansionOptions, expandMappedTasks } from './task-expansion.js';
 const DEFAULT_EXPANSION: ExpansionOptions = { maxMapLength: DEFAULT_MAX_MAP_LENGTH };
 
 interface DagShape {
-  order: string[];
+  /** the tasks, each after its upstream tasks */
+  tasks: SerializedDag['tasks'];
   /** the tasks whose states decide the run's (leaves, teardowns left out as Airflow does) */
   stateTasks: Set<string>;
   byId: Map<string, SerializedDag['tasks'][number]>;
@@ -61,7 +62,8 @@ function shapeOf(dag: SerializedDag): DagShape {
   const hasSetups = dag.tasks.some((t) => t.isSetup);
   const indirect = new Map<string, string[]>();
   if (hasSetups) for (const t of dag.tasks) indirect.set(t.taskId, indirectSetups(graph, t.taskId));
-  shape = { order, stateTasks: runStateTasks(graph), byId, indirect };
+  const tasks = order.flatMap((id) => byId.get(id) ?? []);
+  shape = { tasks, stateTasks: runStateTasks(graph), byId, indirect };
   shapes.set(dag, shape);
   return shape;
 }
@@ -94,58 +96,89 @@ export function decideRun(
   waitingForPast: ReadonlySet<string> = new Set(),
 ): RunDecisions {
   const shape = shapeOf(dag);
-  const byTask = new Map<string, TiForDecision[]>();
-  for (const ti of tis) byTask.set(ti.task_id, [...(byTask.get(ti.task_id) ?? []), ti]);
-  const current = new Map<string, TaskInstanceState>(tis.map((t) => [t.id, t.state]));
-  const statesOf = (taskId: string): TaskInstanceState[] => {
+  // Plain loops over positions in `tis`, rather than flatMap, copied arrays and maps by id: a long
+  // chain's run is decided every pass, with all its task instances, most of them waiting.
+  const byTask = new Map<string, number[]>();
+  const current: TaskInstanceState[] = new Array(tis.length);
+  for (let i = 0; i < tis.length; i++) {
+    const ti = tis[i]!;
+    current[i] = ti.state;
+    const list = byTask.get(ti.task_id);
+    if (list) list.push(i);
+    else byTask.set(ti.task_id, [i]);
+  }
+  const pushStatesOf = (taskId: string, into: TaskInstanceState[]) => {
     const list = byTask.get(taskId);
-    return list ? list.map((t) => current.get(t.id)!) : ['removed'];
+    if (!list) into.push('removed');
+    else for (const i of list) into.push(current[i]!);
   };
   const toState = new Map<TaskInstanceState, string[]>();
   const toExpand: RunDecisions['toExpand'] = [];
   // In a mapped task group, instance i waits for instance i of the group's tasks it depends on; an
   // unexpanded one waits only for the tasks outside the group (the group's input among them).
-  const upstreamStates = (u: string, task: SerializedDag['tasks'][number], mapIndex: number) => {
-    if (!sharedMappedGroup(task.mapping, shape.byId.get(u)?.mapping)) return statesOf(u);
-    if (mapIndex < 0) return [];
-    const same = (byTask.get(u) ?? []).filter((t) => t.map_index === mapIndex);
-    return same.length > 0 ? same.map((t) => current.get(t.id)!) : statesOf(u);
+  const pushUpstreamStates = (
+    u: string,
+    task: SerializedDag['tasks'][number],
+    mapIndex: number,
+    into: TaskInstanceState[],
+  ) => {
+    if (!sharedMappedGroup(task.mapping, shape.byId.get(u)?.mapping)) return pushStatesOf(u, into);
+    if (mapIndex < 0) return;
+    const same = (byTask.get(u) ?? []).filter((i) => tis[i]!.map_index === mapIndex);
+    if (same.length === 0) return pushStatesOf(u, into);
+    for (const i of same) into.push(current[i]!);
   };
-  const move = (ti: TiForDecision, to: TaskInstanceState) => {
-    current.set(ti.id, to);
-    const list = toState.get(to) ?? [];
-    list.push(ti.id);
-    toState.set(to, list);
+  const move = (i: number, to: TaskInstanceState) => {
+    current[i] = to;
+    const list = toState.get(to);
+    if (list) list.push(tis[i]!.id);
+    else toState.set(to, [tis[i]!.id]);
   };
-  for (const taskId of shape.order) {
-    const task = shape.byId.get(taskId);
-    if (!task) continue;
-    for (const ti of byTask.get(taskId) ?? []) {
-      const s = current.get(ti.id)!;
-      // a retry, or a reschedule-mode sensor's next poke (the same try), is due at next_retry_at
-      const retryDue =
-        (s === 'up_for_retry' || s === 'up_for_reschedule') &&
-        (!ti.next_retry_at || ti.next_retry_at <= now.toISOString());
-      if (s !== 'none' && !retryDue) continue;
-      const upstream = task.upstream.flatMap((u) => {
+  let nowIso: string | null = null;
+  const states: TaskInstanceState[] = [];
+  for (const task of shape.tasks) {
+    const taskId = task.taskId;
+    const instances = byTask.get(taskId);
+    if (!instances) continue;
+    for (const i of instances) {
+      const ti = tis[i]!;
+      const s = current[i]!;
+      if (s !== 'none') {
+        // a retry, or a reschedule-mode sensor's next poke (the same try), is due at next_retry_at
+        if (s !== 'up_for_retry' && s !== 'up_for_reschedule') continue;
+        nowIso ??= now.toISOString();
+        if (ti.next_retry_at && ti.next_retry_at > nowIso) continue;
+      }
+      const upstream: { state: TaskInstanceState; isSetup: boolean }[] = [];
+      for (const u of task.upstream) {
         const isSetup = shape.byId.get(u)?.isSetup ?? false;
-        return upstreamStates(u, task, ti.map_index ?? -1).map((state) => ({ state, isSetup }));
-      });
-      const setups = (shape.indirect.get(taskId) ?? []).flatMap(statesOf);
+        states.length = 0;
+        pushUpstreamStates(u, task, ti.map_index ?? -1, states);
+        for (const state of states) upstream.push({ state, isSetup });
+      }
+      const setups: TaskInstanceState[] = [];
+      for (const id of shape.indirect.get(taskId) ?? []) pushStatesOf(id, setups);
       let decision =
         setupConstraint(setups) ?? evaluateTriggerRule(task.triggerRule, countUpstream(upstream));
       if (decision === 'run' && waitingForPast.has(taskId)) decision = 'wait';
       // a mapped task not yet expanded stays none (its downstream tasks wait) until it is expanded
       if (decision === 'run' && task.mapping && (ti.map_index ?? -1) < 0)
         toExpand.push({ tiId: ti.id, taskId });
-      else if (decision === 'run') move(ti, 'scheduled');
-      else if (decision === 'skipped' || decision === 'upstream_failed') move(ti, decision);
+      else if (decision === 'run') move(i, 'scheduled');
+      else if (decision === 'skipped' || decision === 'upstream_failed') move(i, decision);
     }
   }
   let runState: RunDecisions['runState'] = null;
-  const all = [...current.values()];
-  if (all.every(isFinishedTiState)) {
-    const leafStates = [...shape.stateTasks].flatMap(statesOf);
+  let allFinished = true;
+  for (const state of current) {
+    if (!isFinishedTiState(state)) {
+      allFinished = false;
+      break;
+    }
+  }
+  if (allFinished) {
+    const leafStates: TaskInstanceState[] = [];
+    for (const id of shape.stateTasks) pushStatesOf(id, leafStates);
     runState = leafStates.some((s) => s === 'failed' || s === 'upstream_failed') ? 'failed' : 'success';
   }
   return { toState, toExpand, runState };
@@ -276,19 +309,20 @@ async function examineRun(
   if (toState.size === 0 && toExpand.length === 0 && !runState) return { scheduled: 0, runState: null };
   return inTransaction(db, async (tx) => {
     let scheduled = 0;
+    const at = now.toISOString();
     for (const [to, ids] of toState) {
       for (let i = 0; i < ids.length; i += 500) {
-        const result = await tx
-          .updateTable('task_instance')
-          .set({
-            state: to,
-            updated_at: now.toISOString(),
-            ...(to === 'scheduled' ? { scheduled_at: now.toISOString() } : {}),
-          })
-          .where('id', 'in', ids.slice(i, i + 500))
-          .where('state', 'in', tiStatesAllowedBefore(to))
-          .executeTakeFirst();
-        if (to === 'scheduled') scheduled += Number(result.numUpdatedRows);
+        // joined from a VALUES list: SQLite looks each id up, where `id in (...) and state in (...)`
+        // makes it walk every task instance in those states (all of a new wide run's)
+        const values = sql.join(ids.slice(i, i + 500).map((id) => sql`(${id})`));
+        const { rows } = await sql<{ id: string }>`
+          update task_instance
+          set state = ${to}, updated_at = ${at}${to === 'scheduled' ? sql`, scheduled_at = ${at}` : sql``}
+          from (values ${values}) as v
+          where task_instance.id = v.column1
+            and task_instance.state in (${sql.join(tiStatesAllowedBefore(to))})
+          returning task_instance.id`.execute(tx);
+        if (to === 'scheduled') scheduled += rows.length;
       }
     }
     scheduled += await expandMappedTasks(tx, dag, run, toExpand, now, expansion);

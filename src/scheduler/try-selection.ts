@@ -59,37 +59,70 @@ export function selectTries<C extends QueueCandidate>(
   candidates: readonly C[],
   limits: SelectionLimits,
 ): Selection<C> {
-  const open = new Map(limits.openSlots);
-  let total = limits.totalOpen;
-  const perRun = new Map(limits.activePerRun);
-  const perPool = new Map(limits.activePerPool);
-  const perTask = new Map(limits.activePerTask);
-  const perRunTask = new Map(limits.activePerRunTask);
-  const selection: Selection<C> = { chosen: [], unroutable: [] };
-  for (const c of candidates) {
+  const selector = new TrySelector<C>(limits);
+  for (const c of candidates) selector.offer(c);
+  return selector.selection;
+}
+
+/**
+ * selectTries one candidate at a time, for a caller that reads the candidates in pages: the
+ * counts carry over from one candidate to the next, so offering pages in priority order chooses
+ * exactly what selectTries would choose from them all.
+ */
+export class TrySelector<C extends QueueCandidate> {
+  readonly selection: Selection<C> = { chosen: [], unroutable: [] };
+  readonly #limits: SelectionLimits;
+  readonly #open: Map<string, number>;
+  #total: number;
+  /** executors with an open slot */
+  #openExecutors: number;
+  readonly #perRun: Map<string, number>;
+  readonly #perPool: Map<string, number>;
+  readonly #perTask: Map<string, number>;
+  readonly #perRunTask: Map<string, number>;
+
+  constructor(limits: SelectionLimits) {
+    this.#limits = limits;
+    this.#open = new Map(limits.openSlots);
+    this.#total = limits.totalOpen;
+    this.#openExecutors = [...this.#open.values()].filter((n) => n > 0).length;
+    this.#perRun = new Map(limits.activePerRun);
+    this.#perPool = new Map(limits.activePerPool);
+    this.#perTask = new Map(limits.activePerTask);
+    this.#perRunTask = new Map(limits.activePerRunTask);
+  }
+
+  /** Whether no further candidate can be chosen: the scheduler or every executor is full. */
+  get isFull(): boolean {
+    return this.#total <= 0 || this.#openExecutors === 0;
+  }
+
+  offer(c: C): void {
+    const limits = this.#limits;
     const executor = c.executor ?? limits.defaultExecutor;
-    const slots = open.get(executor);
+    const slots = this.#open.get(executor);
     if (slots === undefined) {
-      selection.unroutable.push({ candidate: c, executor });
-      continue;
+      this.selection.unroutable.push({ candidate: c, executor });
+      return;
     }
     // a full executor or run skips only its own candidates; lower priorities may still fit elsewhere
-    if (total <= 0 || slots <= 0) continue;
-    if ((perRun.get(c.runKey) ?? 0) >= c.maxActiveTasks) continue;
+    if (this.#total <= 0 || slots <= 0) return;
+    if ((this.#perRun.get(c.runKey) ?? 0) >= c.maxActiveTasks) return;
     const poolSlots = limits.poolSlots.get(c.pool);
-    if (poolSlots === undefined) continue; // the DAG processor reports unknown pools as import errors
-    if ((perPool.get(c.pool) ?? 0) + c.poolSlots > poolSlots) continue;
+    if (poolSlots === undefined) return; // the DAG processor reports unknown pools as import errors
+    if ((this.#perPool.get(c.pool) ?? 0) + c.poolSlots > poolSlots) return;
     const taskKey = c.taskKey ?? '';
-    if (c.maxActiveTisPerDag != null && (perTask.get(taskKey) ?? 0) >= c.maxActiveTisPerDag) continue;
-    if (c.maxActiveTisPerDagrun != null && (perRunTask.get(runTaskKey(c)) ?? 0) >= c.maxActiveTisPerDagrun)
-      continue;
-    selection.chosen.push({ candidate: c, executor });
-    total--;
-    open.set(executor, slots - 1);
-    perRun.set(c.runKey, (perRun.get(c.runKey) ?? 0) + 1);
-    perPool.set(c.pool, (perPool.get(c.pool) ?? 0) + c.poolSlots);
-    perTask.set(taskKey, (perTask.get(taskKey) ?? 0) + 1);
-    perRunTask.set(runTaskKey(c), (perRunTask.get(runTaskKey(c)) ?? 0) + 1);
+    if (c.maxActiveTisPerDag != null && (this.#perTask.get(taskKey) ?? 0) >= c.maxActiveTisPerDag) return;
+    const runTask = runTaskKey(c);
+    if (c.maxActiveTisPerDagrun != null && (this.#perRunTask.get(runTask) ?? 0) >= c.maxActiveTisPerDagrun)
+      return;
+    this.selection.chosen.push({ candidate: c, executor });
+    this.#total--;
+    this.#open.set(executor, slots - 1);
+    if (slots === 1) this.#openExecutors--;
+    this.#perRun.set(c.runKey, (this.#perRun.get(c.runKey) ?? 0) + 1);
+    this.#perPool.set(c.pool, (this.#perPool.get(c.pool) ?? 0) + c.poolSlots);
+    this.#perTask.set(taskKey, (this.#perTask.get(taskKey) ?? 0) + 1);
+    this.#perRunTask.set(runTask, (this.#perRunTask.get(runTask) ?? 0) + 1);
   }
-  return selection;
 }

@@ -144,6 +144,66 @@ describe('recordSuccessesInBulk', () => {
   });
 });
 
+describe('bulk writes of more tries than one statement holds', () => {
+  it('gives each of hundreds of tries its own host, pid and duration, and leaves those that changed', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    await runningTis(gdb, many);
+    // queued for try 1 with its own token; every 100th was cleared meanwhile
+    await gdb.db.transaction().execute(async (tx) => {
+      for (const id of many) {
+        await tx
+          .updateTable('task_instance')
+          .set({ state: 'queued', start_date: null, external_executor_id: `t-${id}` })
+          .where('id', '=', id)
+          .execute();
+      }
+    });
+    const changed = many.filter((_, i) => i % 100 === 7);
+    await gdb.db.updateTable('task_instance').set({ state: 'none' }).where('id', 'in', changed).execute();
+    const claimedAt = new Date('2026-11-30T10:00:00Z');
+    const claimed = await gdb.db.transaction().execute((tx) =>
+      claimTriesInBulk(
+        tx,
+        many.map((id, i) => ({ ...ref(id), token: `t-${id}`, hostname: `host-${id}`, pid: 1000 + i })),
+        claimedAt,
+      ),
+    );
+    const expected = many.filter((id) => !changed.includes(id));
+    expect([...claimed.keys()].sort()).toEqual(expected);
+    // each started at its own second, so each has its own duration
+    for (const [i, id] of many.entries()) {
+      await gdb.db
+        .updateTable('task_instance')
+        .set({ start_date: new Date(claimedAt.getTime() + i * 1000).toISOString() })
+        .where('id', '=', id)
+        .where('state', '=', 'running')
+        .execute();
+    }
+    const endedAt = new Date(claimedAt.getTime() + 1_000_000);
+    const ended = await gdb.db.transaction().execute((tx) =>
+      recordSuccessesInBulk(
+        tx,
+        many.map((id) => ({ ...ref(id), outputJson: undefined })),
+        endedAt,
+      ),
+    );
+    expect([...ended].sort()).toEqual(expected);
+    const rows = await gdb.db
+      .selectFrom('task_instance')
+      .select(['id', 'state', 'hostname', 'pid', 'duration'])
+      .where('id', 'in', many)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [i, id] of many.entries()) {
+      expect(byId.get(id)).toEqual(
+        changed.includes(id)
+          ? { id, state: 'none', hostname: null, pid: null, duration: null }
+          : { id, state: 'success', hostname: `host-${id}`, pid: 1000 + i, duration: 1000 - i },
+      );
+    }
+  });
+});
+
 describe('batchedTryWriter with bulk writes', () => {
   it.each([
     ['a right claim', 'a', claimOf('a'), 'claimed'],

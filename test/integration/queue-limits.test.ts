@@ -82,7 +82,13 @@ beforeEach(async () => {
   const pooled = dag({ dagId: 'pooled' }, () => {
     for (let i = 0; i < 40; i++) task({ taskId: `p${i}`, priorityWeight: 10, pool: 'tiny' }, () => 1)();
   });
+  // 40 tasks of high priority, each allowed one running instance across runs
+  const capped = dag({ dagId: 'capped' }, () => {
+    for (let i = 0; i < 40; i++)
+      task({ taskId: `c${i}`, priorityWeight: 10, maxActiveTisPerDag: 1 }, () => 1)();
+  });
   await storeDag(busy, 1);
+  await storeDag(capped, 64);
   await storeDag(quiet, 16);
   await storeDag(pooled, 16);
 });
@@ -100,12 +106,12 @@ async function trigger(dagId: string): Promise<void> {
   await gdb.db.updateTable('task_instance').set({ state: 'scheduled' }).where('dag_id', '=', dagId).execute();
 }
 
-async function queueOnce(): Promise<string[]> {
+async function queueOnce(parallelism = SLOTS): Promise<string[]> {
   const executor = new RecordingExecutor();
   await queueScheduledTasks(gdb.db, cache, new ExecutorSet([executor]), {
     baseLogFolder: h.home,
     now: new Date(),
-    parallelism: SLOTS,
+    parallelism,
     log,
   });
   return executor.queued.map((w) => `${w.dagId}.${w.taskId}`);
@@ -126,5 +132,26 @@ describe('queueing candidates', () => {
       .where('task_id', '=', taskId)
       .execute();
     expect(await queueOnce()).toEqual(['quiet.q']);
+  });
+
+  it('reads past a first page of candidates blocked by their task limits, up to four per open slot', async () => {
+    // 16 open under core.parallelism: pages of 32 candidates, at most 64 read
+    await trigger('capped');
+    const [first] = await gdb.db
+      .selectFrom('dag_run')
+      .select('run_id')
+      .where('dag_id', '=', 'capped')
+      .execute();
+    await gdb.db.updateTable('dag_run').set({ state: 'success' }).where('dag_id', '=', 'capped').execute();
+    await trigger('capped');
+    // the first run's instances hold each task's one slot: the second run's 40 are all passed over
+    await gdb.db
+      .updateTable('task_instance')
+      .set({ state: 'running' })
+      .where('dag_id', '=', 'capped')
+      .where('run_id', '=', first!.run_id)
+      .execute();
+    await trigger('quiet');
+    expect(await queueOnce(16)).toEqual(['quiet.q']);
   });
 });

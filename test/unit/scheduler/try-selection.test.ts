@@ -4,6 +4,7 @@ import {
   type QueueCandidate,
   type SelectionLimits,
   selectTries,
+  TrySelector,
 } from '../../../src/scheduler/try-selection.js';
 
 interface Named extends QueueCandidate {
@@ -146,5 +147,43 @@ describe('selectTries', () => {
     selectTries([c('a', null), c('b', 'queue')], given);
     expect(given.openSlots.get('local')).toBe(10);
     expect(given.activePerRun.size).toBe(0);
+  });
+});
+
+describe('TrySelector', () => {
+  it.each([
+    { name: 'room left', totalOpen: 100, local: 10, queue: 10, offered: 4, isFull: false },
+    { name: 'core.parallelism reached', totalOpen: 3, local: 10, queue: 10, offered: 4, isFull: true },
+    { name: 'every executor full', totalOpen: 100, local: 2, queue: 1, offered: 4, isFull: true },
+    {
+      name: 'one executor full, the other not',
+      totalOpen: 100,
+      local: 2,
+      queue: 10,
+      offered: 4,
+      isFull: false,
+    },
+    { name: 'no executor open to start with', totalOpen: 100, local: 0, queue: 0, offered: 0, isFull: true },
+  ])('chooses in pages what selectTries chooses at once, and knows when it is full: $name', (t) => {
+    const given = limits({
+      totalOpen: t.totalOpen,
+      openSlots: new Map([
+        ['local', t.local],
+        ['queue', t.queue],
+      ]),
+    });
+    const all = [
+      c('a', null),
+      c('b', 'queue'),
+      c('c', null),
+      c('d', 'gone'),
+      c('e', null),
+      c('f', 'queue'),
+    ].slice(0, t.offered + 2);
+    const selector = new TrySelector<Named>(given);
+    for (const candidate of all.slice(0, 2)) selector.offer(candidate);
+    for (const candidate of all.slice(2)) selector.offer(candidate);
+    expect(selector.selection).toEqual(selectTries(all, given));
+    expect(selector.isFull).toBe(t.isFull);
   });
 });
