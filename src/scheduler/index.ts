@@ -4,6 +4,7 @@ export { scheduleBackfills } from './backfills.js';
 export { createDueScheduledRuns, startQueuedRuns, triggerDagRun } from './dag-run-creation.js';
 export { type DagTestOptions, testDag } from './dag-test.js';
 export { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
+export { decideRun } from './run-decisions.js';
 export { type LoopStats, Scheduler, type SchedulerDeps } from './scheduler.js';
 export { queueScheduledTasks, taskLogPath } from './task-queueing.js';
-export { decideRun, scheduleRun, scheduleRunningRuns } from './task-readiness.js';
+export { scheduleRun, scheduleRunningRuns } from './task-readiness.js';

@@ -17,11 +17,11 @@ import {
   tryTransactionLock,
 } from '../db/index.js';
 import type { ExecutorSet, TaskWorkload } from '../executors/index.js';
-import type { SerializedDag, SerializedTask } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';
+import { type Candidate, candidateOf, tasksOfVersions } from './queue-candidates.js';
 import { activeCounts, starved } from './queue-limits.js';
 import { markTriesQueued } from './queued-tries.js';
-import { type QueueCandidate, type SelectionLimits, TrySelector } from './try-selection.js';
+import { type SelectionLimits, TrySelector } from './try-selection.js';
 import { failUnroutableTry, reportUnroutableTry, type UnroutableTry } from './unroutable-tries.js';
 
 export function taskLogPath(
@@ -73,88 +73,6 @@ export async function queueScheduledTasks(
   for (const u of done.unroutable) reportUnroutableTry(u, executors.names, options.log, options.now);
   for (const { executor, workload } of done.workloads) executors.get(executor)?.queue(workload);
   return done.workloads.length;
-}
-
-interface DagVersionTasks {
-  fileloc: string;
-  tasks: ReadonlyMap<string, SerializedTask>;
-}
-
-/** Each cached DAG version's tasks by id, built once per version rather than once per pass. */
-const tasksById = new WeakMap<SerializedDag, ReadonlyMap<string, SerializedTask>>();
-
-/** The serialized tasks of each DAG version the rows belong to, by `dag id \0 version hash`. */
-async function tasksOfVersions(
-  db: Kysely<Database>,
-  cache: SerializedDagCache,
-  rows: readonly { dag_id: string; dag_version_hash: string }[],
-): Promise<Map<string, DagVersionTasks>> {
-  const versions = new Map<string, DagVersionTasks>();
-  for (const r of rows) {
-    const key = `${r.dag_id}\u0000${r.dag_version_hash}`;
-    if (versions.has(key)) continue;
-    const dag = await cache.get(db, r.dag_id, r.dag_version_hash);
-    let tasks = tasksById.get(dag);
-    if (!tasks) {
-      tasks = new Map(dag.tasks.map((t) => [t.taskId, t]));
-      tasksById.set(dag, tasks);
-    }
-    versions.set(key, { fileloc: dag.fileloc, tasks });
-  }
-  return versions;
-}
-
-interface CandidateRow {
-  id: string;
-  dag_id: string;
-  run_id: string;
-  task_id: string;
-  map_index: number;
-  try_number: number;
-  next_method: string | null;
-  pool: string;
-  pool_slots: number;
-  queue: string;
-  dag_version_hash: string;
-  max_active_tasks: number;
-}
-
-interface Candidate
-  extends QueueCandidate,
-    Pick<
-      CandidateRow,
-      'id' | 'dag_id' | 'run_id' | 'task_id' | 'map_index' | 'try_number' | 'next_method' | 'queue'
-    > {
-  fileloc: string;
-  task: SerializedTask | undefined;
-  /** the number the try gets when queued */
-  nextTry: number;
-}
-
-function candidateOf(r: CandidateRow, dag: DagVersionTasks | undefined): Candidate {
-  const task = dag?.tasks.get(r.task_id);
-  return {
-    id: r.id,
-    dag_id: r.dag_id,
-    run_id: r.run_id,
-    task_id: r.task_id,
-    map_index: r.map_index,
-    try_number: r.try_number,
-    next_method: r.next_method,
-    queue: r.queue,
-    fileloc: dag?.fileloc ?? '',
-    task,
-    runKey: `${r.dag_id}\u0000${r.run_id}`,
-    maxActiveTasks: r.max_active_tasks,
-    pool: r.pool,
-    poolSlots: r.pool_slots,
-    executor: task?.executor ?? null,
-    taskKey: `${r.dag_id}\u0000${r.task_id}`,
-    maxActiveTisPerDag: task?.maxActiveTisPerDag ?? null,
-    maxActiveTisPerDagrun: task?.maxActiveTisPerDagrun ?? null,
-    // a try resuming from a deferral keeps its number (Airflow does not count a resume as a try)
-    nextTry: r.next_method === null ? r.try_number + 1 : r.try_number,
-  };
 }
 
 /** Candidates read at most per open slot: some are passed over (a task's own limits, another executor). */

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TaskInstanceState } from '../../../src/models/index.js';
-import { decideRun, type TiForDecision } from '../../../src/scheduler/task-readiness.js';
+import { decideRun, type TiForDecision } from '../../../src/scheduler/run-decisions.js';
 import { dag, type GroupArgs, takeDefinedDags, task, taskGroup } from '../../../src/sdk/index.js';
 import { DAG_DEFAULTS } from '../sdk/dag-defaults.js';
 

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TaskInstanceState, TriggerRule } from '../../../src/models/index.js';
-import { decideRun, type TiForDecision } from '../../../src/scheduler/task-readiness.js';
+import { decideRun, type TiForDecision } from '../../../src/scheduler/run-decisions.js';
 import { dag, takeDefinedDags, task } from '../../../src/sdk/index.js';
 import { DAG_DEFAULTS } from '../sdk/dag-defaults.js';
 

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TaskInstanceState } from '../../../src/models/index.js';
-import { decideRun } from '../../../src/scheduler/task-readiness.js';
+import { decideRun } from '../../../src/scheduler/run-decisions.js';
 import { dag, empty, takeDefinedDags } from '../../../src/sdk/index.js';
 import { DAG_DEFAULTS } from '../sdk/dag-defaults.js';
 
