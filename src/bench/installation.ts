@@ -180,7 +180,8 @@ export class Installation {
 
   /** The metadata database, opened by the benchmark itself to read timings. */
   db(): GaleDb {
-    this.#db ??= openDatabase(String(this.env.GALE__DATABASE__URL));
+    // as Gale's services open it (the decisions scenario runs the scheduler on it)
+    this.#db ??= openDatabase(String(this.env.GALE__DATABASE__URL), { checkpointThread: true });
     return this.#db;
   }
 

@@ -94,7 +94,7 @@ export function registerApiCommands(program: Command): void {
     .command('api-server')
     .description('Run the API server and web UI until SIGTERM (needs api.secret_key)')
     .action(async () => {
-      const env = await openEnv({ name: 'api-server' });
+      const env = await openEnv({ name: 'api-server', service: true });
       let api: RunningApi;
       try {
         api = await startApi(env, checkSecret(env.loaded.config.api.secret_key));

@@ -10,10 +10,18 @@ export interface CliEnv {
   log: Logger;
 }
 
-export async function openEnv(options: { name: string; migrate?: boolean }): Promise<CliEnv> {
+/**
+ * `service`: a long-running service (scheduler, DAG processor, ...), whose SQLite checkpoints run
+ * in a thread of their own (see db/wal-checkpoints.ts); one-shot commands leave them to SQLite.
+ */
+export async function openEnv(options: {
+  name: string;
+  migrate?: boolean;
+  service?: boolean;
+}): Promise<CliEnv> {
   const loaded = loadConfig(process.env);
   const log = createLogger({ level: loaded.config.logging.level, name: options.name });
-  const gdb = openDatabase(loaded.config.database);
+  const gdb = openDatabase(loaded.config.database, { checkpointThread: options.service === true });
   try {
     if (options.migrate) await migrate(gdb.db, { defaultPoolSlots: loaded.config.core.default_pool_slots });
     else await assertMigrated(gdb.db);

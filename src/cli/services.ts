@@ -176,7 +176,7 @@ export function registerServiceCommands(program: Command): void {
     )
     .action(async () => {
       const started = Date.now();
-      const env = await openEnv({ name: 'standalone', migrate: true });
+      const env = await openEnv({ name: 'standalone', migrate: true, service: true });
       mkdirSync(env.loaded.config.core.dags_folder, { recursive: true });
       const signal = stopSignal(env);
       const metrics = makeMetrics(env);
@@ -218,7 +218,7 @@ export function registerServiceCommands(program: Command): void {
       'Run the scheduler, with every executor of core.executor (the first is the default), until SIGTERM',
     )
     .action(async () => {
-      const env = await openEnv({ name: 'scheduler' });
+      const env = await openEnv({ name: 'scheduler', service: true });
       const metrics = makeMetrics(env);
       const scheduler = await makeScheduler(env, metrics);
       const health = await serveHealth(env, metrics, [schedulerLoop(env, scheduler)]);
@@ -234,7 +234,7 @@ export function registerServiceCommands(program: Command): void {
     .command('dag-processor')
     .description('Run the DAG processor: parse DAG files and store their DAGs, until SIGTERM')
     .action(async () => {
-      const env = await openEnv({ name: 'dag-processor' });
+      const env = await openEnv({ name: 'dag-processor', service: true });
       const metrics = makeMetrics(env);
       const processor = makeProcessor(env, metrics);
       const health = await serveHealth(env, metrics, [processorLoop(env, processor)]);

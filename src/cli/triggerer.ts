@@ -23,7 +23,7 @@ export function registerTriggererCommands(program: Command): void {
     .option('--capacity <n>', 'triggers this triggerer runs at once (default: triggerer.capacity)')
     .action(async (opts: { capacity?: string }) => {
       const capacity = opts.capacity === undefined ? undefined : parseCapacity(opts.capacity);
-      const env = await openEnv({ name: 'triggerer' });
+      const env = await openEnv({ name: 'triggerer', service: true });
       const metrics = makeMetrics(env);
       const triggerer = makeTriggerer(env, metrics, capacity);
       const health = await serveHealth(env, metrics, [triggererLoop(env, triggerer)]);

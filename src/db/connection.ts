@@ -27,6 +27,7 @@ import {
 import type pg from 'pg';
 import { GaleError } from '../models/index.js';
 import type { Database } from './schema.js';
+import { checkpointInThread } from './wal-checkpoints.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -214,7 +215,16 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfi
   };
 }
 
-function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
+/** How a process uses its database. */
+export interface OpenOptions {
+  /**
+   * A long-running service that writes much (scheduler, standalone): SQLite's WAL checkpoints
+   * run in a thread of their own (wal-checkpoints.ts) instead of inside its commits.
+   */
+  checkpointThread?: boolean;
+}
+
+function openSqlite(settings: DatabaseSettings, path: string, options: OpenOptions): GaleDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: SqliteDatabase.Database;
   try {
@@ -225,14 +235,20 @@ function openSqlite(settings: DatabaseSettings, path: string): GaleDb {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 15000');
+  const checkpoints =
+    options.checkpointThread && path !== ':memory:' ? checkpointInThread(sqlite, path) : null;
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
-  return { db, dialect: 'sqlite', url: settings.url, close: () => db.destroy() };
+  const close = async () => {
+    await checkpoints?.stop();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', url: settings.url, close };
 }
 
-export function openDatabase(settings: DatabaseSettings | string): GaleDb {
+export function openDatabase(settings: DatabaseSettings | string, options: OpenOptions = {}): GaleDb {
   const s = typeof settings === 'string' ? { url: settings } : settings;
   const parsed = parseDatabaseUrl(s.url);
-  return parsed.dialect === 'sqlite' ? openSqlite(s, parsed.path) : openPostgres(s, parsed);
+  return parsed.dialect === 'sqlite' ? openSqlite(s, parsed.path, options) : openPostgres(s, parsed);
 }
