@@ -6,14 +6,15 @@
  *
  * Only the common case is written here: a first run of a try (no deferral to resume) claimed
  * with its token, and a success with no skipped tasks and no asset events. Each row keeps the
- * guards of the one-try functions in task-instance-repository.ts (state, try number and token
- * as read), so a try that changed meanwhile is left alone. Whatever is not in the returned map
+ * guards of the one-try functions in task-instance-repository.ts (state, try number, and the
+ * claim's token), so a try that changed meanwhile is left alone. Whatever is not in the returned map
  * was not written, and the caller records it with the one-try function, which then decides it
  * (a repeated claim, a resumed try, a try already ended): the answers are the same either way.
  * Must run inside the caller's transaction.
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import { isPostgres } from './dialect.js';
+import type { Database, TaskInstanceRow } from './schema.js';
 import type { ClaimedTry, TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
 
@@ -36,6 +37,22 @@ export interface BulkClaim extends TryKey {
   hostname: string;
   pid: number;
 }
+
+/** What a bulk success returns of each try it ended, for the try's history row. */
+type EndedRow = Pick<
+  TaskInstanceRow,
+  | 'id'
+  | 'dag_id'
+  | 'run_id'
+  | 'task_id'
+  | 'map_index'
+  | 'try_number'
+  | 'start_date'
+  | 'duration'
+  | 'hostname'
+  | 'pid'
+  | 'executor'
+>;
 
 export interface BulkSuccess extends TryKey {
   /** the return value as JSON; stored as the try's return_value XCom */
@@ -105,9 +122,10 @@ export async function claimTriesInBulk(
 }
 
 /**
- * running -> success for each try still running at that try number (with the token it was
- * claimed with), its history row written and its return value stored. Returns the ids of the
- * task instances it ended.
+ * running -> success for each try still running at that try number, its history row written and
+ * its return value stored: one UPDATE per chunk, which returns what the history rows need (as
+ * finishTry's guards, but with no read before the write, so no token to compare it with). Returns
+ * the ids of the task instances it ended.
  */
 export async function recordSuccessesInBulk(
   tx: Tx,
@@ -116,54 +134,26 @@ export async function recordSuccessesInBulk(
 ): Promise<Set<string>> {
   const at = iso(now);
   const ended = new Set<string>();
+  // the try's duration from its start, in SQL: the row is not read before it is written
+  const duration = isPostgres(tx)
+    ? sql`round(cast(extract(epoch from (cast(${at} as timestamptz) - cast(task_instance.start_date as timestamptz))) as numeric), 3)`
+    : sql`round((julianday(${at}) - julianday(task_instance.start_date)) * 86400.0, 3)`;
   for (const chunk of chunks(successes)) {
-    const rows = await tx
-      .selectFrom('task_instance')
-      .select([
-        'id',
-        'dag_id',
-        'run_id',
-        'task_id',
-        'map_index',
-        'try_number',
-        'state',
-        'start_date',
-        'hostname',
-        'pid',
-        'executor',
-        'external_executor_id',
-      ])
-      .where(
-        'id',
-        'in',
-        chunk.map((s) => s.tiId),
-      )
-      .execute();
     const wanted = new Map(chunk.map((s) => [s.tiId, s]));
-    const running = rows.filter(
-      (r) =>
-        r.state === 'running' &&
-        r.external_executor_id !== null &&
-        r.try_number === wanted.get(r.id)?.tryNumber,
-    );
-    if (running.length === 0) continue;
-    const duration = (r: { start_date: string | null }) =>
-      r.start_date ? (now.getTime() - Date.parse(r.start_date)) / 1000 : null;
-    const values = valuesOf(
-      running,
-      (r) => sql`(${r.id}, ${r.try_number}, ${r.external_executor_id}, ${duration(r)})`,
-    );
-    const { rows: updated } = await sql<{ id: string }>`
+    const values = valuesOf(chunk, (s) => sql`(${s.tiId}, ${s.tryNumber})`);
+    const { rows: mine } = await sql<EndedRow>`
       update task_instance
-      set state = 'success', end_date = ${at}, duration = cast(v.column4 as double precision),
+      set state = 'success', end_date = ${at}, duration = ${duration},
         next_retry_at = null, updated_at = ${at}, trigger_id = null, trigger_timeout = null,
         next_method = null, next_kwargs = null
       from ${values} as v
       where task_instance.id = v.column1 and task_instance.try_number = cast(v.column2 as integer)
-        and task_instance.external_executor_id = v.column3 and task_instance.state = 'running'
-      returning task_instance.id`.execute(tx);
-    const done = new Set(updated.map((u) => u.id));
-    const mine = running.filter((r) => done.has(r.id));
+        and task_instance.state = 'running'
+      returning task_instance.id, task_instance.dag_id, task_instance.run_id, task_instance.task_id,
+        task_instance.map_index, task_instance.try_number, task_instance.start_date,
+        task_instance.duration, task_instance.hostname, task_instance.pid, task_instance.executor`.execute(
+      tx,
+    );
     if (mine.length === 0) continue;
     await tx
       .insertInto('task_instance_history')
@@ -178,7 +168,7 @@ export async function recordSuccessesInBulk(
           state: 'success' as const,
           start_date: r.start_date,
           end_date: at,
-          duration: duration(r),
+          duration: r.duration,
           hostname: r.hostname,
           pid: r.pid,
           executor: r.executor,
@@ -216,7 +206,7 @@ export async function recordSuccessesInBulk(
         )
         .execute();
     }
-    for (const id of done) ended.add(id);
+    for (const r of mine) ended.add(r.id);
   }
   return ended;
 }
