@@ -61,6 +61,28 @@ export function treeSize(pids: readonly number[]): number {
   return treeOf(pids).filter((p) => rssKb(p) > 0 || pids.includes(p)).length;
 }
 
+/** CPU time in ms a process has used so far, all its threads (0 when it cannot be read). */
+function cpuMs(pid: number): number {
+  let total = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      // schedstat: time on a CPU in ns, waiting, timeslices (more precise than stat's clock ticks)
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+  } catch {
+    // ended meanwhile: what it used is no longer counted
+  }
+  return total / 1e6;
+}
+
+/**
+ * CPU time in ms that `pids` and every process below them have used so far. The difference of two
+ * readings is what they used in between, but for processes that ended in between.
+ */
+export function treeCpuMs(pids: readonly number[]): number {
+  return treeOf(pids).reduce((sum, p) => sum + cpuMs(p), 0);
+}
+
 /** Samples the RSS of process trees on a timer and keeps the peak, until stopped. */
 export class PeakRss {
   #peak = 0;

@@ -7,8 +7,8 @@
  */
 import { burstDates } from '../api-client.js';
 import { runSpan, waitForRuns } from '../dag-runs.js';
-import { median, type NewFigure, perSecond } from '../figures.js';
-import { PeakRss, treeSize } from '../process-tree.js';
+import { median, type NewFigure, perSecond, round } from '../figures.js';
+import { PeakRss, treeCpuMs, treeSize } from '../process-tree.js';
 import { NOOP_HEADER, type Scenario, sizeOf, timeoutFor } from './scenario.js';
 
 const SIZES = { quick: { tasks: 10, fresh: 4 }, full: { tasks: 1000, fresh: 100 } };
@@ -59,11 +59,14 @@ dag({ dagId: '${FRESH_DAG_ID}', maxActiveTasks: ${fresh} }, () => {
       }
       const rates: number[] = [];
       const peaks: number[] = [];
+      const cpu: number[] = [];
       for (let r = 0; r < (pool === 'cold' ? 1 : ctx.options.repeat); r++) {
         const rss = new PeakRss(() => installation.pids);
+        const cpuBefore = treeCpuMs(installation.pids);
         try {
           const runs = await runOnce();
           rates.push(perSecond(tasks, runSpan(runs).ms));
+          cpu.push(round((treeCpuMs(installation.pids) - cpuBefore) / tasks, 3));
         } finally {
           peaks.push(rss.stop());
         }
@@ -73,6 +76,12 @@ dag({ dagId: '${FRESH_DAG_ID}', maxActiveTasks: ${fresh} }, () => {
         value: median(rates),
         unit: 'tasks/s',
         repetitions: rates.length,
+      });
+      figures.push({
+        name: `${tasks} parallel no-op tasks, ${pool} pool: CPU time per task instance, Gale process trees`,
+        value: median(cpu),
+        unit: 'ms',
+        repetitions: cpu.length,
       });
       figures.push({
         scenario: 'footprint',
