@@ -9,12 +9,13 @@
  * guards of the one-try functions in task-instance-repository.ts (state, try number, and the
  * claim's token), so a try that changed meanwhile is left alone. Whatever is not in the returned map
  * was not written, and the caller records it with the one-try function, which then decides it
- * (a repeated claim, a resumed try, a try already ended): the answers are the same either way.
+ * (a repeated claim, a resumed try, a try already ended): the answers are the same either way,
+ * but for the DAG run a bulk claim brings along (ClaimedTry.run, optional).
  * Must run inside the caller's transaction.
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { isPostgres } from './dialect.js';
-import type { Database, TaskInstanceRow } from './schema.js';
+import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import type { ClaimedTry, TryKey } from './task-instance-repository.js';
 import { iso } from './time.js';
 
@@ -77,10 +78,23 @@ function valuesOf<T>(rows: readonly T[], row: (r: T) => RawBuilder<unknown>): Ra
   return sql`(values ${sql.join(rows.map(row))})`;
 }
 
+/** The DAG runs of the claimed tries (usually one per chunk), by dag_id NUL run_id. */
+async function runsOf(tx: Tx, rows: readonly ClaimedRow[]): Promise<Map<string, DagRunRow>> {
+  const keys = new Map(rows.map((r) => [`${r.dag_id}\u0000${r.run_id}`, r]));
+  const found = await tx
+    .selectFrom('dag_run')
+    .selectAll()
+    .where(({ eb, or, and }) =>
+      or([...keys.values()].map((r) => and([eb('dag_id', '=', r.dag_id), eb('run_id', '=', r.run_id)]))),
+    )
+    .execute();
+  return new Map(found.map((run) => [`${run.dag_id}\u0000${run.run_id}`, run]));
+}
+
 /**
  * queued -> running for each claim whose task instance is queued at that try number with that
  * token and resumes no deferral; the outputs of an earlier try are cleared. Returns what each
- * claimed try gets, by task instance id.
+ * claimed try gets, by task instance id, with its DAG run (read in the same transaction).
  */
 export async function claimTriesInBulk(
   tx: Tx,
@@ -116,7 +130,11 @@ export async function claimTriesInBulk(
         ),
       )
       .execute();
-    for (const r of rows) claimed.set(r.id, { maxTries: r.max_tries, startDate: at, resume: null });
+    const runs = await runsOf(tx, rows);
+    for (const r of rows) {
+      const run = runs.get(`${r.dag_id}\u0000${r.run_id}`);
+      claimed.set(r.id, { maxTries: r.max_tries, startDate: at, resume: null, ...(run ? { run } : {}) });
+    }
   }
   return claimed;
 }

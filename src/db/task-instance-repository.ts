@@ -13,7 +13,7 @@ import {
   type TaskInstanceState,
 } from '../models/index.js';
 import { inTransaction } from './dialect.js';
-import type { Database, TaskInstanceRow } from './schema.js';
+import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -80,6 +80,11 @@ export interface ClaimedTry {
   startDate: string;
   /** what a try resuming from a deferral resumes with; null for a try's first run */
   resume: ResumeState | null;
+  /**
+   * The try's DAG run as the claim's transaction read it, when the claim brings it along (bulk
+   * claims do: the process that runs the try then need not read it again).
+   */
+  run?: DagRunRow;
 }
 
 /**

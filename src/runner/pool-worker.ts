@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from '../config/index.js';
 import { containerSettings } from '../containers/index.js';
+import type { DagRunRow } from '../db/index.js';
 import { TRY_WRITES_VIA_EXECUTOR_ENV, taskWorkloadSchema } from '../executors/index.js';
 import { createOutputStore } from '../output-store/index.js';
 import { ExecutorTryChannel } from './executor-try-channel.js';
@@ -31,9 +32,16 @@ export const poolRequestSchema = z.object({
       resume: z
         .object({ method: z.string(), kwargs: z.record(z.string(), z.unknown()), event: z.unknown() })
         .nullable(),
+      /** the try's DAG run, read by the claim's transaction (a dag_run row as the database has it) */
+      run: z.custom<DagRunRow>(isDagRunRow).optional(),
     })
     .optional(),
 });
+function isDagRunRow(value: unknown): boolean {
+  const v = value as Partial<DagRunRow> | null;
+  return typeof v === 'object' && v !== null && typeof v.dag_id === 'string' && typeof v.run_id === 'string';
+}
+
 export type PoolReply =
   | { type: 'ready' }
   | { type: 'done'; tiId: string; recycle: boolean }
@@ -126,7 +134,7 @@ process.on('message', (message) => {
       leaving ||
       watchdog.hasStopped ||
       tries >= config.local_executor.max_tries_per_process ||
-      process.memoryUsage().rss > maxRss;
+      process.memoryUsage.rss() > maxRss;
     if (process.connected) process.send?.({ type: 'done', tiId: w.tiId, recycle } satisfies PoolReply);
     if (recycle) await leave();
   })();

@@ -224,7 +224,8 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
     log.info(
       `${resume ? 'Resuming' : 'Starting'} try ${w.tryNumber} of ${w.dagId}.${w.taskId}${w.mapIndex >= 0 ? `[${w.mapIndex}]` : ''}, run ${w.runId} (pid ${process.pid}, host ${hostname()})${resume ? resumeReason(resume) : ''}`,
     );
-    const run = await channel.dagRun(w);
+    // the claim may bring the run along (read in its transaction): a warm try then reads nothing
+    const run = claimed.run ?? (await channel.dagRun(w));
     const dag = await loadDag(w.fileloc, w.dagId);
     node = dag.getTask(w.taskId);
     const { watchdog } = options;
