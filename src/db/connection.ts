@@ -171,9 +171,20 @@ function openPostgres(
   return { db, dialect: 'postgres', url: settings.url, close: () => db.destroy() };
 }
 
-/** better-sqlite3's addon built for another Node.js (after switching Node versions) says so, with the fix. */
-function driverError(error: unknown): unknown {
+/**
+ * better-sqlite3's addon built for another Node.js (after switching Node versions) says so, with
+ * the fix; a database file that cannot be made or opened there (its folder is a file, no
+ * permission) names the file and the setting.
+ */
+function driverError(error: unknown, path: string): unknown {
   const message = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (['EEXIST', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'SQLITE_CANTOPEN'].includes(code)) {
+    return new GaleError('GALE_ERR_DB_UNREACHABLE', `Cannot open the SQLite database ${path}: ${message}`, {
+      hint: 'Check database.url (GALE__DATABASE__URL): sqlite:///<absolute path> of a file in a folder Gale may create and write.',
+      cause: error,
+    });
+  }
   if (!/NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|did not self-register/.test(message)) return error;
   return new GaleError(
     'GALE_ERR_SQLITE_DRIVER_ABI',
@@ -225,12 +236,12 @@ export interface OpenOptions {
 }
 
 function openSqlite(settings: DatabaseSettings, path: string, options: OpenOptions): GaleDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let sqlite: SqliteDatabase.Database;
   try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sqlite = new SqliteDatabase(path, { timeout: 15_000 });
   } catch (error) {
-    throw driverError(error);
+    throw driverError(error, path);
   }
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

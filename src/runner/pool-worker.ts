@@ -37,6 +37,7 @@ export const poolRequestSchema = z.object({
     })
     .optional(),
 });
+
 function isDagRunRow(value: unknown): boolean {
   const v = value as Partial<DagRunRow> | null;
   return typeof v === 'object' && v !== null && typeof v.dag_id === 'string' && typeof v.run_id === 'string';
