@@ -26,17 +26,14 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { timeout: 5000 });
 db.pragma('busy_timeout = 5000');
-let checkpoints = 0;
 const timer = setInterval(() => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
-    checkpoints++;
   } catch (error) {
     parentPort.postMessage({ kind: 'error', message: String(error && error.message || error) });
   }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
-  if (m === 'count') parentPort.postMessage({ kind: 'count', checkpoints });
   if (m === 'stop') {
     clearInterval(timer);
     try { db.close(); } finally { parentPort.close(); }
@@ -47,8 +44,6 @@ parentPort.on('message', (m) => {
 export interface WalCheckpointer {
   /** The last error the thread met, if any (its checkpoints then fall to the backstop). */
   readonly lastError: string | null;
-  /** How many checkpoints the thread has run. */
-  count(): Promise<number>;
   /** Stops the thread and closes its connection. */
   stop(): Promise<void>;
 }
@@ -65,7 +60,6 @@ export function checkpointInThread(
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(THREAD, { eval: true, workerData: { driver, path, intervalMs } });
-  worker.unref();
   let lastError: string | null = null;
   let exited = false;
   const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -78,24 +72,12 @@ export function checkpointInThread(
   worker.on('message', (m: { kind: string; message?: string }) => {
     if (m.kind === 'error') lastError = m.message ?? 'unknown';
   });
+  // after the listeners: adding a 'message' listener refs the thread's port again
+  worker.unref();
   return {
     get lastError() {
       return lastError;
     },
-    count: () =>
-      new Promise<number>((resolve, reject) => {
-        if (exited) {
-          reject(new Error('the WAL checkpoint thread has stopped'));
-          return;
-        }
-        const onMessage = (m: { kind: string; checkpoints?: number }) => {
-          if (m.kind !== 'count') return;
-          worker.off('message', onMessage);
-          resolve(m.checkpoints ?? 0);
-        };
-        worker.on('message', onMessage);
-        worker.postMessage('count');
-      }),
     stop: async () => {
       if (exited) return;
       // an unref'd thread would let the process end while this waits for it
