@@ -3,7 +3,7 @@
  * (from the DAG version its run uses) and the keys its limits are counted by.
  */
 import type { Kysely } from 'kysely';
-import type { Database, SerializedDagCache } from '../db/index.js';
+import type { DagRow, DagRunRow, Database, SerializedDagCache, TaskInstanceRow } from '../db/index.js';
 import type { SerializedDag, SerializedTask } from '../models/index.js';
 import type { QueueCandidate } from './try-selection.js';
 
@@ -36,20 +36,22 @@ export async function tasksOfVersions(
   return versions;
 }
 
-export interface CandidateRow {
-  id: string;
-  dag_id: string;
-  run_id: string;
-  task_id: string;
-  map_index: number;
-  try_number: number;
-  next_method: string | null;
-  pool: string;
-  pool_slots: number;
-  queue: string;
-  dag_version_hash: string;
-  max_active_tasks: number;
-}
+/** A scheduled task instance as the candidates' query reads it, with its run's and DAG's columns. */
+export type CandidateRow = Pick<
+  TaskInstanceRow,
+  | 'id'
+  | 'dag_id'
+  | 'run_id'
+  | 'task_id'
+  | 'map_index'
+  | 'try_number'
+  | 'next_method'
+  | 'pool'
+  | 'pool_slots'
+  | 'queue'
+> &
+  Pick<DagRunRow, 'dag_version_hash'> &
+  Pick<DagRow, 'max_active_tasks'>;
 
 export interface Candidate
   extends QueueCandidate,
