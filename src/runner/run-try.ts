@@ -208,7 +208,6 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
   const watch = (timeoutMs: number | null) =>
     options.watchdog?.watch(
       {
-        kind: 'watch',
         tiId: w.tiId,
         tryNumber: w.tryNumber,
         startedAt: startedAt.getTime(),
@@ -218,7 +217,7 @@ export async function runTry(w: TaskWorkload, options: RunTryOptions): Promise<T
       onWatchdog,
     );
   // Heartbeat from the claim on; the timeout is known once the DAG is loaded. A DAG this process
-  // imported before loads at once: the try is watched from there (one message to the thread less).
+  // imported before loads at once: the try is watched from there (one write to the slot less).
   if (!isDagModuleLoaded(w.fileloc)) watch(null);
   try {
     log.info(

@@ -1,16 +1,20 @@
 /** The main thread's side of the watchdog thread: start it once, then watch one try at a time. */
 import { Worker } from 'node:worker_threads';
-import type { WatchdogCommand, WatchdogData, WatchdogMessage } from './watchdog.js';
+import { WatchSlot } from './watch-slot.js';
+import type { WatchdogCommand, WatchdogData, WatchdogMessage, WatchedTry } from './watchdog.js';
 
 export class WatchdogHandle {
   readonly #worker: Worker;
+  readonly #slot = new WatchSlot<WatchedTry>();
   #listener: ((m: WatchdogMessage) => void) | null = null;
   #watched: { tiId: string; tryNumber: number } | null = null;
   #hasStopped = false;
 
   /** `onToken`: the API renewed the watched try's token (HTTP channel only). */
-  constructor(data: WatchdogData, onToken?: (token: string) => void) {
-    this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: data });
+  constructor(data: Omit<WatchdogData, 'slot'>, onToken?: (token: string) => void) {
+    this.#worker = new Worker(new URL('./watchdog.js', import.meta.url), {
+      workerData: { ...data, slot: this.#slot.buffer } satisfies WatchdogData,
+    });
     this.#worker.unref();
     this.#worker.on('message', (m: WatchdogMessage) => {
       const watched = this.#watched;
@@ -35,16 +39,21 @@ export class WatchdogHandle {
     return this.#hasStopped;
   }
 
-  watch(command: Extract<WatchdogCommand, { kind: 'watch' }>, listener: (m: WatchdogMessage) => void): void {
+  /**
+   * Watches `watched` from now on (in place of any try before). The thread reads it within its
+   * check interval, at once for a try with a timeout.
+   */
+  watch(watched: WatchedTry, listener: (m: WatchdogMessage) => void): void {
     this.#listener = listener;
-    this.#watched = { tiId: command.tiId, tryNumber: command.tryNumber };
-    this.#worker.postMessage(command);
+    this.#watched = { tiId: watched.tiId, tryNumber: watched.tryNumber };
+    this.#slot.write(watched);
+    if (watched.timeoutMs !== null) this.#worker.postMessage({ kind: 'check' } satisfies WatchdogCommand);
   }
 
   unwatch(): void {
     this.#listener = null;
     this.#watched = null;
-    this.#worker.postMessage({ kind: 'unwatch' } satisfies WatchdogCommand);
+    this.#slot.write(null);
   }
 
   async close(): Promise<void> {

@@ -2,11 +2,13 @@
  * The watchdog thread of a task process: heartbeats the try that runs and enforces its
  * executionTimeout from its own event loop, so a task that blocks the main thread (a busy loop)
  * still gets stopped, and a try that was ended elsewhere (no heartbeat, marked failed) stops.
- * One thread serves every try of a (warm) task process, one try at a time.
+ * One thread serves every try of a (warm) task process, one try at a time. The main thread writes
+ * the watched try into a WatchSlot; this thread reads it every `checkMs`, and at once on "check".
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RetryPolicy } from '../db/index.js';
 import type { ChannelSettings, TryChannel } from './try-channel.js';
+import { WatchSlot } from './watch-slot.js';
 
 export interface WatchdogData {
   channel: ChannelSettings;
@@ -14,21 +16,30 @@ export interface WatchdogData {
   killGraceMs: number;
   /** whether this process leads its own process group (then the whole group is killed) */
   isGroupLeader: boolean;
+  /** the WatchSlot's memory, where the main thread writes the watched try (a WatchedTry) */
+  slot: SharedArrayBuffer;
+}
+
+/** The try the watchdog watches, as the main thread writes it into the slot. */
+export interface WatchedTry {
+  tiId: string;
+  tryNumber: number;
+  /** when the try was claimed (ms since epoch): executionTimeout counts from here */
+  startedAt: number;
+  timeoutMs: number | null;
+  retry: RetryPolicy;
 }
 
 export type WatchdogCommand =
-  | {
-      kind: 'watch';
-      tiId: string;
-      tryNumber: number;
-      /** when the try was claimed (ms since epoch): executionTimeout counts from here */
-      startedAt: number;
-      timeoutMs: number | null;
-      retry: RetryPolicy;
-    }
-  | { kind: 'unwatch' }
+  /** read the slot now (a try with a timeout: its timer must not wait for the next reading) */
+  | { kind: 'check' }
   /** the try's token for the task execution API (from the executor, or renewed by the API) */
   | { kind: 'token'; tiId: string; tryNumber: number; token: string };
+
+/** How often the watchdog reads the slot: a try is heartbeated at most this late. */
+export function checkIntervalMs(heartbeatMs: number): number {
+  return Math.min(1_000, heartbeatMs);
+}
 
 /** Each message names its try: one that arrives after that try ended must not touch the next. */
 export type WatchdogMessage =
@@ -47,10 +58,13 @@ function killTree(signal: NodeJS.Signals, isGroupLeader: boolean): void {
 
 function main(data: WatchdogData): void {
   const post = (m: WatchdogMessage) => parentPort?.postMessage(m);
-  let watching: Extract<WatchdogCommand, { kind: 'watch' }> | null = null;
+  const slot = new WatchSlot<WatchedTry>(data.slot);
+  let seen = -1;
+  let watching: WatchedTry | null = null;
   let tokenOf: { tiId: string; tryNumber: number } | null = null;
-  // The channel (and the database client, models, zod... behind it) is loaded at the first try, not
-  // when the thread starts: an idle warm task process then holds one copy of them, not two.
+  // The channel (and the database client, models, zod... behind it) is loaded at the first heartbeat
+  // or timeout, not when the thread starts: a process whose tries all end sooner (most tasks; every
+  // no-op) then holds one copy of them, not two, and a new process per try does not load them twice.
   let opened: Promise<WatchdogChannel> | null = null;
   const channelOf = (): Promise<WatchdogChannel> => {
     opened ??= openWatchdogChannel(data.channel, (token) => {
@@ -73,38 +87,8 @@ function main(data: WatchdogData): void {
     killTree('SIGTERM', data.isGroupLeader);
     setTimeout(() => killTree('SIGKILL', data.isGroupLeader), data.killGraceMs);
   };
-  const beat = async (w: NonNullable<typeof watching>): Promise<void> => {
-    if (watching !== w) return;
-    let alive = true;
-    try {
-      alive = await (await channelOf()).heartbeat(w);
-    } catch {
-      // a busy database is not a lost try; the next beat tries again
-    }
-    if (watching !== w) return;
-    if (!alive) {
-      // A try that just recorded its own end also stops heartbeating: its "unwatch" is on the way.
-      // Only a try still watched after a grace period was ended elsewhere.
-      await new Promise((r) => setTimeout(r, Math.max(1_000, data.heartbeatMs)));
-      if (watching !== w) return;
-      post({ kind: 'lost', tiId: w.tiId, tryNumber: w.tryNumber });
-      terminate();
-      return;
-    }
-    timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
-  };
-  parentPort?.on('message', (command: WatchdogCommand) => {
-    if (command.kind === 'token') {
-      tokenOf = { tiId: command.tiId, tryNumber: command.tryNumber };
-      // Set before any heartbeat of the try: those wait on the same promise, queued after this.
-      if (data.channel.kind === 'http') void channelOf().then((c) => c.setToken?.(command.token));
-      return;
-    }
-    stop();
-    if (command.kind !== 'watch') return;
-    const w = command;
+  const start = (w: WatchedTry) => {
     watching = w;
-    void channelOf();
     timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
     if (w.timeoutMs !== null) {
       const timeoutMs = w.timeoutMs;
@@ -116,7 +100,7 @@ function main(data: WatchdogData): void {
                 import('../models/index.js'),
                 channelOf(),
               ]);
-              if (watching !== w) return;
+              if (!isWatched(w)) return;
               const error = executionTimeoutMessage(timeoutMs);
               await channel.fail(w, { error, retry: w.retry }).catch(() => null);
               post({ kind: 'timeout', error, tiId: w.tiId, tryNumber: w.tryNumber });
@@ -127,6 +111,49 @@ function main(data: WatchdogData): void {
         ),
       );
     }
+  };
+  // Reads the slot: a try that started or ended since the last reading starts or stops the timers.
+  const refresh = () => {
+    const read = slot.read();
+    if (read === null || read.version === seen) return;
+    seen = read.version;
+    stop();
+    if (read.value) start(read.value);
+  };
+  /** Whether `w` is still the watched try, as the slot says now. */
+  const isWatched = (w: WatchedTry) => {
+    refresh();
+    return watching === w;
+  };
+  const beat = async (w: WatchedTry): Promise<void> => {
+    if (!isWatched(w)) return;
+    let alive = true;
+    try {
+      alive = await (await channelOf()).heartbeat(w);
+    } catch {
+      // a busy database is not a lost try; the next beat tries again
+    }
+    if (!isWatched(w)) return;
+    if (!alive) {
+      // A try that just recorded its own end also stops heartbeating: its end reaches the slot
+      // next. Only a try still watched after a grace period was ended elsewhere.
+      await new Promise((r) => setTimeout(r, Math.max(1_000, data.heartbeatMs)));
+      if (!isWatched(w)) return;
+      post({ kind: 'lost', tiId: w.tiId, tryNumber: w.tryNumber });
+      terminate();
+      return;
+    }
+    timers.push(setTimeout(() => void beat(w), data.heartbeatMs));
+  };
+  setInterval(refresh, checkIntervalMs(data.heartbeatMs));
+  parentPort?.on('message', (command: WatchdogCommand) => {
+    if (command.kind === 'check') {
+      refresh();
+      return;
+    }
+    tokenOf = { tiId: command.tiId, tryNumber: command.tryNumber };
+    // Set before any heartbeat of the try: those wait on the same promise, queued after this.
+    if (data.channel.kind === 'http') void channelOf().then((c) => c.setToken?.(command.token));
   });
 }
 
