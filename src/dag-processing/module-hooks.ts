@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transform } from 'esbuild';
 
 interface HookData {
   sdkUrl: string;
@@ -52,6 +51,8 @@ async function compile(path: string, source: string, isTs: boolean): Promise<str
       // not compiled yet
     }
   }
+  // loaded on the first file to compile: a task process finds its DAG file compiled already
+  const { transform } = await import('esbuild');
   const result = await transform(source, {
     loader: isTs ? 'ts' : 'js',
     format: 'esm',
