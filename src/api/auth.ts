@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Database, getUser, userDagAccess } from '../db/index.js';
 import { type DagAccess, GaleError } from '../models/index.js';
 import { hasRole, type Role, roleDagAccess } from './roles.js';

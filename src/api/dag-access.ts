@@ -11,7 +11,7 @@
  * This module must never widen access: when in doubt, a DAG is hidden.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type SqlBool, sql } from '#kysely';
 import { type Database, dagNotFound, readVisibleDags, type VisibleDags } from '../db/index.js';
 import { isUnrestricted } from '../models/index.js';
 

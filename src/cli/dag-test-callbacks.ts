@@ -2,7 +2,7 @@
  * `gale dags test` runs its run's DAG-level callback (onSuccess or onFailure) in the foreground,
  * in a process of its own as a DAG processor would, printing its lines and how it ended.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { runCallbackProcess } from '../dag-processing/index.js';
 import { type DagRunRow, type Database, SerializedDagCache } from '../db/index.js';
 

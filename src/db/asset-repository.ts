@@ -4,7 +4,7 @@
  * outside caller records events, each queued for every DAG scheduled on its asset; the scheduler
  * consumes the queued events of a DAG when it creates an asset-triggered run.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import {
   type AssetEventInfo,
   type AssetRef,

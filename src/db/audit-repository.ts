@@ -1,6 +1,6 @@
 /** The audit log: who changed what, and when (every state-changing command and API call). */
 import { userInfo } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from './schema.js';
 import { iso } from './time.js';
 

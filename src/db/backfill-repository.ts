@@ -3,7 +3,7 @@
  * a backfill; the scheduler's steps (creating, starting and completing its runs) are in
  * scheduler/backfills.ts. Never creates a DAG run itself.
  */
-import type { Expression, Kysely, SqlBool, Transaction } from 'kysely';
+import type { Expression, Kysely, SqlBool, Transaction } from '#kysely';
 import { GaleError, type ReprocessBehavior } from '../models/index.js';
 import type { BackfillRow, Database } from './schema.js';
 import { iso } from './time.js';

@@ -3,7 +3,7 @@
  * logical date to its run (or why it was skipped), the queued backfill runs to start, and
  * completing backfills whose runs are all done. Each caller holds the transaction.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import type { BackfillSkipReason } from '../models/index.js';
 import type { BackfillRow, Database } from './schema.js';
 import { iso } from './time.js';

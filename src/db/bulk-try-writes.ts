@@ -13,7 +13,7 @@
  * but for the DAG run a bulk claim brings along (ClaimedTry.run, optional).
  * Must run inside the caller's transaction.
  */
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from '#kysely';
 import { isPostgres } from './dialect.js';
 import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import type { ClaimedTry, TryKey } from './task-instance-repository.js';

@@ -4,7 +4,7 @@
  * is recorded at most once per run and kind, and claimed by one processor at a time; one whose
  * processor died is claimed again, up to MAX_CALLBACK_ATTEMPTS.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { inTransaction, isPostgres } from './dialect.js';
 import { liveJobIds } from './job-repository.js';
 import type { CallbackRequestRow, Database } from './schema.js';

@@ -2,7 +2,7 @@
  * Connections (Airflow's credentials of external systems). The password and extra are stored
  * encrypted; this module decrypts them for the task that asks. The API never returns a password.
  */
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Expression, Kysely, SqlBool } from '#kysely';
 import { GaleError } from '../models/index.js';
 import type { SecretBox } from './encryption.js';
 import type { Database } from './schema.js';

@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import type pg from 'pg';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -23,8 +24,7 @@ import {
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
-} from 'kysely';
-import type pg from 'pg';
+} from '#kysely';
 import { GaleError } from '../models/index.js';
 import type { Database } from './schema.js';
 import { checkpointInThread } from './wal-checkpoints.js';

@@ -3,7 +3,7 @@
  * one of the tags. The tag test in SQL only narrows (a JSON text match); the exact test is the
  * model's canSeeDag. Never called for an unrestricted user: they need no query at all.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { canSeeDag, type DagAccess } from '../models/index.js';
 import type { Database } from './schema.js';
 

@@ -1,6 +1,6 @@
 /** DAGs, their serialized versions and code: written by the DAG processor, read by everyone. */
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import {
   type DagRunInfo,
   GaleError,

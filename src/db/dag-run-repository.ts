@@ -1,6 +1,6 @@
 /** DAG runs: created by the scheduler or a trigger, each with its task instances. */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import {
   type DagRunInfo,
   type DagRunState,

@@ -7,7 +7,7 @@
  * free for them. Never decides what is an import error: it returns the conflicts for the caller.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import type { DagRunInfo, SerializedDag } from '../models/index.js';
 import { computeNextDagRun } from './dag-repository.js';
 import { inTransaction } from './dialect.js';

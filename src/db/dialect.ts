@@ -10,7 +10,7 @@ import {
   type QueryExecutorProvider,
   sql,
   type Transaction,
-} from 'kysely';
+} from '#kysely';
 
 export function isPostgres(db: QueryExecutorProvider): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;

@@ -2,7 +2,7 @@
  * What an external task sensor looks at (as Airflow's ExternalTaskSensor queries): the states of
  * another DAG's task instances, or of its run, for one logical date. Read only.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from './schema.js';
 import { iso } from './time.js';
 

@@ -7,7 +7,7 @@
  * deferred again meanwhile is never resurrected, and a trigger fired by two triggerers resumes its
  * tries once. Dialect-neutral (SQLite, PostgreSQL); statements stay far under both parameter limits.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { parseNextKwargs } from '../models/index.js';
 import type { Database } from './schema.js';
 import { iso } from './time.js';

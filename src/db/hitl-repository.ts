@@ -4,7 +4,7 @@
  * (a guarded UPDATE, so two people answering at once cannot both win), read by the HITLTrigger.
  * Never changes a task instance's state: the trigger fires and the try resumes with the answer.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import {
   checkHitlAnswer,
   type Deferral,

@@ -1,5 +1,5 @@
 /** Import errors: DAG files that failed to load, with the message and stack of the failure. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database, ImportErrorRow } from './schema.js';
 import { iso } from './time.js';
 

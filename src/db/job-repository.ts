@@ -1,6 +1,6 @@
 /** Jobs: the running services (scheduler, DAG processor, triggerer) and their heartbeats. */
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database, JobRow } from './schema.js';
 import { iso } from './time.js';
 

@@ -4,7 +4,7 @@
  * one transaction. Here, not in the scheduler, so that task processes' channels (runner) and the
  * API can create runs too. Never starts a run: the scheduler does.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type DagRunInfo, GaleError, isGaleError, manualRunInfo, resolveParams } from '../models/index.js';
 import type { SerializedDagCache } from './dag-repository.js';
 import { requireDag } from './dag-repository.js';

@@ -1,5 +1,5 @@
 /** Versioned migrations of the metadata database: `gale db migrate|check|reset`. */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from '#kysely';
 import { GaleError } from '../models/index.js';
 import { isPostgres, LOCKS } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';

@@ -1,5 +1,5 @@
 /** Pools: named sets of slots that bound how many tries of the tasks in them run at once. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { GaleError } from '../models/index.js';
 import type { Database, PoolRow } from './schema.js';
 

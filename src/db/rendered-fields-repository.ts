@@ -1,5 +1,5 @@
 /** Rendered template fields per try: what a shell task's command (env, cwd) looked like when it ran. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from './schema.js';
 import { iso } from './time.js';
 

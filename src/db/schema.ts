@@ -3,7 +3,7 @@
  * snake_case. Times are ISO 8601 UTC strings with milliseconds ("2026-01-01T00:00:00.000Z"),
  * which sort as text and read the same in SQLite and PostgreSQL; booleans are 0/1 integers.
  */
-import type { Generated, Selectable } from 'kysely';
+import type { Generated, Selectable } from '#kysely';
 import type { DagRunState, DagRunType, ReprocessBehavior, TaskInstanceState } from '../models/index.js';
 
 export interface DagTable {

@@ -3,7 +3,7 @@
  * try it expects), so two processes can never both move one try: the loser's UPDATE changes
  * nothing. A try is claimed only with the token it was queued with, and recorded once in history.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import {
   GaleError,
   parseNextKwargs,

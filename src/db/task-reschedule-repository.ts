@@ -6,7 +6,7 @@
  * stored: the scheduler wakes it, not a triggerer. Reached through deferTry (the task process
  * sends a deferral on RESCHEDULE_CLASSPATH), so both channels, direct and HTTP, carry it.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Deferral, GaleError, RESCHEDULE_EXECUTE, rescheduleKwargs } from '../models/index.js';
 import { inTransaction } from './dialect.js';
 import type { Database } from './schema.js';

@@ -5,7 +5,7 @@
  * instances deferred -> scheduled with the event (fire-triggers.ts, a batch per transaction). Every change is a guarded
  * UPDATE, so two triggerers that both think they own a trigger cannot resume a try twice.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from '#kysely';
 import {
   type Deferral,
   deferralDeadline,

@@ -3,7 +3,7 @@
  * finishTry), the tasks its flow skips (branch, short-circuit, latest-only) to skipped, and its
  * return value stored. Shared by the direct path of task processes and the task execution API.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { OutletEvent } from '../models/index.js';
 import { recordAssetEvents } from './asset-repository.js';
 import { inTransaction } from './dialect.js';

@@ -1,5 +1,5 @@
 /** Users of the API and UI. Stores password hashes only; hashing lives with the API (passwords.ts). */
-import type { Kysely, Updateable } from 'kysely';
+import type { Kysely, Updateable } from '#kysely';
 import { ALL_DAGS, type DagAccess, GaleError } from '../models/index.js';
 import type { Database, UserRow, UserTable } from './schema.js';
 import { iso } from './time.js';

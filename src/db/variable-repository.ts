@@ -1,5 +1,5 @@
 /** Variables (Airflow's key/value settings for DAGs). Values are stored encrypted; this module decrypts. */
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Expression, Kysely, SqlBool } from '#kysely';
 import { GaleError } from '../models/index.js';
 import type { SecretBox } from './encryption.js';
 import type { Database } from './schema.js';

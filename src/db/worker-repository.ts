@@ -3,7 +3,7 @@
  * with their running tries, listing.
  */
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database, WorkerRow } from './schema.js';
 import { iso } from './time.js';
 

@@ -1,5 +1,5 @@
 /** Task outputs (XCom), stored as JSON text. */
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction } from '#kysely';
 import type { Database } from './schema.js';
 import { iso } from './time.js';
 

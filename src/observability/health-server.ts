@@ -7,9 +7,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { type Kysely, sql } from '#kysely';
 import type { Database } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 

@@ -3,7 +3,7 @@
  * query per metric family (the pool families share one). Plain Kysely, so they run the same on
  * SQLite and PostgreSQL. Read-only: a scrape must never write or lock anything.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from '../db/index.js';
 import type { TaskInstanceState } from '../models/index.js';
 

@@ -7,9 +7,10 @@
  * task id.
  * Scrape-time collectors only read the database; they never change anything.
  */
-import type { Kysely } from 'kysely';
+
 import type { Logger } from 'pino';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Kysely } from '#kysely';
 import type { Database } from '../db/index.js';
 import { TaskInstanceState } from '../models/index.js';
 import {

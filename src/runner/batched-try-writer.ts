@@ -6,7 +6,7 @@
  * durable. When a whole batch fails (the commit, a lost connection), each of its writes is made
  * again alone, so one bad write never fails the others.
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from '#kysely';
 import {
   type BulkClaim,
   type BulkSuccess,

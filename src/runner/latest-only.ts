@@ -2,7 +2,7 @@
  * Airflow's latest-only rule: a scheduled run is the latest when no later scheduled run is due
  * yet. Manual runs always count as latest.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type DagRunRow, type Database, SerializedDagCache } from '../db/index.js';
 import { nextDagRunInfo } from '../models/index.js';
 

@@ -3,7 +3,7 @@
  * channel (the database, or the task execution API). The run is created where the channel ends,
  * never in the task process.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Database, type SerializedDagCache, triggerDagRunOnce } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 import type { TriggerDagRunRequest, TriggeredDagRun } from '../sdk/index.js';

@@ -6,7 +6,7 @@
  * Paused and inactive DAGs keep their queued events until they run again. maxActiveRuns applies
  * when the run starts, as for other runs.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import {
   consumeAssetEvents,
   type Database,

@@ -3,7 +3,7 @@
  * checked (as Airflow's _create_backfill and _do_dry_run) and recorded; the scheduler creates the
  * runs (scheduler/backfills.ts). A dry run lists the logical dates that would run, creating nothing.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import {
   activeBackfillOf,
   type BackfillRow,

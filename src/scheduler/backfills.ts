@@ -11,8 +11,9 @@
  *   DAG is paused (as Airflow: runs of a paused DAG wait for it to be unpaused).
  * - completing: a planned backfill without queued or running runs gets completed_at.
  */
-import type { Kysely, Transaction } from 'kysely';
+
 import type { Logger } from 'pino';
+import type { Kysely, Transaction } from '#kysely';
 import {
   adoptRunIntoBackfill,
   type BackfillRow,

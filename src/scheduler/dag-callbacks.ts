@@ -4,7 +4,7 @@
  * second scheduler loses or doubles one), and when an unfinished run passes its DAG's deadline.
  * It never runs a callback: DAG code runs only in DAG processor and task processes.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type DagRunRow, type Database, requestCallback, type SerializedDagCache } from '../db/index.js';
 import type { SerializedDag } from '../models/index.js';
 import { DAG_TEST_RUN_PREFIX } from './dag-run-creation.js';

@@ -3,7 +3,7 @@
  * pause and maxActiveRuns), and manual ones with a conf. Each run is created with its task
  * instances in one transaction; the unique (dag_id, logical_date) key makes a double creation fail.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import {
   computeNextDagRun,
   type Database,

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { ContainerEngineSettings } from '../containers/index.js';
 import {
   type DagRunRow,

@@ -3,7 +3,7 @@
  * date): one query per run examined, and only while a task with either option has an instance
  * that could be scheduled. Never changes a state: decideRun does that.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { DagRunRow, Database } from '../db/index.js';
 import {
   pastTaskIds,

@@ -2,7 +2,7 @@
  * The candidates of a queueing pass: each scheduled task instance read, with its serialized task
  * (from the DAG version its run uses) and the keys its limits are counted by.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { DagRow, DagRunRow, Database, SerializedDagCache, TaskInstanceRow } from '../db/index.js';
 import type { SerializedDag, SerializedTask } from '../models/index.js';
 import type { QueueCandidate } from './try-selection.js';

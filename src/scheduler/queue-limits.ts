@@ -3,7 +3,7 @@
  * (queued and running, per run, pool, task and task in a run), and the runs and pools that are
  * full, whose candidates are not read at all.
  */
-import type { Transaction } from 'kysely';
+import type { Transaction } from '#kysely';
 import { type Database, deferredPoolSlots } from '../db/index.js';
 
 export interface ActiveCounts {

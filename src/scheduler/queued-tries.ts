@@ -12,7 +12,7 @@
  * column2 ...; PostgreSQL types their parameters as text, so the try number is cast where it is
  * compared (not in the list: a cast there makes SQLite's planner join on the try number).
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Transaction } from '#kysely';
 import type { Database } from '../db/index.js';
 
 export interface TryToQueue {

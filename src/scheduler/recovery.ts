@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Kysely } from '#kysely';
 import {
   type Database,
   failTry,

@@ -7,7 +7,7 @@
  * transaction, with the run's other scheduling writes; never runs user code.
  */
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Transaction } from '#kysely';
 import { type DagRunRow, type Database, finishTry, getXcom, iso, listMappedXcoms } from '../db/index.js';
 import {
   checkMapLength,

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Kysely, Transaction } from '#kysely';
 import {
   type Database,
   inTransaction,

@@ -3,7 +3,7 @@
  * skipped or upstream_failed and whether the run is done (run-decisions.ts), and write that.
  * Works from the serialized DAG only; never runs user code.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from '#kysely';
 import {
   type DagRunRow,
   type Database,

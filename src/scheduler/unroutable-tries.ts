@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import type { Transaction } from '#kysely';
 import { type Database, finishTry, iso } from '../db/index.js';
 import { GaleError } from '../models/index.js';
 

@@ -3,8 +3,9 @@
  * TaskDeferralTimeout) or its trigger failed. The try fails, or is retried when the task has
  * retries left, as any failed try; recorded once in its history (a guarded update from deferred).
  */
-import type { Kysely } from 'kysely';
+
 import type { Logger } from 'pino';
+import type { Kysely } from '#kysely';
 import {
   type Database,
   failTry,

@@ -4,7 +4,7 @@
  * state, reading the metadata database every poke interval. It needs the triggerer's database.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Database, externalStates } from '../db/index.js';
 import {
   type ExternalTaskTriggerEvent,

@@ -5,7 +5,7 @@
  * fires with it, or fails the task when there is none. It needs the triggerer's database.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Database, getHitlDetail, type HitlDetail, recordAnswer } from '../db/index.js';
 import {
   GaleError,

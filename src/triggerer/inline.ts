@@ -3,7 +3,7 @@
  * which has no triggerer: as Airflow's dag.test() runs the triggers of its deferred tasks inline.
  * Records what each came to as the triggerer would (fired, timed out, failed).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { type Database, fireTriggers, type SerializedDagCache } from '../db/index.js';
 import { deferralTimeoutError, failDeferredTry, triggerFailureError } from './deferral-failures.js';
 import { createTrigger } from './registry.js';

@@ -2,7 +2,7 @@
  * The triggers the triggerer can run, by classpath, and making one from its stored row: the row's
  * kwargs are parsed with the trigger's schema here, at the edge, as they come from a task process.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from '../db/index.js';
 import { GaleError, type TriggerClasspath } from '../models/index.js';
 import { containerTriggerType } from './container-trigger.js';

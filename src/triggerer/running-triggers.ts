@@ -4,8 +4,8 @@
  * settled is neither started again nor lost when a write fails). Never touches the database.
  */
 
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Kysely } from '#kysely';
 import type { Database, TriggerRow } from '../db/index.js';
 import { describeError } from '../models/index.js';
 import { createTrigger } from './registry.js';

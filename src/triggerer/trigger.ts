@@ -4,8 +4,9 @@
  * must never block it: it waits on timers and asynchronous I/O only. Each built-in trigger passes
  * the contract test in test/unit/triggerer/trigger-contract.test.ts.
  */
-import type { Kysely } from 'kysely';
+
 import type { z } from 'zod';
+import type { Kysely } from '#kysely';
 import type { Database } from '../db/index.js';
 
 export interface Clock {

@@ -7,13 +7,13 @@
  * scanned. SQLite only (PostgreSQL plans by statistics, and these statements' shape is the same).
  */
 import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   KyselyPlugin,
   PluginTransformQueryArgs,
   PluginTransformResultArgs,
   RootOperationNode,
-} from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+} from '#kysely';
 import { claimTriesInBulk, type GaleDb, recordSuccessesInBulk } from '../../src/db/index.js';
 import { markTriesQueued } from '../../src/scheduler/queued-tries.js';
 import { deferDagDatabase, runningTis } from '../support/deferred-tries.js';

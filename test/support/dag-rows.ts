@@ -1,5 +1,5 @@
 /** Stores a `dag` row as the DAG processor would, for tests that need DAGs without parsing files. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import type { Database } from '../../src/db/index.js';
 
 export interface DagRowInput {

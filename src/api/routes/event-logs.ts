@@ -2,8 +2,9 @@
  * /api/v2/eventLogs: the audit log (the `log` table), as Airflow 3's public API: every change
  * made through the API or the CLI, with who made it. Admins only; newest first unless ordered.
  */
-import type { Selectable } from 'kysely';
+
 import { z } from 'zod';
+import type { Selectable } from '#kysely';
 import type { Database } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

@@ -1,6 +1,7 @@
 /** Health of the installation (public, as Airflow's), the version, and the queue executor's workers. */
-import { sql } from 'kysely';
+
 import { z } from 'zod';
+import { sql } from '#kysely';
 import { listRunningJobs, listWorkers } from '../../db/index.js';
 import { galeVersion, type RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';

@@ -3,8 +3,9 @@
  * slots each pool's task instances take now. Changes need the Op role; default_pool can be
  * changed but not deleted.
  */
-import type { Kysely } from 'kysely';
+
 import { z } from 'zod';
+import type { Kysely } from '#kysely';
 import { type Database, deletePool, type PoolRow } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

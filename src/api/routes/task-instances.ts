@@ -4,8 +4,9 @@
  * answers with. Marking is in mark-task-instance.ts, clearing in clear-task-instances.ts, logs in
  * task-logs.ts, tries and rendered fields in task-instance-tries.ts. These routes only read.
  */
-import type { Kysely } from 'kysely';
+
 import { z } from 'zod';
+import type { Kysely } from '#kysely';
 import {
   type DagRunRow,
   type Database,

@@ -6,8 +6,9 @@
  * route adds an entry naming the user it changed (as `gale users` does). `dag_ids` and `dag_tags`
  * limit the DAGs a user sees (api/dag-access.ts): both null, every DAG; an Admin always sees all.
  */
-import type { Kysely } from 'kysely';
+
 import { z } from 'zod';
+import type { Kysely } from '#kysely';
 import {
   createUser,
   type Database,

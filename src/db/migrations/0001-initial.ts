@@ -1,5 +1,5 @@
 /** The first schema: DAGs, their serialized versions, runs, task instances and their tries. */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from '#kysely';
 import { doubleType, withId } from '../dialect.js';
 
 const now = sql`CURRENT_TIMESTAMP`;

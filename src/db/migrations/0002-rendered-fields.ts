@@ -1,5 +1,5 @@
 /** Rendered template fields of each try, as Airflow's rendered_task_instance_fields. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

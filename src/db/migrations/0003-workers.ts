@@ -1,5 +1,5 @@
 /** Workers of the queue executor register here, with their queues, concurrency and running tries. */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
 /** Users of the API and UI, with one role each (Airflow's Admin, Op, User, Viewer). */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

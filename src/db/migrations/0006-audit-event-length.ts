@@ -3,7 +3,7 @@
  * :dag_run_id/taskInstances/:task_id` has 74 characters), more than the 60 of Airflow's
  * `log.event`: PostgreSQL refused those rows. SQLite never checked varchar lengths.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from '#kysely';
 import { isPostgres } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

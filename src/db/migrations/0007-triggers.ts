@@ -4,7 +4,7 @@
  * kwargs it resumes with (the trigger's event is added to the kwargs when it fires), and the time
  * after which the deferral fails.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -4,7 +4,7 @@
  * <worker_log_server_port>`: the port may be picked at start (0), several workers may share a
  * host, and the address a worker is reached at may differ from its hostname.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('worker').addColumn('log_server_url', 'varchar(250)').execute();

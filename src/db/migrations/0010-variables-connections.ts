@@ -2,7 +2,7 @@
  * Variables and connections, as Airflow's tables. Secrets are stored encrypted (db/encryption.ts):
  * every variable value, and a connection's password and extra.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

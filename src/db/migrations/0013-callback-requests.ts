@@ -4,7 +4,7 @@
  * the DAG file's callback in a process of its own. One request per run and kind, so a scheduler
  * that ends a run twice after a crash never runs a callback twice.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

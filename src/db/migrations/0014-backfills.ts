@@ -5,7 +5,7 @@
  * `dag_run.backfill_id` is the backfill a run currently belongs to; backfill_dag_run keeps every
  * logical date of the backfill, with its run or why it was skipped.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -5,7 +5,7 @@
  * (asset_dag_run_queue, one row per event and DAG) and the events each run consumed
  * (dag_run_asset_event).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 import { withId } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

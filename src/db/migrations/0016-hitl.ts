@@ -3,7 +3,7 @@
  * for a person's answer, written when its try defers and answered from the CLI, API or UI.
  * Lists, options, params and the answer are JSON text, as the rest of the schema.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

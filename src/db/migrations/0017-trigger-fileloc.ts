@@ -3,7 +3,7 @@
  * the triggerer can import the module that defines the trigger (defineTrigger in gale/sdk). Null
  * for built-in triggers.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('trigger').addColumn('fileloc', 'varchar(2000)').execute();

@@ -2,7 +2,7 @@
  * An index for counting a run's task instances by state: the scheduler looks at each running run
  * every pass and reads all its task instances only when one of them may change (readiness).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely } from '#kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

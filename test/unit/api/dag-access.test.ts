@@ -5,8 +5,8 @@
  * request, and an unrestricted caller or an Admin costs no query at all.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Kysely } from '#kysely';
 import { onlyVisible, registerDagAccess, visibleDags } from '../../../src/api/dag-access.js';
 import { roleDagAccess } from '../../../src/api/roles.js';
 import { type Database, type GaleDb, migrate, openDatabase } from '../../../src/db/index.js';

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from '#kysely';
 import { type GaleDb, openDatabase } from '../../../src/db/index.js';
 import { BACKSTOP_PAGES } from '../../../src/db/wal-checkpoints.js';
 
