@@ -12,7 +12,7 @@ import { type Dag, takeDefinedDags } from '../sdk/index.js';
 
 let registered = false;
 
-function registerHooks(): void {
+function registerHooks(preloadCompiler = false): void {
   if (registered) return;
   registered = true;
   process.setSourceMapsEnabled(true);
@@ -20,8 +20,18 @@ function registerHooks(): void {
     data: {
       sdkUrl: new URL('../sdk/index.js', import.meta.url).href,
       cacheDir: join(resolveGaleHome(process.env), 'cache', 'compiled'),
+      preloadCompiler,
     },
   });
+}
+
+/**
+ * Registers the module hooks now, and has their thread load the TypeScript compiler meanwhile:
+ * a parse process compiles most files it imports. (A task process finds its file compiled, and
+ * its hooks load the compiler only if they must.)
+ */
+export function prepareDagCompiler(): void {
+  registerHooks(true);
 }
 
 export const DAG_FILE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;

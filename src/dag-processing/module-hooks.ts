@@ -13,6 +13,8 @@ interface HookData {
   sdkUrl: string;
   /** where compiled files are kept by content hash, so each version is compiled once */
   cacheDir: string | null;
+  /** load esbuild when the hooks start, not at the first file to compile (parse processes) */
+  preloadCompiler?: boolean;
 }
 
 interface ResolveContext {
@@ -35,10 +37,12 @@ interface LoadResult {
 
 let sdkUrl = '';
 let cacheDir: string | null = null;
+let compiler: Promise<typeof import('esbuild')> | null = null;
 
 export function initialize(data: HookData): void {
   sdkUrl = data.sdkUrl;
   cacheDir = data.cacheDir;
+  if (data.preloadCompiler) compiler = import('esbuild');
 }
 
 async function compile(path: string, source: string, isTs: boolean): Promise<string> {
@@ -51,8 +55,10 @@ async function compile(path: string, source: string, isTs: boolean): Promise<str
       // not compiled yet
     }
   }
-  // loaded on the first file to compile: a task process finds its DAG file compiled already
-  const { transform } = await import('esbuild');
+  // loaded on the first file to compile (unless preloaded): a task process finds its DAG file
+  // compiled already
+  compiler ??= import('esbuild');
+  const { transform } = await compiler;
   const result = await transform(source, {
     loader: isTs ? 'ts' : 'js',
     format: 'esm',

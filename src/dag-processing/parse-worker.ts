@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ParseResult } from '../models/index.js';
-import { loadDagModule } from './load-dag-module.js';
+import { loadDagModule, prepareDagCompiler } from './load-dag-module.js';
 
 export const parseRequestSchema = z.object({
   file: z.string(),
@@ -65,6 +65,8 @@ function send(reply: ParseReply): void {
   process.send?.(reply);
 }
 
+// the hooks thread loads the compiler while this process waits for its first file
+prepareDagCompiler();
 let queue = Promise.resolve();
 let started = false;
 process.on('message', (message) => {
