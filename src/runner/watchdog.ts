@@ -3,7 +3,8 @@
  * executionTimeout from its own event loop, so a task that blocks the main thread (a busy loop)
  * still gets stopped, and a try that was ended elsewhere (no heartbeat, marked failed) stops.
  * One thread serves every try of a (warm) task process, one try at a time. The main thread writes
- * the watched try into a WatchSlot; this thread reads it every `checkMs`, and at once on "check".
+ * the watched try into a WatchSlot; this thread reads it every checkIntervalMs(), and at once on
+ * "check".
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RetryPolicy } from '../db/index.js';
