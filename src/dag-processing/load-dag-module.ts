@@ -3,26 +3,32 @@
  * task runners call this: it runs user code.
  */
 import { statSync } from 'node:fs';
-import { register } from 'node:module';
+import module from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveGaleHome } from '../config/index.js';
 import { GaleError } from '../models/index.js';
 import { type Dag, takeDefinedDags } from '../sdk/index.js';
+import { type HookData, type SyncHooks, syncHooks } from './module-hooks.js';
 
 let registered = false;
+
+type RegisterHooks = (hooks: SyncHooks) => unknown;
 
 function registerHooks(preloadCompiler = false): void {
   if (registered) return;
   registered = true;
   process.setSourceMapsEnabled(true);
-  register(new URL('./module-hooks.js', import.meta.url), {
-    data: {
-      sdkUrl: new URL('../sdk/index.js', import.meta.url).href,
-      cacheDir: join(resolveGaleHome(process.env), 'cache', 'compiled'),
-      preloadCompiler,
-    },
-  });
+  const data: HookData = {
+    sdkUrl: new URL('../sdk/index.js', import.meta.url).href,
+    cacheDir: join(resolveGaleHome(process.env), 'cache', 'compiled'),
+    ownCodeUrl: new URL('../', import.meta.url).href,
+    preloadCompiler,
+  };
+  // Node.js 22.15 and later run hooks in this thread; Node.js 20 only in a thread of their own
+  const inThread = (module as { registerHooks?: RegisterHooks }).registerHooks;
+  if (inThread) inThread(syncHooks(data));
+  else module.register(new URL('./module-hooks.js', import.meta.url), { data });
 }
 
 /**

@@ -5,6 +5,7 @@
  * by that Node.js. SQLite's driver, better-sqlite3, is a native addon tied to one Node.js ABI: each
  * major gets the addon compiled for it (what `npm install` or `npm rebuild better-sqlite3` does on
  * that Node.js); the addon of another major is refused with a message that says how to fix it.
+ * Both run DAG files' module hooks in the importing thread (module.registerHooks).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,10 +26,17 @@ const { version: GALE_VERSION } = JSON.parse(readFileSync(join(ROOT, 'package.js
   version: string;
 };
 
-/** A DAG whose task reports which Node.js runs it. */
+/**
+ * A DAG whose task reports which Node.js runs it, and how many worker threads its process has:
+ * none where Node.js runs module hooks in the importing thread (module.registerHooks, 22.15 and
+ * later), where the DAG file's hooks would otherwise have started one.
+ */
 const WHICH_NODE_DAG = `
 import { dag, task } from 'gale/sdk';
-const which = task('which_node', () => ({ node: process.versions.node }));
+const which = task('which_node', () => ({
+  node: process.versions.node,
+  workers: process.report.getReport().workers.length,
+}));
 dag({ dagId: 'which_node', schedule: null }, () => { which(); });
 `;
 
@@ -109,5 +117,11 @@ describe.each(majors)('Gale on Node.js %i', (major) => {
     const r = gale(['dags', 'test', 'which_node']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain(`"node":"${node.version}"`);
+  });
+
+  it('loads DAG files with module hooks in the importing thread (no hooks thread to start)', () => {
+    const r = gale(['dags', 'test', 'which_node']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toContain('"workers":0');
   });
 });
