@@ -1,18 +1,11 @@
 /** `gale version` and `gale info`. */
-import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { dagFolders } from '../dag-processing/index.js';
 import { redactUrl } from '../db/index.js';
 import { parseOutputFormat, printObject } from './output.js';
-
-export function galeVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { galeVersion } from './version.js';
 
 export function registerInfoCommands(program: Command): void {
   program

@@ -5,21 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { describeError, isGaleError } from '../models/index.js';
-import { registerApiCommands } from './api.js';
-import { registerAssetCommands } from './assets.js';
-import { registerBackfillCommands } from './backfill.js';
-import { registerConfigCommands } from './config.js';
-import { registerDagCommands } from './dags.js';
-import { registerDbCommands } from './db.js';
-import { registerHitlCommands } from './hitl.js';
-import { galeVersion, registerInfoCommands } from './info.js';
-import { registerPoolCommands } from './pools.js';
-import { registerServiceCommands } from './services.js';
-import { registerTaskCommands } from './tasks.js';
-import { registerTriggererCommands } from './triggerer.js';
-import { registerUserCommands } from './users.js';
-import { registerVariableCommands } from './variables.js';
-import { registerWorkerCommands } from './worker.js';
+import { groupsFor } from './command-groups.js';
+import { galeVersion } from './version.js';
 
 const program = new Command('gale')
   .description('Gale: workflows as TypeScript DAGs, scheduled and run')
@@ -27,21 +14,7 @@ const program = new Command('gale')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerServiceCommands(program);
-registerTriggererCommands(program);
-registerDagCommands(program);
-registerBackfillCommands(program);
-registerAssetCommands(program);
-registerTaskCommands(program);
-registerPoolCommands(program);
-registerVariableCommands(program);
-registerHitlCommands(program);
-registerWorkerCommands(program);
-registerApiCommands(program);
-registerUserCommands(program);
-registerDbCommands(program);
-registerInfoCommands(program);
-registerConfigCommands(program);
+for (const group of groupsFor(process.argv)) (await group.load())(program);
 for (const command of program.commands) {
   command.exitOverride().showHelpAfterError('(run with --help for usage)');
   for (const sub of command.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');
