@@ -1,5 +1,5 @@
 /** Versioned migrations of the metadata database: `gale db migrate|check|reset`. */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from '#kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, NO_MIGRATIONS, sql } from '#kysely';
 import { GaleError } from '../models/index.js';
 import { isPostgres, LOCKS } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
@@ -18,6 +18,7 @@ import * as m0016 from './migrations/0016-hitl.js';
 import * as m0017 from './migrations/0017-trigger-fileloc.js';
 import * as m0018 from './migrations/0018-user-dag-access.js';
 import * as m0019 from './migrations/0019-ti-run-state-index.js';
+import * as m0020 from './migrations/0020-ti-state-indexes.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-trigger-fileloc': m0017,
   '0018-user-dag-access': m0018,
   '0019-ti-run-state-index': m0019,
+  '0020-ti-state-indexes': m0020,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -104,20 +106,21 @@ export async function assertMigrated(db: Kysely<Database>): Promise<void> {
   }
 }
 
+/**
+ * `gale db reset`: undoes every migration the database has, newest first (each one's down), then
+ * applies them all again. (It used to run a fixed list of downs that missed later migrations, so
+ * the tables of 0010 were still there when migrating again.)
+ */
 export async function resetDatabase(
   db: Kysely<Database>,
   options: { defaultPoolSlots: number },
 ): Promise<void> {
-  await m0016.down(db as Kysely<unknown>);
-  await m0015.down(db as Kysely<unknown>);
-  await m0014.down(db as Kysely<unknown>);
-  await m0007.down(db as Kysely<unknown>);
-  await m0006.down(db as Kysely<unknown>);
-  await m0005.down(db as Kysely<unknown>);
-  await m0004.down(db as Kysely<unknown>);
-  await m0003.down(db as Kysely<unknown>);
-  await m0002.down(db as Kysely<unknown>);
-  await m0001.down(db as Kysely<unknown>);
+  const { error } = await migrator(db).migrateTo(NO_MIGRATIONS);
+  if (error) {
+    throw new GaleError('GALE_ERR_DB_NOT_MIGRATED', `Undoing the migrations failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
   await db.schema.dropTable('kysely_migration').ifExists().execute();
   await db.schema.dropTable('kysely_migration_lock').ifExists().execute();
   await migrate(db, options);

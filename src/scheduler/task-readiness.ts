@@ -100,7 +100,7 @@ async function mayChange(db: Kysely<Database>, run: DagRunRow): Promise<boolean>
       .where('dag_id', '=', run.dag_id)
       .where('run_id', '=', run.run_id)
       .where('state', 'in', states);
-  // two seeks in the index, whatever the run's size
+  // a few seeks in idx_ti_dag_state_run, whatever the run's size
   const found = await db
     .selectNoFrom((eb) => [
       eb.exists(some(UNDECIDED_TI_STATES)).as('undecided'),

@@ -6,31 +6,13 @@
  * plan of each statement as Gale sends it: task_instance is searched by its primary key, never
  * scanned. SQLite only (PostgreSQL plans by statistics, and these statements' shape is the same).
  */
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  KyselyPlugin,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
-  RootOperationNode,
-} from '#kysely';
 import { claimTriesInBulk, type GaleDb, recordSuccessesInBulk } from '../../src/db/index.js';
 import { markTriesQueued } from '../../src/scheduler/queued-tries.js';
 import { deferDagDatabase, runningTis } from '../support/deferred-tries.js';
 import type { GaleHome } from '../support/gale-home.js';
+import { sqlitePlansOf } from '../support/query-plans.js';
 import { testDialect } from '../support/test-db.js';
-
-/** Records each statement's operation tree as Kysely sends it (a plugin that changes nothing). */
-class StatementRecorder implements KyselyPlugin {
-  readonly nodes: { node: RootOperationNode; queryId: PluginTransformQueryArgs['queryId'] }[] = [];
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.nodes.push({ node: args.node, queryId: args.queryId });
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs) {
-    return args.result;
-  }
-}
 
 describe.skipIf(testDialect() !== 'sqlite')('plans of the statements that write many tries', () => {
   let h: GaleHome;
@@ -46,25 +28,10 @@ describe.skipIf(testDialect() !== 'sqlite')('plans of the statements that write 
     h.cleanup();
   });
 
-  /** The plan lines of every UPDATE that `write` sent, from a second connection to the same file. */
+  /** The plan lines of every UPDATE that `write` sent. */
   async function updatePlans(write: (db: GaleDb['db']) => Promise<unknown>): Promise<string[][]> {
-    const recorder = new StatementRecorder();
-    const db = gdb.db.withPlugin(recorder);
-    await write(db);
-    const reader = new BetterSqlite3(gdb.url.replace(/^sqlite:\/\//, ''), { readonly: true });
-    try {
-      return recorder.nodes
-        .map(({ node, queryId }) => db.getExecutor().compileQuery(node, queryId))
-        .filter((compiled) => /^\s*update /i.test(compiled.sql))
-        .map((compiled) => {
-          const rows = reader
-            .prepare(`explain query plan ${compiled.sql}`)
-            .all(...(compiled.parameters as unknown[])) as { detail: string }[];
-          return rows.map((r) => r.detail);
-        });
-    } finally {
-      reader.close();
-    }
+    const plans = await sqlitePlansOf(gdb, write);
+    return plans.filter((p) => /^\s*update /i.test(p.sql)).map((p) => p.plan);
   }
 
   function expectSearchedById(plans: string[][]): void {
