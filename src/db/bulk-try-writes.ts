@@ -1,8 +1,8 @@
 /**
  * Claims and successful ends of many tries in a few statements, for the scheduler's batched try
  * writer (src/runner/batched-try-writer.ts): the warm processes of a pool, or the benchmark's
- * instant executor, report hundreds of tries at once, and one UPDATE per try (plus its reads and
- * its history row) costs more than everything else the scheduler does for it.
+ * instant executor, report hundreds of tries at once, and one UPDATE per try (plus its reads)
+ * costs more than everything else the scheduler does for it.
  *
  * Only the common case is written here: a first run of a try (no deferral to resume) claimed
  * with its token, and a success with no skipped tasks and no asset events. Each row keeps the
@@ -39,21 +39,8 @@ export interface BulkClaim extends TryKey {
   pid: number;
 }
 
-/** What a bulk success returns of each try it ended, for the try's history row. */
-type EndedRow = Pick<
-  TaskInstanceRow,
-  | 'id'
-  | 'dag_id'
-  | 'run_id'
-  | 'task_id'
-  | 'map_index'
-  | 'try_number'
-  | 'start_date'
-  | 'duration'
-  | 'hostname'
-  | 'pid'
-  | 'executor'
->;
+/** What a bulk success returns of each try it ended, for its return value. */
+type EndedRow = Pick<TaskInstanceRow, 'id' | 'dag_id' | 'run_id' | 'task_id' | 'map_index'>;
 
 export interface BulkSuccess extends TryKey {
   /** the return value as JSON; stored as the try's return_value XCom */
@@ -140,10 +127,10 @@ export async function claimTriesInBulk(
 }
 
 /**
- * running -> success for each try still running at that try number, its history row written and
- * its return value stored: one UPDATE per chunk, which returns what the history rows need (as
- * finishTry's guards, but with no read before the write, so no token to compare it with). Returns
- * the ids of the task instances it ended.
+ * running -> success for each try still running at that try number, and its return value stored:
+ * one UPDATE per chunk (as finishTry's guards, but with no read before the write, so no token to
+ * compare it with). As finishTry, no history row: a successful try stays in its task instance's row
+ * (try-history.ts). Returns the ids of the task instances it ended.
  */
 export async function recordSuccessesInBulk(
   tx: Tx,
@@ -168,34 +155,7 @@ export async function recordSuccessesInBulk(
       where task_instance.id = v.column1 and task_instance.try_number = cast(v.column2 as integer)
         and task_instance.state = 'running'
       returning task_instance.id, task_instance.dag_id, task_instance.run_id, task_instance.task_id,
-        task_instance.map_index, task_instance.try_number, task_instance.start_date,
-        task_instance.duration, task_instance.hostname, task_instance.pid, task_instance.executor`.execute(
-      tx,
-    );
-    if (mine.length === 0) continue;
-    await tx
-      .insertInto('task_instance_history')
-      .values(
-        mine.map((r) => ({
-          ti_id: r.id,
-          dag_id: r.dag_id,
-          run_id: r.run_id,
-          task_id: r.task_id,
-          map_index: r.map_index,
-          try_number: r.try_number,
-          state: 'success' as const,
-          start_date: r.start_date,
-          end_date: at,
-          duration: r.duration,
-          hostname: r.hostname,
-          pid: r.pid,
-          executor: r.executor,
-          error: null,
-          recorded_at: at,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['ti_id', 'try_number']).doNothing())
-      .execute();
+        task_instance.map_index`.execute(tx);
     const outputs = mine.flatMap((r) => {
       const json = wanted.get(r.id)?.outputJson;
       return json === undefined

@@ -27,6 +27,7 @@ export * from './task-instance-repository.js';
 export * from './task-reschedule-repository.js';
 export * from './time.js';
 export * from './trigger-repository.js';
+export * from './try-history.js';
 export * from './try-result-repository.js';
 export * from './user-repository.js';
 export * from './variable-repository.js';

@@ -19,6 +19,7 @@ import * as m0017 from './migrations/0017-trigger-fileloc.js';
 import * as m0018 from './migrations/0018-user-dag-access.js';
 import * as m0019 from './migrations/0019-ti-run-state-index.js';
 import * as m0020 from './migrations/0020-ti-state-indexes.js';
+import * as m0021 from './migrations/0021-task-instance-try-view.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-user-dag-access': m0018,
   '0019-ti-run-state-index': m0019,
   '0020-ti-state-indexes': m0020,
+  '0021-task-instance-try-view': m0021,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

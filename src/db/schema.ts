@@ -117,6 +117,12 @@ export interface TaskInstanceHistoryTable {
   recorded_at: string;
 }
 
+/**
+ * The view task_instance_try (migration 0021): every ended try. The history's rows, and each task
+ * instance whose latest try succeeded and is not in the history yet (error null, recorded_at its end).
+ */
+export type TaskInstanceTryView = Omit<TaskInstanceHistoryTable, 'id'>;
+
 export interface XcomTable {
   id: Generated<number>;
   dag_id: string;
@@ -392,6 +398,8 @@ export interface Database {
   dag_run: DagRunTable;
   task_instance: TaskInstanceTable;
   task_instance_history: TaskInstanceHistoryTable;
+  /** a view: read only */
+  task_instance_try: TaskInstanceTryView;
   xcom: XcomTable;
   slot_pool: SlotPoolTable;
   import_error: ImportErrorTable;

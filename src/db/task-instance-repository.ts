@@ -1,7 +1,8 @@
 /**
  * Task instances and their tries. Every state change is a guarded UPDATE (it names the state and
  * try it expects), so two processes can never both move one try: the loser's UPDATE changes
- * nothing. A try is claimed only with the token it was queued with, and recorded once in history.
+ * nothing. A try is claimed only with the token it was queued with, and recorded once in history
+ * (a successful one only once its task instance is cleared or marked: try-history.ts).
  */
 import type { Kysely, Transaction } from '#kysely';
 import {
@@ -15,6 +16,7 @@ import {
 import { inTransaction } from './dialect.js';
 import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
+import { keepLatestTries } from './try-history.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -187,7 +189,8 @@ export type TryOutcome =
 
 /**
  * Records the end of a try, once: moves the task instance from `fromStates` (default: running) to
- * the outcome and writes its history row. Returns false when the try had already ended.
+ * the outcome and writes its history row (not for a success: try-history.ts). Returns false when
+ * the try had already ended.
  */
 export async function finishTry(
   tx: Transaction<Database>,
@@ -223,6 +226,8 @@ export async function finishTry(
     .where('external_executor_id', ti.external_executor_id === null ? 'is' : '=', ti.external_executor_id)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
+  // a successful try stays in the task instance's row until it is cleared (try-history.ts)
+  if (outcome.state === 'success') return true;
   await tx
     .insertInto('task_instance_history')
     .values({
@@ -351,6 +356,11 @@ export async function clearTaskInstances(
     if (input.taskIds && input.taskIds.length > 0) q = q.where('task_id', 'in', input.taskIds);
     if (input.onlyFailed) q = q.where('state', 'in', ['failed', 'upstream_failed']);
     const tis = await q.execute();
+    await keepLatestTries(
+      tx,
+      tis.map((t) => t.id),
+      input.now,
+    );
     for (const ti of tis) {
       await tx
         .updateTable('task_instance')

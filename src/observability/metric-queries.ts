@@ -7,7 +7,7 @@ import type { Kysely } from '#kysely';
 import type { Database } from '../db/index.js';
 import type { TaskInstanceState } from '../models/index.js';
 
-/** The states of a finished try as recorded in task_instance_history that the metrics count. */
+/** The states of a finished try (view task_instance_try) that the metrics count. */
 export const COUNTED_TRY_STATES = ['success', 'failed', 'up_for_retry'] as const;
 export type CountedTryState = (typeof COUNTED_TRY_STATES)[number];
 
@@ -23,10 +23,10 @@ export async function countTaskInstancesByState(
   return new Map(rows.map((r) => [r.state, Number(r.n)]));
 }
 
-/** Tries recorded in task_instance_history per end state, over the whole history. */
+/** Ended tries per end state, over the whole history (view task_instance_try). */
 export async function countFinishedTriesByState(db: Kysely<Database>): Promise<Map<CountedTryState, number>> {
   const rows = await db
-    .selectFrom('task_instance_history')
+    .selectFrom('task_instance_try')
     .select(['state', (eb) => eb.fn.countAll().as('n')])
     .where('state', 'in', [...COUNTED_TRY_STATES])
     .groupBy('state')

@@ -75,7 +75,7 @@ describe('crash safety', () => {
         tries: g
           .db()
           .prepare(
-            "select task_id, try_number, state, error, pid from task_instance_history where dag_id = 'work'",
+            "select task_id, try_number, state, error, pid from task_instance_try where dag_id = 'work'",
           )
           .all(),
         log: scheduler.output().slice(-1500),
@@ -89,7 +89,7 @@ describe('crash safety', () => {
     const tries = g
       .db()
       .prepare(
-        "select task_id, count(*) as n from task_instance_history where dag_id = 'work' group by task_id",
+        "select task_id, count(*) as n from task_instance_try where dag_id = 'work' group by task_id",
       )
       .all() as { n: number }[];
     expect(tries.every((t) => t.n === 1)).toBe(true);
@@ -135,7 +135,7 @@ describe('crash safety', () => {
     const history = g
       .db()
       .prepare(
-        "select try_number, state, error from task_instance_history where dag_id = 'victim' order by try_number",
+        "select try_number, state, error from task_instance_try where dag_id = 'victim' order by try_number",
       )
       .all() as {
       try_number: number;

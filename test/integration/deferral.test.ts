@@ -36,7 +36,7 @@ function history(g: GaleHome, dagId: string): HistoryRow[] {
   return g
     .db()
     .prepare(
-      'select task_id, try_number, state, start_date, end_date, error from task_instance_history where dag_id = ? order by task_id, try_number',
+      'select task_id, try_number, state, start_date, end_date, error from task_instance_try where dag_id = ? order by task_id, try_number',
     )
     .all(dagId) as HistoryRow[];
 }

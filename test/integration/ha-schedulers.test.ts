@@ -72,7 +72,7 @@ describe.skipIf(testDialect() !== 'postgres')('several schedulers at once', () =
     expect(keys.length).toBe(RUNS * TASKS);
     const tries = g
       .db()
-      .prepare("select count(*) as n from task_instance_history where dag_id = 'wide'")
+      .prepare("select count(*) as n from task_instance_try where dag_id = 'wide'")
       .get() as { n: number };
     expect(Number(tries.n)).toBe(RUNS * TASKS);
     // each scheduler was up and registered its job

@@ -122,7 +122,7 @@ describe('several executors at once', () => {
       const history = g
         .db()
         .prepare(
-          "select task_id, executor from task_instance_history where dag_id = 'mixed' order by task_id",
+          "select task_id, executor from task_instance_try where dag_id = 'mixed' order by task_id",
         )
         .all();
       expect(history).toEqual([
@@ -166,7 +166,7 @@ describe('several executors at once', () => {
     const tries = g
       .db()
       .prepare(
-        "select try_number, state, executor, error from task_instance_history where task_id = 'elsewhere'",
+        "select try_number, state, executor, error from task_instance_try where task_id = 'elsewhere'",
       )
       .all() as { try_number: number; state: string; executor: string; error: string }[];
     expect(tries).toHaveLength(1);

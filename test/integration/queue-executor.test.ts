@@ -130,7 +130,7 @@ describe('queue executor (Redis)', () => {
     for (const v of victims) expect(seen).toContain(`${v.task_id} try 2`);
     const history = g
       .db()
-      .prepare("select task_id, try_number, state, error from task_instance_history where dag_id = 'work'")
+      .prepare("select task_id, try_number, state, error from task_instance_try where dag_id = 'work'")
       .all() as { task_id: string; try_number: number; state: string; error: string | null }[];
     for (const v of victims) {
       const first = history.find((h) => h.task_id === v.task_id && h.try_number === 1);

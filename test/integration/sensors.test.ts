@@ -51,7 +51,7 @@ function history(
   return g
     .db()
     .prepare(
-      'select try_number, state, error from task_instance_history where dag_id = ? and task_id = ? order by try_number',
+      'select try_number, state, error from task_instance_try where dag_id = ? and task_id = ? order by try_number',
     )
     .all(dagId, taskId) as never;
 }

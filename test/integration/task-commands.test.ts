@@ -77,7 +77,7 @@ describe('task commands', () => {
     const tries = g
       .db()
       .prepare(
-        "select task_id, try_number, state from task_instance_history where dag_id = 'cmds' order by task_id, try_number",
+        "select task_id, try_number, state from task_instance_try where dag_id = 'cmds' order by task_id, try_number",
       )
       .all();
     expect(tries).toEqual([
@@ -98,7 +98,7 @@ describe('task commands', () => {
     });
     const error = g
       .db()
-      .prepare("select error from task_instance_history where dag_id = 'too_big'")
+      .prepare("select error from task_instance_try where dag_id = 'too_big'")
       .get() as { error: string };
     expect(error.error).toContain('core.max_output_size');
     await s.stop();

@@ -46,7 +46,7 @@ describe('task failures', () => {
     const history = g
       .db()
       .prepare(
-        "select try_number, state, error from task_instance_history where dag_id = 'flaky' order by try_number",
+        "select try_number, state, error from task_instance_try where dag_id = 'flaky' order by try_number",
       )
       .all() as {
       try_number: number;
@@ -86,7 +86,7 @@ describe('task failures', () => {
     });
     const rows = g
       .db()
-      .prepare("select task_id, pid, error, duration from task_instance_history where dag_id = 'slow'")
+      .prepare("select task_id, pid, error, duration from task_instance_try where dag_id = 'slow'")
       .all() as {
       task_id: string;
       pid: number;
@@ -131,7 +131,7 @@ describe('task failures', () => {
     });
     const errors = Object.fromEntries(
       (
-        g.db().prepare("select task_id, error from task_instance_history where dag_id = 'crashes'").all() as {
+        g.db().prepare("select task_id, error from task_instance_try where dag_id = 'crashes'").all() as {
           task_id: string;
           error: string;
         }[]

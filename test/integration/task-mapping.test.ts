@@ -118,7 +118,7 @@ describe('dynamic task mapping', () => {
     const history = g
       .db()
       .prepare(
-        "select map_index, try_number, state from task_instance_history where dag_id = 'mapped' and task_id = 'size' order by map_index, try_number",
+        "select map_index, try_number, state from task_instance_try where dag_id = 'mapped' and task_id = 'size' order by map_index, try_number",
       )
       .all();
     expect(history).toEqual([
@@ -160,7 +160,7 @@ describe('dynamic task mapping', () => {
     const error = g
       .db()
       .prepare(
-        "select error from task_instance_history where dag_id = 'mapped_too_long' and task_id = 'size'",
+        "select error from task_instance_try where dag_id = 'mapped_too_long' and task_id = 'size'",
       )
       .get() as { error: string };
     expect(error.error).toContain('5 mapped task instances, more than core.max_map_length (4)');

@@ -56,7 +56,7 @@ dag({ dagId: 'controller', defaultArgs: { retries: 0 } }, () => {
 function history(g: GaleHome, dagId: string): Record<string, string | null> {
   const rows = g
     .db()
-    .prepare('select task_id, error from task_instance_history where dag_id = ? order by task_id, try_number')
+    .prepare('select task_id, error from task_instance_try where dag_id = ? order by task_id, try_number')
     .all(dagId) as { task_id: string; error: string | null }[];
   return Object.fromEntries(rows.map((r) => [r.task_id, r.error]));
 }

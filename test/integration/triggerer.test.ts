@@ -187,7 +187,7 @@ describe('deferrals that cannot end well', () => {
         seen: () => 'still deferred',
       });
       expect(await ti('a')).toMatchObject({ next_method: null, next_kwargs: null, trigger_id: null });
-      const history = await gdb.db.selectFrom('task_instance_history').selectAll().execute();
+      const history = await gdb.db.selectFrom('task_instance_try').selectAll().execute();
       expect(history).toHaveLength(1);
       expect(history[0]).toMatchObject({ try_number: 1, state });
       expect(history[0]?.error).toContain(error);

@@ -56,7 +56,7 @@ describe('user-written triggers', () => {
     const error = (
       g
         .db()
-        .prepare("select error from task_instance_history where dag_id = 'custom' and task_id = 'broken'")
+        .prepare("select error from task_instance_try where dag_id = 'custom' and task_id = 'broken'")
         .get() as { error: string }
     ).error;
     expect(error).toContain('acme.Broken');

@@ -12,7 +12,7 @@ function pids(g: GaleHome): number[] {
   return (
     g
       .db()
-      .prepare("select pid from task_instance_history where dag_id = 'steps' order by start_date")
+      .prepare("select pid from task_instance_try where dag_id = 'steps' order by start_date")
       .all() as { pid: number }[]
   ).map((r) => r.pid);
 }

@@ -14,7 +14,7 @@ export function outputOf(g: GaleHome, dagId: string, taskId: string): unknown {
 export function tryErrorOf(g: GaleHome, dagId: string, taskId: string): string {
   const row = g
     .db()
-    .prepare('select state, error from task_instance_history where dag_id = ? and task_id = ?')
+    .prepare('select state, error from task_instance_try where dag_id = ? and task_id = ?')
     .get(dagId, taskId) as { state: string; error: string | null } | undefined;
   return `${row?.state}: ${row?.error}`;
 }

@@ -5,7 +5,7 @@
  * heartbeat that the try is no longer running and stops its process.
  */
 import { z } from 'zod';
-import { clearTaskInstances, finishTry, inTransaction, iso } from '../../db/index.js';
+import { clearTaskInstances, finishTry, inTransaction, iso, keepLatestTries } from '../../db/index.js';
 import { canTransitionTi, GaleError, isFinishedTiState } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';
@@ -75,6 +75,8 @@ export function registerMarkTaskInstanceRoutes({ app, deps, cache }: RouteContex
                 : { state: to },
           });
         }
+        // a successful latest try is in no history row yet: kept there before its row changes
+        await keepLatestTries(tx, [ti.id], now);
         const start = ti.start_date ?? iso(now);
         const keepDates = isFinishedTiState(ti.state) && ti.end_date !== null;
         const result = await tx

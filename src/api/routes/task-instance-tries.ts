@@ -1,7 +1,7 @@
 /**
  * The tries of a task instance, as Airflow 3's public API: each ended try from
- * task_instance_history, the current one (queued or running) from the task instance, and what a
- * try rendered. These routes only read.
+ * task_instance_history, the latest one (queued, running, or succeeded: src/db/try-history.ts)
+ * from the task instance, and what a try rendered. These routes only read.
  */
 import { z } from 'zod';
 import { getRenderedFields } from '../../db/index.js';
@@ -63,7 +63,8 @@ export function registerTaskInstanceTryRoutes({ app, deps }: RouteContext): void
       scheduled_when: null,
       error: h.error,
     }));
-    // the current try is in the history once it has ended; before that it is the task instance
+    // the latest try is in the history once it failed (or was cleared); before that, and when it
+    // succeeded, it is the task instance
     if (ti.try_number >= 1 && !history.some((h) => h.try_number === ti.try_number)) {
       const { id: _id, logical_date: _l, run_after: _r, note: _n, ...rest } = current;
       result.push({ ...rest, error: null });

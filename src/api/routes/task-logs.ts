@@ -73,7 +73,7 @@ export function defaultLogStore(deps: ApiDeps): LogStore {
   ]);
 }
 
-/** Where try `tryNumber` ran: its history row once it has ended, else the task instance. */
+/** Where try `tryNumber` ran: its history row if it has one, else the task instance (its latest try). */
 async function tryHost(
   db: Kysely<Database>,
   ti: TaskInstanceRow,
