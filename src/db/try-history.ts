@@ -12,6 +12,22 @@ import { iso } from './time.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The columns a try's history row copies from its task instance, under the same names. */
+const TRY_COLUMNS = [
+  'dag_id',
+  'run_id',
+  'task_id',
+  'map_index',
+  'try_number',
+  'state',
+  'start_date',
+  'end_date',
+  'duration',
+  'hostname',
+  'pid',
+  'executor',
+] as const;
+
 /** Task instance ids per statement: one parameter each. */
 const CHUNK = 500;
 
@@ -24,40 +40,13 @@ export async function keepLatestTries(db: Db, tiIds: readonly string[], now: Dat
     const chunk = tiIds.slice(i, i + CHUNK);
     await db
       .insertInto('task_instance_history')
-      .columns([
-        'ti_id',
-        'dag_id',
-        'run_id',
-        'task_id',
-        'map_index',
-        'try_number',
-        'state',
-        'start_date',
-        'end_date',
-        'duration',
-        'hostname',
-        'pid',
-        'executor',
-        'error',
-        'recorded_at',
-      ])
+      .columns(['ti_id', ...TRY_COLUMNS, 'error', 'recorded_at'])
       .expression((eb) =>
         eb
           .selectFrom('task_instance')
           .select((s) => [
             'id',
-            'dag_id',
-            'run_id',
-            'task_id',
-            'map_index',
-            'try_number',
-            'state',
-            'start_date',
-            'end_date',
-            'duration',
-            'hostname',
-            'pid',
-            'executor',
+            ...TRY_COLUMNS,
             sql<string | null>`null`.as('error'),
             s.fn.coalesce('end_date', s.val(iso(now))).as('recorded_at'),
           ])
