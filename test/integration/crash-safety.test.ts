@@ -88,9 +88,7 @@ describe('crash safety', () => {
     expect(lines.every((l) => l.includes(' try 1 '))).toBe(true);
     const tries = g
       .db()
-      .prepare(
-        "select task_id, count(*) as n from task_instance_try where dag_id = 'work' group by task_id",
-      )
+      .prepare("select task_id, count(*) as n from task_instance_try where dag_id = 'work' group by task_id")
       .all() as { n: number }[];
     expect(tries.every((t) => t.n === 1)).toBe(true);
     await scheduler.stop();

@@ -121,9 +121,7 @@ describe('several executors at once', () => {
       });
       const history = g
         .db()
-        .prepare(
-          "select task_id, executor from task_instance_try where dag_id = 'mixed' order by task_id",
-        )
+        .prepare("select task_id, executor from task_instance_try where dag_id = 'mixed' order by task_id")
         .all();
       expect(history).toEqual([
         { task_id: 'on_local', executor: 'local' },
@@ -165,9 +163,7 @@ describe('several executors at once', () => {
     });
     const tries = g
       .db()
-      .prepare(
-        "select try_number, state, executor, error from task_instance_try where task_id = 'elsewhere'",
-      )
+      .prepare("select try_number, state, executor, error from task_instance_try where task_id = 'elsewhere'")
       .all() as { try_number: number; state: string; executor: string; error: string }[];
     expect(tries).toHaveLength(1);
     expect(tries[0]).toMatchObject({ try_number: 1, state: 'failed', executor: 'queue' });

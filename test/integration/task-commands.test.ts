@@ -96,10 +96,9 @@ describe('task commands', () => {
     await waitFor(() => runsOf(g.db(), 'too_big')[0]?.state === 'failed', {
       what: 'the too_big run to fail',
     });
-    const error = g
-      .db()
-      .prepare("select error from task_instance_try where dag_id = 'too_big'")
-      .get() as { error: string };
+    const error = g.db().prepare("select error from task_instance_try where dag_id = 'too_big'").get() as {
+      error: string;
+    };
     expect(error.error).toContain('core.max_output_size');
     await s.stop();
   });

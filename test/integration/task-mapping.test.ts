@@ -159,9 +159,7 @@ describe('dynamic task mapping', () => {
     ]);
     const error = g
       .db()
-      .prepare(
-        "select error from task_instance_try where dag_id = 'mapped_too_long' and task_id = 'size'",
-      )
+      .prepare("select error from task_instance_try where dag_id = 'mapped_too_long' and task_id = 'size'")
       .get() as { error: string };
     expect(error.error).toContain('5 mapped task instances, more than core.max_map_length (4)');
     expect(error.error).toContain('GALE_ERR_MAP_TOO_LONG');

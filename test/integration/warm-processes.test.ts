@@ -10,10 +10,9 @@ dag({ dagId: 'steps' }, () => { chain(...Array.from({ length: 5 }, () => step())
 
 function pids(g: GaleHome): number[] {
   return (
-    g
-      .db()
-      .prepare("select pid from task_instance_try where dag_id = 'steps' order by start_date")
-      .all() as { pid: number }[]
+    g.db().prepare("select pid from task_instance_try where dag_id = 'steps' order by start_date").all() as {
+      pid: number;
+    }[]
   ).map((r) => r.pid);
 }
 
