@@ -7,6 +7,8 @@
 import type { Kysely, Transaction } from '#kysely';
 import {
   GaleError,
+  isAsked,
+  type MapIndexesByTask,
   parseNextKwargs,
   type ResumeState,
   retryDelayMs,
@@ -16,6 +18,7 @@ import {
 import { inTransaction } from './dialect.js';
 import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
+
 import { keepLatestTries } from './try-history.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -341,6 +344,8 @@ export async function clearTaskInstances(
     runId: string;
     retriesByTask: ReadonlyMap<string, number>;
     taskIds?: string[];
+    /** for these tasks (mapped), only these map indexes: the others of taskIds, every instance */
+    mapIndexes?: MapIndexesByTask;
     onlyFailed?: boolean;
     now: Date;
   },
@@ -349,13 +354,13 @@ export async function clearTaskInstances(
   return inTransaction(db, async (tx) => {
     let q = tx
       .selectFrom('task_instance')
-      .select(['id', 'task_id', 'try_number'])
+      .select(['id', 'task_id', 'map_index', 'try_number'])
       .where('dag_id', '=', input.dagId)
       .where('run_id', '=', input.runId)
       .where('state', 'not in', ['running', 'queued']);
     if (input.taskIds && input.taskIds.length > 0) q = q.where('task_id', 'in', input.taskIds);
     if (input.onlyFailed) q = q.where('state', 'in', ['failed', 'upstream_failed']);
-    const tis = await q.execute();
+    const tis = (await q.execute()).filter((ti) => isAsked(input.mapIndexes, ti));
     await keepLatestTries(
       tx,
       tis.map((t) => t.id),

@@ -18,6 +18,7 @@ export * from './sensors.js';
 export * from './serialized-dag.js';
 export * from './setup-teardown.js';
 export * from './states.js';
+export * from './task-selection.js';
 export * from './timetables.js';
 export * from './trigger-rules.js';
 export * from './triggers.js';

@@ -4,7 +4,8 @@
  * keyboard-operable) whose squares show the state that matters most among its task instances
  * (failed over success, as Airflow's grid); collapsing hides its tasks and inner groups, the
  * address keeps what is collapsed (a reload or a link opens the same rows); a mapped task's
- * square lists its instances, each opening its own panel and log.
+ * square lists its instances, each opening its own panel and log, where marking or clearing
+ * changes that instance only.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +188,27 @@ describe('web UI: task groups and mapped tasks in the grid', () => {
         .toEqual(['success', 'success', 'failed']);
       await expect.poll(() => groupCell('fan').getAttribute('data-state')).toBe('failed');
       expect(await cell('fan.square').getAttribute('data-state')).toBe('failed');
+      // clearing it from its panel clears that instance only ([task_id, map_index], as Airflow 3)
+      await panel2.getByRole('button', { name: 'Clear' }).click();
+      const clear = page.getByRole('dialog', { name: 'Clear: fan.square' });
+      await expect
+        .poll(() =>
+          clear.getByRole('list', { name: 'What will change' }).getByRole('listitem').allTextContents(),
+        )
+        .toEqual([expect.stringContaining('fan.square [2]')]);
+      await clear.getByRole('button', { name: 'Confirm' }).click();
+      const squares = async () =>
+        (
+          await admin<{ task_instances: { map_index: number; state: string; try_number: number }[] }>(
+            'GET',
+            `${runPath}/taskInstances?task_id=fan.square`,
+          )
+        ).body.task_instances.map((t) => [t.map_index, t.state, t.try_number]);
+      await expect.poll(squares, { timeout: 60_000 }).toEqual([
+        [0, 'success', 1],
+        [1, 'success', 1],
+        [2, 'success', 2],
+      ]);
     } catch (error) {
       const shot = join(
         process.env.GALE_UI_SCREENSHOT_DIR ?? tmpdir(),

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { clearTaskInstances, failTry, finishTry, type GaleDb, keepLatestTries } from '../../src/db/index.js';
+import { splitTaskIds } from '../../src/models/index.js';
 import { countFinishedTriesByState } from '../../src/observability/metric-queries.js';
 import { markTriesQueued } from '../../src/scheduler/queued-tries.js';
 import { eachTestDeferDagDatabase, runningTis, tiRow } from '../support/deferred-tries.js';
@@ -110,5 +111,48 @@ describe('the history of tries', () => {
     expect(await history()).toEqual([{ ti_id: 'a', try_number: 1, state: 'success', error: null }]);
     // the history row and the task instance are the same try: listed once
     expect(await tries()).toEqual([{ ti_id: 'a', try_number: 1, state: 'success' }]);
+  });
+
+  it('clears only the named instance of a mapped task, and keeps its successful try', async () => {
+    const now = new Date().toISOString();
+    await gdb.db
+      .insertInto('task_instance')
+      .values(
+        [0, 1, 2].map((i) => ({
+          id: `m${i}`,
+          dag_id: 'defer',
+          run_id: 'manual__1',
+          task_id: 'wait',
+          map_index: i,
+          try_number: 1,
+          max_tries: 0,
+          state: 'success' as const,
+          operator: 'task',
+          start_date: now,
+          end_date: now,
+          pool: 'default_pool',
+          pool_slots: 1,
+          priority_weight: 1,
+          queue: 'default',
+          updated_at: now,
+        })),
+      )
+      .execute();
+    const cleared = await clearTaskInstances(gdb.db, {
+      dagId: 'defer',
+      runId: 'manual__1',
+      taskIds: ['wait'],
+      mapIndexes: splitTaskIds([['wait', 1]]).mapIndexes,
+      retriesByTask: new Map(),
+      now: new Date(),
+    });
+    expect(cleared).toEqual(['wait']);
+    const states = await gdb.db.selectFrom('task_instance').select(['id', 'state']).orderBy('id').execute();
+    expect(states).toEqual([
+      { id: 'm0', state: 'success' },
+      { id: 'm1', state: 'none' },
+      { id: 'm2', state: 'success' },
+    ]);
+    expect(await history()).toEqual([{ ti_id: 'm1', try_number: 1, state: 'success', error: null }]);
   });
 });

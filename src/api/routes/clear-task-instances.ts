@@ -1,11 +1,12 @@
 /**
  * POST /api/v2/dags/{dag_id}/clearTaskInstances, as Airflow 3's: clears the task instances of one
  * run, or of the runs whose logical date is in a range, so that they run again. A dry run (the
- * default, as Airflow's) only lists them. Queued and running task instances are left alone.
+ * default, as Airflow's) only lists them. Queued and running task instances are left alone. A
+ * task id in task_ids clears all of the task's instances; [task id, map index] only that one.
  */
 import { z } from 'zod';
 import { clearTaskInstances, type DagRunRow, requireDag, requireDagRun } from '../../db/index.js';
-import { GaleError, taskGraph, tasksToClear } from '../../models/index.js';
+import { GaleError, isAsked, splitTaskIds, taskGraph, tasksToClear } from '../../models/index.js';
 import type { RouteContext } from '../context.js';
 import { dateQuery } from '../filters.js';
 import { errorResponses } from '../schemas.js';
@@ -27,7 +28,12 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
           .object({
             dry_run: z.boolean().default(true).describe('only list what would be cleared (the default)'),
             dag_run_id: z.string().nullable().optional().describe('only this run'),
-            task_ids: z.array(z.string()).optional().describe('only these tasks (default: all)'),
+            task_ids: z
+              .array(z.union([z.string(), z.tuple([z.string(), z.number().int().min(0)])]))
+              .optional()
+              .describe(
+                'only these tasks (default: all): a task id clears all its instances, [task id, map index] one instance of a mapped task (as Airflow 3)',
+              ),
             only_failed: z
               .boolean()
               .default(true)
@@ -45,7 +51,8 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
       const { dag_id } = request.params;
       const body = request.body;
       const latest = await cache.get(db, dag_id, (await requireDag(db, dag_id)).latest_version_hash);
-      const unknown = body.task_ids?.filter((id) => !latest.tasks.some((t) => t.taskId === id)) ?? [];
+      const asked = body.task_ids ? splitTaskIds(body.task_ids) : null;
+      const unknown = asked?.taskIds.filter((id) => !latest.tasks.some((t) => t.taskId === id)) ?? [];
       if (unknown.length > 0) {
         throw new GaleError('GALE_ERR_INVALID_REQUEST', `DAG "${dag_id}" has no task ${unknown.join(', ')}`, {
           hint: `GET /api/v2/dags/${dag_id}/tasks lists its tasks.`,
@@ -66,8 +73,8 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
         // each run by the DAG version it was created with
         const dag = await cache.get(db, dag_id, run.dag_version_hash);
         // the tasks with their relatives asked for, and their setups and teardowns, as Airflow's clear
-        const taskIds = body.task_ids
-          ? tasksToClear(taskGraph(dag.tasks), body.task_ids, {
+        const taskIds = asked
+          ? tasksToClear(taskGraph(dag.tasks), asked.taskIds, {
               upstream: body.include_upstream,
               downstream: body.include_downstream,
             })
@@ -80,6 +87,7 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
             runId: run.run_id,
             taskIds,
             onlyFailed: body.only_failed,
+            ...(asked ? { mapIndexes: asked.mapIndexes } : {}),
             retriesByTask: new Map(dag.tasks.map((t) => [t.taskId, t.retries])),
             now: new Date(),
           });
@@ -96,7 +104,9 @@ export function registerClearTaskInstanceRoutes({ app, deps, cache }: RouteConte
           q = q.where('state', 'not in', ['running', 'queued']);
           if (body.only_failed) q = q.where('state', 'in', ['failed', 'upstream_failed']);
         }
-        const tis = await q.orderBy('task_id').orderBy('map_index').execute();
+        const tis = (await q.orderBy('task_id').orderBy('map_index').execute()).filter((ti) =>
+          isAsked(asked?.mapIndexes, ti),
+        );
         result.push(
           ...tis.map((ti) => ({ ...ti, logical_date: run.logical_date, run_after: run.run_after })),
         );

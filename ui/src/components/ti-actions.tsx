@@ -87,7 +87,8 @@ function ConfirmChange({
       ? request<{ task_instances: TaskInstance[] }>('POST', dagPath(dagId, 'clearTaskInstances'), {
           dry_run: dryRun,
           dag_run_id: runId,
-          task_ids: [taskId],
+          // a mapped task's instance alone, by its map index (as Airflow 3's [task_id, map_index])
+          task_ids: [instance.map_index >= 0 ? [taskId, instance.map_index] : taskId],
           only_failed: options.onlyFailed,
           include_downstream: options.downstream,
         })
