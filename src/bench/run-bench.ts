@@ -4,6 +4,7 @@
  * recording what it measured or why it was skipped or failed. A failing scenario does not stop the
  * others. Everything it started is stopped, and every temporary folder removed, at the end.
  */
+import { runScenarioInChild } from './child-bench.js';
 import type { Figure, ScenarioOutcome } from './figures.js';
 import { type BenchServers, Installation } from './installation.js';
 import type { CompiledBenchOptions } from './options.js';
@@ -115,7 +116,10 @@ export async function runBench(
         progress: (message) => progress(`${scenario.name}: ${message}`),
       };
       try {
-        const made = await scenario.run(ctx);
+        const made =
+          scenario.ownProcess && selected.length > 1
+            ? await runScenarioInChild(scenario.name, options)
+            : await scenario.run(ctx);
         figures.push(...made.map((f) => ({ ...f, scenario: f.scenario ?? scenario.name })));
         outcomes.push({ ...base(scenario), status: 'ran', reason: null, seconds: elapsed(started) });
         progress(`${scenario.name}: done in ${elapsed(started)} s`);

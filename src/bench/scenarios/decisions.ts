@@ -153,6 +153,7 @@ export const decisions: Scenario = {
   description:
     'the scheduler loop alone, with an instant executor: task instances per second and loop passes',
   installation: 'own',
+  ownProcess: true,
   async run(ctx) {
     const { wideRuns, wideTasks, chainTasks } = sizeOf(ctx.options, SIZES);
     const env: NodeJS.ProcessEnv = {};

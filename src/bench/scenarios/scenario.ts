@@ -35,6 +35,12 @@ export interface Scenario {
   /** one line: what it measures */
   readonly description: string;
   readonly installation: 'shared' | 'own';
+  /**
+   * It measures code in the benchmark's own process (decisions): when other scenarios run too, it
+   * runs in a benchmark process of its own (child-bench.ts), so that what they left in this
+   * process (its heap, handles) does not weigh on its figure.
+   */
+  readonly ownProcess?: boolean;
   /** DAG files it needs in the shared installation, written before standalone starts */
   dagFiles?(options: CompiledBenchOptions): Record<string, string>;
   /** why it cannot run here, or null */
