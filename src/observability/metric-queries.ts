@@ -23,15 +23,28 @@ export async function countTaskInstancesByState(
   return new Map(rows.map((r) => [r.state, Number(r.n)]));
 }
 
-/** Ended tries per end state, over the whole history (view task_instance_try). */
+/**
+ * Ended tries per end state, over the whole history: the history's rows, and for success also the
+ * task instances in success now (a successful latest try stays in its task instance's row:
+ * src/db/try-history.ts). Two counts in indexes, read at every scrape; not the view
+ * task_instance_try, whose anti-join reads every successful task instance (120 ms at 200,000 on
+ * SQLite). Unlike the view, a task instance marked success counts as a successful try.
+ */
 export async function countFinishedTriesByState(db: Kysely<Database>): Promise<Map<CountedTryState, number>> {
   const rows = await db
-    .selectFrom('task_instance_try')
+    .selectFrom('task_instance_history')
     .select(['state', (eb) => eb.fn.countAll().as('n')])
     .where('state', 'in', [...COUNTED_TRY_STATES])
     .groupBy('state')
     .execute();
-  return new Map(rows.map((r) => [r.state as CountedTryState, Number(r.n)]));
+  const counts = new Map(rows.map((r) => [r.state as CountedTryState, Number(r.n)]));
+  const current = await db
+    .selectFrom('task_instance')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('state', '=', 'success')
+    .executeTakeFirstOrThrow();
+  counts.set('success', (counts.get('success') ?? 0) + Number(current.n));
+  return counts;
 }
 
 export interface PoolSlotCounts {

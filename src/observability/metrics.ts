@@ -103,14 +103,14 @@ export function createGaleMetrics(options: GaleMetricsOptions): GaleMetrics {
   // Each try's end is recorded in the database by its task process (started by the local
   // executor, or by a queue executor's worker on another machine), not by the scheduler: no
   // long-running process observes every finished try, so an in-process counter would miss most.
-  // The database's view task_instance_try (the history, and each latest try that succeeded) is
-  // the truth; counting it gives an installation-wide total that is the same from every process
+  // The database is the truth (the try history, and each task instance whose latest try
+  // succeeded); counting it gives an installation-wide total that is the same from every process
   // and that drops when history is deleted (`gale dags delete`, `gale db reset`). A total that
   // can drop is a gauge, hence no `_total` suffix; graph its increase with `delta()` and
   // aggregate processes with `max()`, not `sum()`.
   new Gauge({
     name: `${PREFIX}ti_finished`,
-    help: 'Task tries recorded as finished, by end state (success, failed, up_for_retry), over the whole history in the database (as Airflow ti_successes, ti_failures).',
+    help: 'Task tries recorded as finished, by end state (success, failed, up_for_retry), over the whole history in the database (as Airflow ti_successes, ti_failures); success also counts task instances marked success.',
     labelNames: ['state'] as const,
     registers,
     collect: fromDb('ti_finished', async (gauge) => {
