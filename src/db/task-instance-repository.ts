@@ -18,7 +18,6 @@ import {
 import { inTransaction } from './dialect.js';
 import type { DagRunRow, Database, TaskInstanceRow } from './schema.js';
 import { iso } from './time.js';
-
 import { keepLatestTries } from './try-history.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

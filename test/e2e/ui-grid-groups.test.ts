@@ -3,9 +3,9 @@
  * playwright-core) against `gale standalone`: a group is a row with a toggle (aria-expanded,
  * keyboard-operable) whose squares show the state that matters most among its task instances
  * (failed over success, as Airflow's grid); collapsing hides its tasks and inner groups, the
- * address keeps what is collapsed (a reload or a link opens the same rows); a mapped task's
- * square lists its instances, each opening its own panel and log, where marking or clearing
- * changes that instance only.
+ * address keeps what is collapsed (a reload or a link opens the same rows), and a group's square
+ * chooses its run and opens the group; a mapped task's square lists its instances, each opening
+ * its own panel and log, where marking or clearing changes that instance only.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ dag({ dagId: 'grid_groups', schedule: null }, () => {
 describe('web UI: task groups and mapped tasks in the grid', () => {
   const session = useBrowserSession();
 
-  it('a group collapses into one row in its worst state, kept in the address; a mapped task lists its instances', async () => {
+  it('a group collapses into one row in its worst state, kept in the address, its square opens it; a mapped task lists its instances', async () => {
     const g = session.makeHome();
     g.writeDag('grid_groups.ts', DAG);
     const { base, password } = await startStandalone(g);
@@ -75,7 +75,7 @@ describe('web UI: task groups and mapped tasks in the grid', () => {
       await logIn(page, base, 'admin', password);
       await page.goto(`${base}/dags/grid_groups`);
       const toggle = (group: string) => page.locator(`button.group-toggle[data-group="${group}"]`);
-      const groupCell = (group: string) => page.locator(`span.group-cell[data-group="${group}"]`);
+      const groupCell = (group: string) => page.locator(`button.group-cell[data-group="${group}"]`);
       const cell = (task: string) => page.locator(`button.cell[data-task="${task}"]`);
 
       // all expanded at first: the group rows, then their tasks (the inner group's too)
@@ -130,8 +130,14 @@ describe('web UI: task groups and mapped tasks in the grid', () => {
       await cell('start').click();
       await page.waitForURL(/task=start/);
       expect(page.url()).toContain('collapsed=etl%2Cetl.parse');
-      // expanding the outer group shows its tasks; the inner one stays as it was left
-      await toggle('etl').click();
+      // choosing the collapsed outer group's square chooses its run and opens the group, in one
+      // step; the inner one stays as it was left
+      await groupCell('etl').click();
+      await page.waitForURL((url) => url.searchParams.get('collapsed') === 'etl.parse');
+      const chosen = new URL(page.url()).searchParams;
+      expect(chosen.get('run')).toBe(runId);
+      expect(chosen.get('task')).toBeNull();
+      expect(await toggle('etl').getAttribute('aria-expanded')).toBe('true');
       await cell('etl.extract').waitFor();
       expect(await toggle('etl.parse').getAttribute('aria-expanded')).toBe('false');
       expect(await cell('etl.parse.a').count()).toBe(0);

@@ -53,6 +53,7 @@ export function Grid({
   onSelect,
   collapsed = NO_GROUPS,
   onToggleGroup,
+  onOpenGroup,
 }: {
   tasks: Task[];
   /** oldest first */
@@ -66,6 +67,8 @@ export function Grid({
   /** the task groups shown as one row */
   collapsed?: ReadonlySet<string>;
   onToggleGroup?: (group: string) => void;
+  /** a group's square chosen: that run selected, the group expanded to show its tasks there */
+  onOpenGroup?: (run: string, group: string) => void;
 }) {
   const rows: GridRow<Task>[] = gridRows(tasks, collapsed);
   if (runs.length === 0) return <p className="muted">No runs yet: trigger one.</p>;
@@ -117,14 +120,15 @@ export function Grid({
                     const text = `${summary.count} task instances${summary.detail ? `: ${summary.detail}` : ''}`;
                     return (
                       <td key={run.dag_run_id}>
-                        <span
-                          className={`cell group-cell state-${summary.state}`}
-                          role="img"
+                        <button
+                          type="button"
+                          className={`cell group-cell state-${summary.state}${run.dag_run_id === selection.run && !row.isExpanded ? ' selected' : ''}`}
                           data-run={run.dag_run_id}
                           data-group={row.id}
                           data-state={summary.state}
                           aria-label={`group ${row.id} in ${run.dag_run_id}: ${summary.state}`}
-                          title={`${row.id} · ${run.dag_run_id}\n${summary.state} · ${text}`}
+                          title={`${row.id} · ${run.dag_run_id}\n${summary.state} · ${text}${row.isExpanded ? '' : '\n(choose to show its tasks in this run)'}`}
+                          onClick={() => onOpenGroup?.(run.dag_run_id, row.id)}
                         />
                       </td>
                     );

@@ -57,6 +57,14 @@ export function DagPage({ route, me }: { route: Extract<Route, { page: 'dag' }>;
       collapsed,
       ...change,
     });
+  // a group's square: its run chosen and the group open, in one step (one entry in the history)
+  const openGroup = (run: string, group: string) => {
+    const open = parseCollapsed(collapsed);
+    open.delete(group);
+    navigate(
+      dagHref(dagId, { view, run, task: null, tryNumber: null, runsPage, collapsed: formatCollapsed(open) }),
+    );
+  };
   const flipGroup = (group: string) =>
     navigate(hereWith({ collapsed: formatCollapsed(toggleGroup(parseCollapsed(collapsed), group)) }), {
       replace: true,
@@ -166,6 +174,7 @@ export function DagPage({ route, me }: { route: Extract<Route, { page: 'dag' }>;
                     onSelect={select}
                     collapsed={parseCollapsed(collapsed)}
                     onToggleGroup={flipGroup}
+                    onOpenGroup={openGroup}
                   />
                 ) : (
                   loading
