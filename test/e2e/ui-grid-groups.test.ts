@@ -5,7 +5,7 @@
  * (failed over success, as Airflow's grid); collapsing hides its tasks and inner groups, the
  * address keeps what is collapsed (a reload or a link opens the same rows), and a group's square
  * chooses its run and opens the group; a mapped task's square lists its instances, each opening
- * its own panel and log, where marking or clearing changes that instance only.
+ * its own panel, log and outputs, where marking or clearing changes that instance only.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +168,10 @@ describe('web UI: task groups and mapped tasks in the grid', () => {
       await expect
         .poll(() => panel.locator('pre.log-text').textContent(), { timeout: 30_000 })
         .toContain('squaring 2 at map index 1');
+      // its outputs are its own: 2 squared, not every instance's
+      await expect
+        .poll(() => panel.locator('dl.outputs > div').evaluateAll((ds) => ds.map((d) => d.textContent)))
+        .toEqual(['return_value [1]4']);
       await keepScreenshot(page, 'ui-grid-mapped.png');
       // a link to another instance opens it straight away
       await page.goto(`${base}/dags/grid_groups?run=${encodeURIComponent(runId)}&task=fan.square&map=2`);

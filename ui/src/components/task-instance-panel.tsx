@@ -149,6 +149,7 @@ export function TaskInstancePanel({
                 runId={runId}
                 taskId={taskId}
                 tryNumber={chosen}
+                {...(mapIndex !== undefined ? { mapIndex } : {})}
                 tasks={tasks}
                 onSelectTask={onSelectTask}
               />

@@ -3,7 +3,7 @@
  * (each a link to that task in the same run), the template fields its chosen try rendered, and the
  * outputs (XCom) it pushed, each with its value. Read once per task instance and try; only reads.
  */
-import { ApiError, dagPath, get, type Task } from '../api';
+import { ApiError, dagPath, get, query, type Task } from '../api';
 import { usePoll } from '../hooks';
 
 /** outputs shown with their values; more are listed by key only */
@@ -24,6 +24,7 @@ export function TaskInstanceDetails({
   runId,
   taskId,
   tryNumber,
+  mapIndex,
   tasks,
   onSelectTask,
 }: {
@@ -31,6 +32,8 @@ export function TaskInstanceDetails({
   runId: string;
   taskId: string;
   tryNumber: number;
+  /** a mapped task's instance: its rendered templates and outputs only; undefined if unmapped */
+  mapIndex?: number;
   /** the DAG's tasks, for upstream and downstream; null while loading */
   tasks: Task[] | null;
   onSelectTask: (taskId: string) => void;
@@ -40,7 +43,7 @@ export function TaskInstanceDetails({
     async (signal) => {
       try {
         const answer = await get<{ rendered_fields: Record<string, unknown> }>(
-          `${tiPath}/renderedFields?try_number=${tryNumber}`,
+          `${tiPath}/renderedFields${query({ try_number: tryNumber, map_index: mapIndex })}`,
           signal,
         );
         return answer.rendered_fields;
@@ -50,11 +53,14 @@ export function TaskInstanceDetails({
       }
     },
     null,
-    [tiPath, tryNumber],
+    [tiPath, tryNumber, mapIndex],
   );
   const outputs = usePoll(
     async (signal) => {
-      const list = await get<{ xcom_entries: Output[] }>(`${tiPath}/xcomEntries?limit=100`, signal);
+      const list = await get<{ xcom_entries: Output[] }>(
+        `${tiPath}/xcomEntries${query({ limit: 100, map_index: mapIndex })}`,
+        signal,
+      );
       return Promise.all(
         list.xcom_entries.map(async (entry, i) => {
           if (i >= VALUES_SHOWN) return entry;
@@ -64,7 +70,7 @@ export function TaskInstanceDetails({
       );
     },
     null,
-    [tiPath, tryNumber],
+    [tiPath, tryNumber, mapIndex],
   );
 
   const task = tasks?.find((t) => t.task_id === taskId);
