@@ -8,7 +8,7 @@
 import { burstDates } from '../api-client.js';
 import { runSpan, waitForRuns } from '../dag-runs.js';
 import { median, type NewFigure, perSecond, round } from '../figures.js';
-import { PeakRss, treeCpuMs, treeSize } from '../process-tree.js';
+import { PeakRss, treeCpuMs, treeCpuWithEndedMs, treeSize } from '../process-tree.js';
 import { NOOP_HEADER, type Scenario, sizeOf, timeoutFor } from './scenario.js';
 
 const SIZES = { quick: { tasks: 10, fresh: 4 }, full: { tasks: 1000, fresh: 100 } };
@@ -92,11 +92,19 @@ dag({ dagId: '${FRESH_DAG_ID}', maxActiveTasks: ${fresh} }, () => {
       });
     }
     // Every try in a new task process (freshProcess): what a Node.js start costs per try.
+    const cpuBefore = treeCpuWithEndedMs(installation.pids);
     const freshRuns = await runOnce(FRESH_DAG_ID, fresh);
+    const freshCpu = round((treeCpuWithEndedMs(installation.pids) - cpuBefore) / fresh, 3);
     figures.push({
       name: `${fresh} parallel no-op tasks, a new process per try: task instances per second`,
       value: perSecond(fresh, runSpan(freshRuns).ms),
       unit: 'tasks/s',
+      repetitions: 1,
+    });
+    figures.push({
+      name: `${fresh} parallel no-op tasks, a new process per try: CPU time per task instance, Gale process trees`,
+      value: freshCpu,
+      unit: 'ms',
       repetitions: 1,
     });
     return figures;
