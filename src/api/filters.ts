@@ -1,7 +1,7 @@
 /** Query filters the routes share, that behave the same on SQLite and PostgreSQL. */
 
-import { z } from 'zod';
 import { type SqlBool, sql } from '#kysely';
+import { z } from '#zod';
 
 /** `?x_gte=` style filters: any ISO 8601 date-time, compared as the database stores times. */
 export const dateQuery = z

@@ -1,5 +1,5 @@
 /** Schemas shared by the routes: pagination, ordering, timestamps, the problem body. */
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError } from '../models/index.js';
 
 export const problemSchema = z.object({

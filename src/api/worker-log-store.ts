@@ -4,7 +4,7 @@
  * logs" from its Celery workers. Each read signs a fresh token naming the one log it asks for.
  * A worker that cannot be read gives GALE_ERR_LOG_UNAVAILABLE with what went wrong, never a 500.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError } from '../models/index.js';
 import {
   LOG_SIZE_HEADER,

@@ -4,7 +4,7 @@
  * one that runs every task that does not name its own. Parsed into a frozen, non-empty list of
  * distinct executor names; anything else fails naming what to fix.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { EXECUTOR_NAMES, type ExecutorName, isExecutorName } from '../models/index.js';
 
 const KNOWN = EXECUTOR_NAMES.join(', ');

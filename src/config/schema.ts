@@ -2,7 +2,7 @@
  * Every setting of Gale: its section, key, type, default and meaning. The one place a setting is
  * declared; loading, validation, `gale config list` and the README table all come from here.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { executorListSchema } from './executor-list.js';
 
 const bool = z.preprocess((v) => {

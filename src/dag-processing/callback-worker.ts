@@ -3,7 +3,7 @@
  * failure, deadline) and reports over IPC how it went, then exits. Whatever the callback does
  * (throw, hang, exit) stays in this process; the DAG processor only reads its messages.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import type { DagRunCallback } from '../sdk/index.js';
 import { loadDag } from './load-dag-module.js';
 

@@ -4,7 +4,7 @@
  * exit) stays in this process: the processor kills and replaces it, never itself.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { z } from '#zod';
 import type { ParseResult } from '../models/index.js';
 import { loadDagModule, prepareDagCompiler } from './load-dag-module.js';
 

@@ -2,46 +2,44 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, NO_MIGRATIONS, sql } from '#kysely';
 import { GaleError } from '../models/index.js';
 import { isPostgres, LOCKS } from './dialect.js';
-import * as m0001 from './migrations/0001-initial.js';
-import * as m0002 from './migrations/0002-rendered-fields.js';
-import * as m0003 from './migrations/0003-workers.js';
-import * as m0004 from './migrations/0004-users.js';
-import * as m0005 from './migrations/0005-history-state-index.js';
-import * as m0006 from './migrations/0006-audit-event-length.js';
-import * as m0007 from './migrations/0007-triggers.js';
-import * as m0009 from './migrations/0009-worker-log-server.js';
-import * as m0010 from './migrations/0010-variables-connections.js';
-import * as m0013 from './migrations/0013-callback-requests.js';
-import * as m0014 from './migrations/0014-backfills.js';
-import * as m0015 from './migrations/0015-assets.js';
-import * as m0016 from './migrations/0016-hitl.js';
-import * as m0017 from './migrations/0017-trigger-fileloc.js';
-import * as m0018 from './migrations/0018-user-dag-access.js';
-import * as m0019 from './migrations/0019-ti-run-state-index.js';
-import * as m0020 from './migrations/0020-ti-state-indexes.js';
-import * as m0021 from './migrations/0021-task-instance-try-view.js';
 import type { Database } from './schema.js';
 
-const MIGRATIONS: Record<string, Migration> = {
-  '0001-initial': m0001,
-  '0002-rendered-fields': m0002,
-  '0003-workers': m0003,
-  '0004-users': m0004,
-  '0005-history-state-index': m0005,
-  '0006-audit-event-length': m0006,
-  '0007-triggers': m0007,
-  '0009-worker-log-server': m0009,
-  '0010-variables-connections': m0010,
-  '0013-callback-requests': m0013,
-  '0014-backfills': m0014,
-  '0015-assets': m0015,
-  '0016-hitl': m0016,
-  '0017-trigger-fileloc': m0017,
-  '0018-user-dag-access': m0018,
-  '0019-ti-run-state-index': m0019,
-  '0020-ti-state-indexes': m0020,
-  '0021-task-instance-try-view': m0021,
+/**
+ * The migrations in order, each imported when it runs, not when this file loads: every CLI command
+ * and task process imports the db module and checks the applied names, and loading modules it
+ * never runs cost each of them time at its start.
+ */
+const MIGRATION_MODULES: Record<string, () => Promise<Migration>> = {
+  '0001-initial': () => import('./migrations/0001-initial.js'),
+  '0002-rendered-fields': () => import('./migrations/0002-rendered-fields.js'),
+  '0003-workers': () => import('./migrations/0003-workers.js'),
+  '0004-users': () => import('./migrations/0004-users.js'),
+  '0005-history-state-index': () => import('./migrations/0005-history-state-index.js'),
+  '0006-audit-event-length': () => import('./migrations/0006-audit-event-length.js'),
+  '0007-triggers': () => import('./migrations/0007-triggers.js'),
+  '0009-worker-log-server': () => import('./migrations/0009-worker-log-server.js'),
+  '0010-variables-connections': () => import('./migrations/0010-variables-connections.js'),
+  '0013-callback-requests': () => import('./migrations/0013-callback-requests.js'),
+  '0014-backfills': () => import('./migrations/0014-backfills.js'),
+  '0015-assets': () => import('./migrations/0015-assets.js'),
+  '0016-hitl': () => import('./migrations/0016-hitl.js'),
+  '0017-trigger-fileloc': () => import('./migrations/0017-trigger-fileloc.js'),
+  '0018-user-dag-access': () => import('./migrations/0018-user-dag-access.js'),
+  '0019-ti-run-state-index': () => import('./migrations/0019-ti-run-state-index.js'),
+  '0020-ti-state-indexes': () => import('./migrations/0020-ti-state-indexes.js'),
+  '0021-task-instance-try-view': () => import('./migrations/0021-task-instance-try-view.js'),
 };
+
+function lazyMigration(load: () => Promise<Migration>): Migration {
+  return {
+    up: async (db) => (await load()).up(db),
+    down: async (db) => (await load()).down?.(db),
+  };
+}
+
+const MIGRATIONS: Record<string, Migration> = Object.fromEntries(
+  Object.entries(MIGRATION_MODULES).map(([name, load]) => [name, lazyMigration(load)]),
+);
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

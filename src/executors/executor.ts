@@ -4,7 +4,7 @@
  * An executor never changes task instance state itself: the task process records its own result,
  * and the scheduler records what the executor reports only when the process could not.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { podOverrideSchema } from '../models/index.js';
 
 /** Everything a task process needs to find and run its try. */

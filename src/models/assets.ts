@@ -10,7 +10,7 @@
  * - queued event: an event not yet consumed by a DAG scheduled on its asset (asset_dag_run_queue).
  * - asset-triggered run: a run created when a DAG's condition is met; it consumes the queued events.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError } from './errors.js';
 
 const ASSET_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+$|^[^\s:]\S*$/;

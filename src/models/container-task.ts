@@ -10,7 +10,7 @@
  * of a try's container; and the container trigger's arguments and event. Pure: no I/O.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { z } from '#zod';
 import { podOverrideSchema } from './pod-override.js';
 
 /** When the image is pulled, as Kubernetes' imagePullPolicy. */

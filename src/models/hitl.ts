@@ -10,7 +10,7 @@
  *
  * The trigger's kwargs, the answer's checks and how an answer steers the run. Pure: no I/O.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError, isGaleError } from './errors.js';
 import { type ParamSchema, resolveParams } from './params.js';
 

@@ -13,7 +13,7 @@
  * Pure: the scheduler resolves sources to lists from XCom to count the instances; the task runner
  * resolves them again to build the arguments of one map index. Never does I/O.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError } from './errors.js';
 
 const listSourceSchema = z.discriminatedUnion('type', [

@@ -5,7 +5,7 @@
  * kubernetes.pod_template_file. Fields of Kubernetes' own shape (volumes, affinity, security
  * context) are passed through as written and checked by the API server.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 
 /** A Kubernetes object passed through as written (a volume, an affinity, a security context). */
 export type KubeObject = { [key: string]: unknown };

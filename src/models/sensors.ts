@@ -12,7 +12,7 @@
  * The pure part of sensors: poke intervals with exponential backoff, the timeout, and the kwargs
  * of the sensor triggers (HTTP poll, external task state). No I/O, no timers.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 
 /** The pseudo-trigger a reschedule-mode sensor defers on: the scheduler, not a triggerer, wakes it. */
 export const RESCHEDULE_CLASSPATH = 'gale.sensors.Reschedule';

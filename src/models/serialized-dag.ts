@@ -3,7 +3,7 @@
  * reads. It is plain JSON, validated with zod whenever it crosses a process boundary, so the
  * scheduler never runs user code.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { assetConditionSchema, assetRefSchema } from './assets.js';
 import { containerTaskSpecSchema } from './container-task.js';
 import { mappingSpecSchema } from './mapping.js';

@@ -11,7 +11,7 @@
  * The built-in triggers' names (classpaths) and arguments, shared by the SDK that describes them
  * and the triggerer that runs them. Pure: no I/O, no timers.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 
 /** Airflow's method name that means "run the task's own code again". */
 export const RESUME_EXECUTE = 'execute';

@@ -7,7 +7,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import { z } from '#zod';
 import { loadConfig } from '../config/index.js';
 import { containerSettings } from '../containers/index.js';
 import type { DagRunRow } from '../db/index.js';

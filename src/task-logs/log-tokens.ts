@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
-import { z } from 'zod';
+import { z } from '#zod';
 import { GaleError } from '../models/index.js';
 
 const AUDIENCE = 'gale:worker-log-server';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { z } from '#zod';
 import { type ErrorCode, GaleError } from '../models/index.js';
 import { hostUrl } from '../observability/index.js';
 import { readLogFile } from './log-files.js';

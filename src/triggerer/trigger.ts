@@ -5,8 +5,8 @@
  * the contract test in test/unit/triggerer/trigger-contract.test.ts.
  */
 
-import type { z } from 'zod';
 import type { Kysely } from '#kysely';
+import type { z } from '#zod';
 import type { Database } from '../db/index.js';
 
 export interface Clock {

@@ -3,7 +3,7 @@
  * the Viewer role; creating an event from outside (which queues runs of the DAGs scheduled on the
  * asset) needs Op, and is audited like every other change.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import {
   type AssetEventWithAsset,
   type AssetWithReferences,

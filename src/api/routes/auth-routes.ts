@@ -1,5 +1,5 @@
 /** Logging in: tokens for scripts (POST /auth/token), cookies for the UI (POST /auth/login). */
-import { z } from 'zod';
+import { z } from '#zod';
 import { getUser, recordLogin, userDagAccess } from '../../db/index.js';
 import { type DagAccess, GaleError } from '../../models/index.js';
 import { clearLoginCookies, setLoginCookies } from '../auth.js';

@@ -3,7 +3,7 @@
  * unpause, cancel. Creating only records the backfill; the scheduler creates its runs. Pause,
  * unpause and cancel answer PUT as Airflow does, and POST too.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import {
   type BackfillRow,
   cancelBackfill,

@@ -4,7 +4,7 @@
  * default, as Airflow's) only lists them. Queued and running task instances are left alone. A
  * task id in task_ids clears all of the task's instances; [task id, map index] only that one.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { clearTaskInstances, type DagRunRow, requireDag, requireDagRun } from '../../db/index.js';
 import { GaleError, isAsked, splitTaskIds, taskGraph, tasksToClear } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

@@ -3,7 +3,7 @@
  * api.expose_config is true. Secrets never leave the server: passwords in URLs and the secret key
  * are masked.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { listSettings } from '../../config/index.js';
 import { redactUrl } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';

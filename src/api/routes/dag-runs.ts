@@ -1,5 +1,5 @@
 /** /api/v2/dags/{dag_id}/dagRuns: list (`~` for all DAGs), get, trigger, mark, clear, delete. */
-import { z } from 'zod';
+import { z } from '#zod';
 import {
   clearTaskInstances,
   type DagRunRow,

@@ -5,7 +5,7 @@
  * file itself, and then only the DAG's stored fileloc inside a DAG folder. It never reads a path
  * that a caller names.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { dagFolders } from '../../dag-processing/index.js';
 import { requireDag } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';

@@ -1,7 +1,7 @@
 /** /api/v2/dags: list, get, pause/unpause, delete, details, tasks, as Airflow 3's public API. */
 
-import { z } from 'zod';
 import { sql } from '#kysely';
+import { z } from '#zod';
 import { type DagRow, deleteDag, requireDag, setPaused } from '../../db/index.js';
 import { createOutputStore } from '../../output-store/index.js';
 import type { RouteContext } from '../context.js';

@@ -3,8 +3,8 @@
  * made through the API or the CLI, with who made it. Admins only; newest first unless ordered.
  */
 
-import { z } from 'zod';
 import type { Selectable } from '#kysely';
+import { z } from '#zod';
 import type { Database } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

@@ -4,7 +4,7 @@
  * trigger`), and reads the state of the run it waits for. Only the token's own running try may
  * trigger; as Airflow 3's execution API, any DAG may be the target. Not in the OpenAPI document.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { getDagRun } from '../../db/index.js';
 import type { ExecutionTokens } from '../../executors/index.js';
 import { GaleError } from '../../models/index.js';

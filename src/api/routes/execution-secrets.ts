@@ -3,7 +3,7 @@
  * valid try token reads them (as Airflow 3's execution API), decrypted, the password included;
  * they go nowhere else (the public API masks them). Not in the OpenAPI document.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { fernetKeys, getConnection, getVariable, SecretBox } from '../../db/index.js';
 import type { ExecutionTokens } from '../../executors/index.js';
 import type { Api, ApiDeps } from '../context.js';

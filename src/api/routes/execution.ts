@@ -8,7 +8,7 @@
  * own history records what it did).
  */
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from '#zod';
 import {
   claimTry,
   deferTry,

@@ -4,7 +4,7 @@
  * PATCH). Viewers read; Users, Ops and Admins answer; a request with assignees takes answers only
  * from them or an Admin. The checks live in db/hitl-repository.ts, shared with `gale hitl respond`.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { hitlDetailJson, listHitlDetails, requireHitlDetail, respondToHitl } from '../../db/index.js';
 import type { RouteContext } from '../context.js';
 import { visibleDags } from '../dag-access.js';

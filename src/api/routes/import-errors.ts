@@ -1,5 +1,5 @@
 /** /api/v2/importErrors: DAG files that failed to load, as Airflow 3's public API. */
-import { z } from 'zod';
+import { z } from '#zod';
 import type { ImportErrorRow } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

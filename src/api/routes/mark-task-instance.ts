@@ -4,7 +4,7 @@
  * here: the try ends in the database (and its history), and its watchdog sees at the next
  * heartbeat that the try is no longer running and stops its process.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { clearTaskInstances, finishTry, inTransaction, iso, keepLatestTries } from '../../db/index.js';
 import { canTransitionTi, GaleError, isFinishedTiState } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

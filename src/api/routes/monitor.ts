@@ -1,7 +1,7 @@
 /** Health of the installation (public, as Airflow's), the version, and the queue executor's workers. */
 
-import { z } from 'zod';
 import { sql } from '#kysely';
+import { z } from '#zod';
 import { listRunningJobs, listWorkers } from '../../db/index.js';
 import { galeVersion, type RouteContext } from '../context.js';
 import { errorResponses } from '../schemas.js';

@@ -4,8 +4,8 @@
  * changed but not deleted.
  */
 
-import { z } from 'zod';
 import type { Kysely } from '#kysely';
+import { z } from '#zod';
 import { type Database, deletePool, type PoolRow } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

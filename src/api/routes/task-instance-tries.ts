@@ -3,7 +3,7 @@
  * task_instance_history, the latest one (queued, running, or succeeded: src/db/try-history.ts)
  * from the task instance, and what a try rendered. These routes only read.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { getRenderedFields } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import type { RouteContext } from '../context.js';

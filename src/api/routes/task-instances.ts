@@ -5,8 +5,8 @@
  * task-logs.ts, tries and rendered fields in task-instance-tries.ts. These routes only read.
  */
 
-import { z } from 'zod';
 import type { Kysely } from '#kysely';
+import { z } from '#zod';
 import {
   type DagRunRow,
   type Database,

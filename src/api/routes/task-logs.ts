@@ -6,8 +6,8 @@
  * machine first, else (for a try that ran on a queue worker) from that worker's log server.
  */
 import { relative, resolve, sep } from 'node:path';
-import { z } from 'zod';
 import type { Kysely } from '#kysely';
+import { z } from '#zod';
 import {
   type Database,
   requireDagRun,

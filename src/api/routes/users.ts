@@ -7,8 +7,8 @@
  * limit the DAGs a user sees (api/dag-access.ts): both null, every DAG; an Admin always sees all.
  */
 
-import { z } from 'zod';
 import type { Kysely } from '#kysely';
+import { z } from '#zod';
 import {
   createUser,
   type Database,

@@ -4,7 +4,7 @@
  * encrypted; a variable whose key looks secret (password, token, ...) is shown as "***", as
  * Airflow's secrets masker does, and a connection's password is never returned.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import {
   type Connection,
   deleteConnection,

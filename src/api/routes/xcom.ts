@@ -3,7 +3,7 @@
  * public API. Listing leaves the values out; getting one entry returns its value parsed from JSON.
  * `~` as dag_id, dag_run_id or task_id lists across DAGs, runs or tasks.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 import { requireDag, requireDagRun } from '../../db/index.js';
 import { GaleError } from '../../models/index.js';
 import { createOutputStore, resolveOutput } from '../../output-store/index.js';

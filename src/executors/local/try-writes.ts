@@ -5,7 +5,7 @@
  * write lock. The process falls back to writing itself when its executor is gone (a scheduler
  * crash), so a running try still records its end.
  */
-import { z } from 'zod';
+import { z } from '#zod';
 
 /** The try writes that go through the executor; everything else a task process reads itself. */
 export const TRY_WRITE_METHODS = ['claim', 'succeed', 'fail', 'defer'] as const;
