@@ -3,9 +3,10 @@
  * `gale workers list`.
  */
 import type { Command } from 'commander';
+import { containerSettings } from '../containers/index.js';
 import { heartbeatWorker, listWorkers, registerWorker, SerializedDagCache, stopWorker } from '../db/index.js';
 import { GaleError } from '../models/index.js';
-import { handleExecutorEvents, taskLogPath } from '../scheduler/index.js';
+import { handleExecutorEvents, LostTryContainers, taskLogPath } from '../scheduler/index.js';
 import { startWorkerLogServer, type WorkerLogServer } from '../task-logs/index.js';
 import { checkSecret } from './api.js';
 import { type CliEnv, openEnv, stopSignal, withEnv } from './environment.js';
@@ -90,6 +91,12 @@ export function registerWorkerCommands(program: Command): void {
       const logServer = await serveLogs(env);
       const { db } = env.gdb;
       const cache = new SerializedDagCache();
+      // this worker's task processes run their containers on this machine's engine
+      const lostContainers = new LostTryContainers(
+        containerSettings(c),
+        c.core.killed_task_cleanup_time * 1000,
+        log,
+      );
       const worker = new QueueWorker({
         redisUrl: c.queue.redis_url,
         keyPrefix: c.queue.key_prefix,
@@ -98,7 +105,7 @@ export function registerWorkerCommands(program: Command): void {
         local: { ...localExecutorOptions(env), taskApi },
         logPathOf: (w) => taskLogPath(c.logging.base_log_folder, w),
         onExited: async (event) => {
-          await handleExecutorEvents(db, cache, [event], log, new Date());
+          await handleExecutorEvents(db, cache, [event], log, new Date(), lostContainers);
         },
         onError: (message, error) => log.warn({ err: error }, message),
       });
@@ -138,6 +145,7 @@ export function registerWorkerCommands(program: Command): void {
       clearInterval(beat);
       log.info({ running: worker.running }, 'worker stopping: waiting for running tries');
       await worker.shutdown(c.queue.worker_shutdown_grace * 1000);
+      await lostContainers.settle(c.queue.worker_shutdown_grace * 1000);
       await stopWorker(db, id, new Date());
       await logServer.close();
       await health?.close();

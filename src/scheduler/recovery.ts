@@ -16,6 +16,7 @@ import {
 } from '../db/index.js';
 import { type ExecutorEvent, type ExecutorSet, killGroup } from '../executors/index.js';
 import type { SerializedTask } from '../models/index.js';
+import type { LostTryContainers } from './lost-try-containers.js';
 
 async function taskOf(
   db: Kysely<Database>,
@@ -43,6 +44,8 @@ export async function handleExecutorEvents(
   events: readonly ExecutorEvent[],
   log: Logger,
   now: Date,
+  /** stops and removes a lost container task's container */
+  containers?: LostTryContainers,
 ): Promise<number> {
   let handled = 0;
   for (const e of events) {
@@ -73,6 +76,7 @@ export async function handleExecutorEvents(
         { dagId: w.dagId, runId: w.runId, taskId: w.taskId, tryNumber: w.tryNumber, state: outcome.state },
         `task process ${how}${why}`,
       );
+      containers?.cleanUp(task, w);
     }
   }
   return handled;
@@ -93,6 +97,7 @@ export async function failZombies(
   timeoutSeconds: number,
   log: Logger,
   now: Date,
+  containers?: LostTryContainers,
 ): Promise<number> {
   const stale = await findStaleRunning(db, new Date(now.getTime() - timeoutSeconds * 1000));
   let failed = 0;
@@ -118,6 +123,13 @@ export async function failZombies(
         },
         'zombie task instance',
       );
+      containers?.cleanUp(task, {
+        dagId: ti.dag_id,
+        runId: ti.run_id,
+        taskId: ti.task_id,
+        mapIndex: ti.map_index,
+        tryNumber: ti.try_number,
+      });
     }
   }
   return failed;

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
+import { containerSettings } from '../containers/index.js';
 import { endJob, type GaleDb, heartbeatJob, SerializedDagCache, startJob } from '../db/index.js';
 import type { ExecutorSet } from '../executors/index.js';
 import type { GaleMetrics } from '../observability/index.js';
@@ -13,6 +14,7 @@ import { createAssetTriggeredRuns } from './asset-runs.js';
 import { scheduleBackfills } from './backfills.js';
 import { requestMissedDeadlines } from './dag-callbacks.js';
 import { createDueScheduledRuns, startQueuedRuns } from './dag-run-creation.js';
+import { LostTryContainers } from './lost-try-containers.js';
 import { failZombies, handleExecutorEvents, requeueStaleQueued } from './recovery.js';
 import { queueScheduledTasks } from './task-queueing.js';
 import { scheduleRunningRuns } from './task-readiness.js';
@@ -54,6 +56,7 @@ export class Scheduler {
   readonly #deps: SchedulerDeps;
   readonly #clock: Clock;
   readonly #cache = new SerializedDagCache();
+  readonly #lostContainers: LostTryContainers;
   #wake: (() => void) | null = null;
   #woken = false;
   #lastRecovery = 0;
@@ -65,6 +68,12 @@ export class Scheduler {
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
     this.#clock = deps.clock ?? { now: () => new Date() };
+    const c = deps.config.config;
+    this.#lostContainers = new LostTryContainers(
+      containerSettings(c),
+      c.core.killed_task_cleanup_time * 1000,
+      deps.log,
+    );
     deps.executors.onEvent(() => this.wake());
   }
 
@@ -87,7 +96,7 @@ export class Scheduler {
     const passStarted = performance.now();
     const now = this.#clock.now();
     const { executors } = this.#deps;
-    await handleExecutorEvents(db, this.#cache, executors.drainEvents(), log, now);
+    await handleExecutorEvents(db, this.#cache, executors.drainEvents(), log, now, this.#lostContainers);
     const runsCreated = await createDueScheduledRuns(
       db,
       this.#cache,
@@ -122,7 +131,14 @@ export class Scheduler {
       Math.min(c.scheduler.task_instance_heartbeat_timeout, c.scheduler.task_queued_timeout) * 500;
     if (now.getTime() - this.#lastRecovery >= recoveryEvery) {
       this.#lastRecovery = now.getTime();
-      await failZombies(db, this.#cache, c.scheduler.task_instance_heartbeat_timeout, log, now);
+      await failZombies(
+        db,
+        this.#cache,
+        c.scheduler.task_instance_heartbeat_timeout,
+        log,
+        now,
+        this.#lostContainers,
+      );
       await requeueStaleQueued(db, executors, c.scheduler.task_queued_timeout, log, now);
     }
     if (now.getTime() - this.#lastDeadlineCheck >= DEADLINE_CHECK_MS) {
@@ -208,6 +224,8 @@ export class Scheduler {
       signal.removeEventListener('abort', onAbort);
       log.info('scheduler stopping');
       await this.#deps.executors.shutdown(options.shutdownGraceMs ?? 0);
+      // a lost try's container being stopped: let it finish within the grace period
+      await this.#lostContainers.settle(options.shutdownGraceMs ?? 0);
       await endJob(db, this.#jobId, this.#clock.now());
     }
   }

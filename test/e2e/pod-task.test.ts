@@ -70,6 +70,10 @@ dag({ dagId: 'pod_timeout' }, () => {
   podTask({ taskId: 'slow', executionTimeout: '3s' }, { ...base, cmds: ['sh', '-c', 'echo sleeping; sleep 600'] });
 });
 
+dag({ dagId: 'pod_killed' }, () => {
+  podTask('orphan', { ...base, ...signal, cmds: ['sh', '-c', \`trap 'exit 143' TERM; echo orphan-waiting; \${waitFor('never')}\`] });
+});
+
 dag({ dagId: 'pod_defer' }, () => {
   podTask('deferred', {
     ...base,
@@ -280,6 +284,39 @@ describe('podTask on podman', () => {
       timeoutMs: 60_000,
       seen: () => logOf('pod_timeout', runId, 'slow'),
     });
+  });
+
+  it("a task process killed with SIGKILL leaves no container behind: the scheduler stops and removes the lost try's container", {
+    timeout: 150_000,
+  }, async () => {
+    const runId = trigger('pod_killed');
+    await waitFor(
+      async () =>
+        logOf('pod_killed', runId, 'orphan').includes('orphan-waiting') &&
+        (await containersOf('pod_killed', runId)).length === 1,
+      {
+        what: 'the container to run',
+        timeoutMs: 60_000,
+        seen: () => ({
+          states: taskStates(g.db(), 'pod_killed', runId),
+          log: logOf('pod_killed', runId, 'orphan'),
+        }),
+      },
+    );
+    const { pid } = g
+      .db()
+      .prepare("select pid from task_instance where dag_id = 'pod_killed' and run_id = ?")
+      .get(runId) as { pid: number };
+    // the task process (a warm one) dies at once: it cannot stop its container itself
+    process.kill(pid, 'SIGKILL');
+    await runEnds('pod_killed', 'failed', runId);
+    expect(tryError('pod_killed', 'orphan')).toMatch(/The task process was killed by SIGKILL/);
+    await waitFor(async () => (await containersOf('pod_killed', runId)).length === 0, {
+      what: "the lost try's container to be removed",
+      timeoutMs: 60_000,
+      seen: () => standalone.output().slice(-2000),
+    });
+    expect(standalone.output()).toContain('removed the container of a lost try');
   });
 
   it('a deferrable container task waits in the triggerer (deferred) while its container runs, then succeeds', {
