@@ -156,6 +156,43 @@ describe('kubernetes executor (against the Kubernetes API test double)', () => {
     await scheduler.stop();
   });
 
+  it("a log stream the API ends while the pod runs is resumed where it stopped: every line reaches the try's log once", {
+    timeout: 240_000,
+  }, async () => {
+    await setUp(
+      'resume',
+      `import { existsSync } from 'node:fs';
+       import { dag, task } from 'gale/sdk';
+       const talk = task('talk', async (ctx) => {
+         ctx.log.info('line before the cut');
+         while (!existsSync(process.env.RELEASE_FILE)) await new Promise((r) => setTimeout(r, 100));
+         ctx.log.info('line after the cut');
+       });
+       dag({ dagId: 'resume' }, () => { talk(); });`,
+    );
+    kubelet.auto();
+    await waitFor(() => tryLog(g.home, 'talk').includes('line before the cut'), {
+      what: "the pod's first line in the try's log",
+      seen: () => ({ states: taskStates(g.db(), 'resume'), scheduler: scheduler.output().slice(-2000) }),
+    });
+    const pod = podOf('talk')!.metadata.name as string;
+    expect(double.cutLogStreams(pod)).toBe(1);
+    // the executor reads the pod, sees it running, and follows again from where it stopped
+    await waitFor(() => double.logFollowers(pod) === 1, {
+      what: 'the log to be followed again',
+      seen: () => scheduler.output().slice(-2000),
+    });
+    writeFileSync(join(g.home, 'release'), '');
+    await waitForRun('resume', 'success');
+    await waitFor(() => tryLog(g.home, 'talk').includes('line after the cut'), { what: 'the last line' });
+    const log = tryLog(g.home, 'talk');
+    expect(log.split('line before the cut').length - 1).toBe(1);
+    expect(log.split('line after the cut').length - 1).toBe(1);
+    expect(log).not.toMatch(/^\d{4}-\d\d-\d\dT[^ ]*Z /m); // the API's timestamps are taken off
+    expect(scheduler.output()).toContain("the pod's log stream ended while it runs; resuming");
+    await scheduler.stop();
+  });
+
   it('a pod whose try exits with code 2 fails it, with the reason in its log; the pod stays', {
     timeout: 240_000,
   }, async () => {

@@ -31,6 +31,15 @@ interface Watcher {
 interface Follower {
   res: ServerResponse;
   name: string;
+  /** timestamps=true: each line after its time, as the API writes it */
+  hasTimestamps: boolean;
+}
+
+/** A log chunk as the API writes it: with timestamps=true, each line after its time (RFC 3339). */
+function logText(line: LogLine, hasTimestamps: boolean): string {
+  if (!hasTimestamps) return line.text;
+  const stamp = new Date(line.time).toISOString();
+  return line.text.replace(/[^\n]*\n|[^\n]+$/g, (l) => `${stamp} ${l}`);
 }
 
 function status(code: number, reason: string, message: string): PodJson {
@@ -170,8 +179,24 @@ export class KubeApiDouble {
   appendLog(name: string, text: string): void {
     const lines = this.#logs.get(name) ?? [];
     this.#logs.set(name, lines);
-    lines.push({ time: Date.now(), text });
-    for (const f of this.#followers) if (f.name === name) f.res.write(text);
+    const line = { time: Date.now(), text };
+    lines.push(line);
+    for (const f of this.#followers) if (f.name === name) f.res.write(logText(line, f.hasTimestamps));
+  }
+
+  /**
+   * Ends the log streams that follow the pod while it still runs, as the API does on its own
+   * timeouts or when it restarts: a follower must ask again to read on.
+   */
+  cutLogStreams(name: string): number {
+    const cut = [...this.#followers].filter((f) => f.name === name).length;
+    this.#endFollowers(name);
+    return cut;
+  }
+
+  /** How many streams follow the pod's log now. */
+  logFollowers(name: string): number {
+    return [...this.#followers].filter((f) => f.name === name).length;
   }
 
   /** Forgets the history: a watch resuming from any version seen before gets 410 Gone. */
@@ -338,15 +363,17 @@ export class KubeApiDouble {
       return;
     }
     const since = params.get('sinceTime') ? Date.parse(params.get('sinceTime')!) : 0;
+    const hasTimestamps = params.get('timestamps') === 'true';
     res.writeHead(200, { 'content-type': 'text/plain' });
-    for (const line of this.#logs.get(pod.metadata.name) ?? []) if (line.time >= since) res.write(line.text);
+    for (const line of this.#logs.get(pod.metadata.name) ?? [])
+      if (line.time >= since) res.write(logText(line, hasTimestamps));
     const hasEnded = state.terminated || ['Succeeded', 'Failed'].includes(pod.status?.phase);
     if (params.get('follow') !== 'true' || hasEnded) {
       res.end();
       return;
     }
     res.flushHeaders();
-    const follower: Follower = { res, name: pod.metadata.name };
+    const follower: Follower = { res, name: pod.metadata.name, hasTimestamps };
     this.#followers.add(follower);
     res.on('close', () => this.#followers.delete(follower));
   }

@@ -63,7 +63,12 @@ interface Tracked {
   pod: V1Pod | null;
   adopted: boolean;
   ended: boolean;
+  /** whether its log is being followed (one follow at a time, resumed when the API ends it early) */
+  isFollowed?: boolean;
 }
+
+/** How long a follow the API ended waits before it reads the pod and resumes (the pod may have ended). */
+const FOLLOW_RESUME_MS = 1_000;
 
 export class KubernetesExecutor implements Executor {
   readonly name = 'kubernetes';
@@ -241,9 +246,44 @@ export class KubernetesExecutor implements Executor {
 
   #apply(entry: Tracked, verdict: PodVerdict): void {
     if (verdict.kind === 'running') {
-      void this.#logs.stream(entry.podName, entry.workload.logPath, { follow: true, resume: entry.adopted });
+      if (!entry.isFollowed) void this.#follow(entry);
     } else if (verdict.kind === 'succeeded' || verdict.kind === 'failed') {
       this.#end(entry, verdict);
+    }
+  }
+
+  /**
+   * Follows the pod's log into the try's log while the pod runs. The API may end a follow before
+   * the pod ends (its streaming timeouts, a restarted API server, an idle connection cut): unless
+   * the pod ended meanwhile, read it again and go on from where the copy stopped.
+   */
+  async #follow(entry: Tracked): Promise<void> {
+    entry.isFollowed = true;
+    let resume = entry.adopted;
+    try {
+      while (this.#accepting && !entry.ended && this.#tracked.get(entry.workload.tiId) === entry) {
+        await this.#logs.stream(entry.podName, entry.workload.logPath, { follow: true, resume });
+        resume = true;
+        await new Promise<void>((r) => setTimeout(r, FOLLOW_RESUME_MS).unref());
+        if (!this.#accepting || entry.ended) return;
+        let pod: V1Pod;
+        try {
+          pod = await this.#api.readNamespacedPod({ name: entry.podName, namespace: this.#o.namespace });
+        } catch (error) {
+          // gone, or the API is away: the watch (or its next list) tells what became of it
+          if (apiStatus(error) !== 404) this.#o.onError?.(`could not read pod ${entry.podName}`, error);
+          return;
+        }
+        const verdict = podVerdict(pod, Date.now(), this.#o.pendingTimeoutSeconds * 1000);
+        if (verdict.kind !== 'running') {
+          entry.isFollowed = false;
+          this.#observe(pod);
+          return;
+        }
+        this.#o.onInfo?.("the pod's log stream ended while it runs; resuming", { pod: entry.podName });
+      }
+    } finally {
+      entry.isFollowed = false;
     }
   }
 

@@ -1,8 +1,10 @@
 /**
  * Copies the log of a task pod's "base" container into the try's log file while the pod runs
- * (follow), so the API's log view shows it live; the stream ends when the container does. A pod
- * adopted after a restart streams from the time its log file was last written, so what the
- * previous scheduler copied is not copied twice. Never deletes or truncates a log file.
+ * (follow), so the API's log view shows it live; the stream ends when the container does. The API
+ * puts a timestamp before each line (removed in the copy): a follow the API ended early resumes
+ * where the copy stopped (LogPosition), without a line twice. A pod adopted after a restart streams
+ * from the second its log file was last written, so what the previous scheduler copied is not
+ * copied again (a line of that second may be). Never deletes or truncates a log file.
  */
 import {
   appendFileSync,
@@ -16,6 +18,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { type KubeConfig, Log } from '@kubernetes/client-node';
+import { LogPosition, timestampedLogCopy } from './log-position.js';
 import { BASE_CONTAINER } from './pod-spec.js';
 
 interface Stream {
@@ -30,6 +33,8 @@ export class PodLogs {
   readonly #namespace: string;
   readonly #onError: (message: string, error: unknown) => void;
   readonly #streams = new Map<string, Stream>();
+  /** how far each pod's log was copied by this process, until the pod is let go (stop) */
+  readonly #positions = new Map<string, LogPosition>();
 
   constructor(kubeConfig: KubeConfig, namespace: string, onError: (message: string, error: unknown) => void) {
     this.#log = new Log(kubeConfig);
@@ -49,23 +54,35 @@ export class PodLogs {
     const existing = this.#streams.get(podName);
     if (existing) return existing.done;
     mkdirSync(dirname(logPath), { recursive: true });
+    let position = this.#positions.get(podName);
     let sinceTime: string | undefined;
-    if (options.resume) {
+    if (position?.hasLines) {
+      // this process copied part of it already: on from there
+      sinceTime = position.resume();
+    } else if (options.resume) {
       try {
         // whole seconds: a line in the second of the last write may come twice, none is lost
         sinceTime = new Date(Math.floor(statSync(logPath).mtimeMs / 1000) * 1000).toISOString();
+        sinceTime = sinceTime.replace(/\.\d{3}Z$/, 'Z');
       } catch {
         sinceTime = undefined;
       }
     }
+    if (!position) {
+      position = new LogPosition();
+      this.#positions.set(podName, position);
+    }
     const out = createWriteStream(logPath, { flags: 'a' });
+    // the API's bytes, split into lines whose timestamps are taken off; at its end, the copy ends
+    const input = timestampedLogCopy(position, out);
     const entry: Stream = { out, controller: null, done: Promise.resolve(), isAborted: false };
     entry.done = new Promise<void>((resolve) => {
       out.once('close', () => resolve());
       this.#log
-        .log(this.#namespace, podName, BASE_CONTAINER, out, {
+        .log(this.#namespace, podName, BASE_CONTAINER, input, {
           follow: options.follow,
-          ...(sinceTime ? { sinceTime: sinceTime.replace(/\.\d{3}Z$/, 'Z') } : {}),
+          timestamps: true,
+          ...(sinceTime ? { sinceTime } : {}),
         })
         .then(
           (controller) => {
@@ -95,6 +112,7 @@ export class PodLogs {
   }
 
   stop(podName: string): void {
+    this.#positions.delete(podName);
     const entry = this.#streams.get(podName);
     if (!entry) return;
     entry.isAborted = true;
