@@ -14,7 +14,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { withCacheLock } from './cache-lock.js';
 
@@ -245,6 +245,9 @@ export async function startDockerApi(socketPath: string): Promise<DockerApi> {
   rmSync(socketPath, { force: true });
   const child: ChildProcess = spawn('podman', ['system', 'service', '--time=0', `unix://${socketPath}`], {
     env: podmanEnv(),
+    // conmon, started from here, writes an "oom" file into its working folder when a container is
+    // killed for memory: keep it beside the socket, not in the checkout
+    cwd: dirname(socketPath),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
