@@ -3,7 +3,7 @@ import type { ContainerEngineSettings } from '../containers/index.js';
 import type { DagRunRow, GaleDb, SecretBox } from '../db/index.js';
 import { type DagRunInfo, GaleError } from '../models/index.js';
 import type { OutputStore } from '../output-store/index.js';
-import { executeTask, renderFields } from '../runner/execute-task.js';
+import { executeTask, forThisInstance, renderFields } from '../runner/execute-task.js';
 import type { createTaskLogger } from '../runner/index.js';
 import { DbTryChannel } from '../runner/index.js';
 import { gatherArgs, outputPuller } from '../runner/task-args.js';
@@ -103,6 +103,7 @@ export async function executeTaskForTest(input: {
     dagRuns: dagRunAccessors(channel, ref, input.log),
     resumeMethods: Object.keys(node.resume),
   });
-  if (input.renderOnly) return redactDeep(await renderFields(node, ctx), input.log);
+  if (input.renderOnly)
+    return redactDeep(await renderFields(forThisInstance(node, args, mapIndex), ctx), input.log);
   return executeTask(node, ctx, args, input.log, input.killGraceMs, undefined, input.containers);
 }

@@ -1,6 +1,8 @@
 /** Runs the code of one try: a function task's function, a shell task's command, or a container task's container. */
 import { spawn } from 'node:child_process';
+import { z } from '#zod';
 import type { ContainerEngineSettings } from '../containers/index.js';
+import { GaleError } from '../models/index.js';
 import type { TaskContext, TaskNode } from '../sdk/index.js';
 import { type RenderedContainer, runContainerTask } from './container-task.js';
 import { templateContext } from './task-context.js';
@@ -39,6 +41,44 @@ export async function renderFields(node: TaskNode, ctx: TaskContext): Promise<Re
   return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, renderField(f, render)]));
 }
 
+/** What one instance of a mapped shell task gets from expand(): the fields it maps over. */
+const mappedShellSchema = z
+  .object({
+    command: z.string().min(1, 'must not be empty'),
+    env: z.record(z.string(), z.string()),
+    cwd: z.string(),
+    appendEnv: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+/**
+ * The task as this try runs it: a mapped shell task's command, env and cwd are those its map index
+ * got from expand() (over what shell.partial() fixed); any other task as it is.
+ */
+export function forThisInstance(node: TaskNode, args: unknown[], mapIndex: number): TaskNode {
+  if (node.kind !== 'shell' || !node.shell || !node.mapping || node.mapping.type === 'group') return node;
+  const parsed = mappedShellSchema.safeParse(args[0] ?? {});
+  const where = `mapped shell task "${node.taskId}" [${mapIndex}]`;
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new GaleError(
+      'GALE_ERR_MAP_INPUT_INVALID',
+      `${where}: ${issue?.path.join('.') || 'its fields'}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(args[0])})`,
+      {
+        hint: 'Map a shell task over command (a string), env (an object of strings) or cwd (a string).',
+      },
+    );
+  }
+  const shell = { ...node.shell, ...parsed.data };
+  if (shell.command.trim() === '') {
+    throw new GaleError('GALE_ERR_MAP_INPUT_INVALID', `${where} has no command`, {
+      hint: 'Give every instance a command, in shell.partial() or in what it expands over.',
+    });
+  }
+  return { ...node, shell };
+}
+
 /** The container engine when none is configured: docker at $DOCKER_HOST or its default socket. */
 const DEFAULT_CONTAINERS: ContainerEngineSettings = { engine: 'docker', dockerHost: '' };
 
@@ -57,6 +97,7 @@ export async function executeTask(
     if (!node.fn) throw new Error(`task "${node.taskId}" has no function`);
     return node.fn(ctx, ...args);
   }
+  node = forThisInstance(node, args, ctx.mapIndex);
   const rendered = await renderFields(node, ctx);
   // stored and shown later (gale tasks render, the API): with the secrets the try read masked
   await onRendered?.(redactDeep(rendered, log));

@@ -975,8 +975,77 @@ function checkMappable(fn: (...args: never[]) => unknown, flow: FlowKind | null,
   }
 }
 
-/** Adds a shell task to the DAG being built. Its output is the last line the command prints. */
-export function shell(idOrOptions: string | TaskOptions, command: string | ShellOptions): TaskRef<string> {
+/** The fields a mapped shell task maps over (Airflow's BashOperator.partial().expand(bash_command=, env=, cwd=)). */
+export interface ShellArgs {
+  command: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+const SHELL_ARGS: readonly string[] = ['command', 'env', 'cwd'];
+
+/** A shell task to map, with the fields given to shell.partial() fixed; see PartialTask. */
+export interface PartialShell<P extends object> {
+  /** One task instance per combination of the lists (or zip()); each output is its last line. */
+  expand(inputs: { [K in keyof P]: ExpandArg<P[K]> }): TaskRef<string[]>;
+  /** One task instance per object of fields ({ command, env, cwd }), a literal list or a task's output. */
+  expandKwargs(list: readonly P[] | OutputLike<readonly P[]>): TaskRef<string[]>;
+}
+
+/**
+ * shell.partial('t', { env }).expand({ command: [...] }): a mapped shell task. The fields not
+ * fixed here (command, env, cwd) come from expand(), per instance, and are templates as well.
+ */
+function partialShell<F extends Partial<ShellArgs> & { appendEnv?: boolean } = Record<never, never>>(
+  idOrOptions: string | TaskOptions,
+  fixed?: F,
+): PartialShell<Omit<ShellArgs, keyof F>> {
+  const { command, env, cwd, appendEnv, ...options } = {
+    ...normalizeTaskOptions(idOrOptions),
+    ...(fixed ?? {}),
+  };
+  const taskId = options.taskId;
+  if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', 'shell.partial() needs a taskId');
+  const add = (names: string[] | null, compile: (toArg: ToArg, where: string) => MappingSpec) => {
+    const d = currentDag(`shell "${taskId}"`);
+    const where = `DAG "${d.dagId}", mapped shell task "${taskId}"`;
+    for (const name of names ?? []) {
+      if (!SHELL_ARGS.includes(name)) {
+        throw new GaleError('GALE_ERR_DAG_INVALID', `${where}: cannot map over "${name}"`, {
+          hint: 'A shell task maps over command, env and cwd.',
+        });
+      }
+      if (fixed && name in fixed) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `${where}: "${name}" given to both partial() and expand()`,
+          {
+            hint: 'Give each field either to partial() (the same for every instance) or to expand() (mapped over).',
+          },
+        );
+      }
+    }
+    if (names !== null && command === undefined && !names.includes('command')) {
+      throw new GaleError('GALE_ERR_DAG_INVALID', `${where} has no command`, {
+        hint: "Give the command to shell.partial('t', { command }) or map over it: .expand({ command: [...] }).",
+      });
+    }
+    const shellOptions: ShellOptions = { ...options, command: command ?? '', env, cwd, appendEnv };
+    return addNode(d, inGroup(taskId), 'shell', options, [], null, shellOptions, null, null, compile);
+  };
+  return {
+    expand: (inputs) => add(Object.keys(inputs), (toArg, where) => compileExpand({}, inputs, toArg, where)),
+    expandKwargs: (list) => add(null, (toArg, where) => compileExpandKwargs({}, list, toArg, where)),
+  } as PartialShell<Omit<ShellArgs, keyof F>>;
+}
+
+/**
+ * Adds a shell task to the DAG being built. Its output is the last line the command prints.
+ * `shell.partial(...)` maps one over lists of commands, environments or folders (see partialShell).
+ */
+export const shell = Object.assign(shellTask, { partial: partialShell });
+
+function shellTask(idOrOptions: string | TaskOptions, command: string | ShellOptions): TaskRef<string> {
   const base = normalizeTaskOptions(idOrOptions);
   const options: ShellOptions = typeof command === 'string' ? { ...base, command } : { ...base, ...command };
   const taskId = options.taskId;

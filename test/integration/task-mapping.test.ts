@@ -177,6 +177,82 @@ describe('dynamic task mapping', () => {
     // one test of many CLI commands: each takes seconds on a loaded 2-core machine
   }, 300_000);
 
+  it('a shell task maps over commands, environments and an upstream list; each instance renders its own fields', async () => {
+    g = makeGaleHome();
+    g.writeDag(
+      'shells.ts',
+      `import { dag, shell, task } from 'gale/sdk';
+       const names = task('names', () => ['ada', 'grace']);
+       const joined = task('joined', (_ctx, lines: string[]) => lines.join('|'));
+       dag({ dagId: 'mapped_shell' }, () => {
+         shell.partial('commands').expand({ command: ['echo one', 'echo "two {{ ti.map_index }}"'] });
+         joined(
+           shell
+             .partial('greet', { command: 'echo "$GREETING $WHO {{ ti.map_index }}"' })
+             .expand({ env: [{ GREETING: 'hi', WHO: 'x' }, { GREETING: 'bye', WHO: 'y' }] }),
+         );
+         const who = task('who', (_ctx, list: string[]) => list.map((n) => 'echo hello ' + n))(names());
+         shell.partial('from_upstream', { cwd: '/tmp' }).expand({ command: who });
+       });
+       dag({ dagId: 'mapped_shell_bad' }, () => {
+         shell.partial('bad').expandKwargs([{ command: 'echo fine' }, { command: 42 } as never]);
+       });`,
+    );
+    g.start(['standalone']);
+    await waitFor(() => g.gale(['dags', 'list', '-o', 'json']).stdout.includes('"mapped_shell_bad"'), {
+      what: 'the DAGs to be parsed',
+      timeoutMs: 60_000,
+    });
+    const runIds: string[] = [];
+    for (const id of ['mapped_shell', 'mapped_shell_bad']) {
+      const trigger = g.gale(['dags', 'trigger', id, '-o', 'json']);
+      expect(trigger.code, trigger.stderr).toBe(0);
+      runIds.push(JSON.parse(trigger.stdout).run_id as string);
+    }
+    await waitFor(
+      () =>
+        ['mapped_shell', 'mapped_shell_bad'].every((id) =>
+          ['success', 'failed'].includes(runsOf(g.db(), id)[0]?.state ?? ''),
+        ),
+      {
+        what: 'both runs to end',
+        timeoutMs: 90_000,
+        seen: () => [instances('mapped_shell'), instances('mapped_shell_bad')],
+      },
+    );
+    expect(runsOf(g.db(), 'mapped_shell')[0]?.state).toBe('success');
+    expect(outputs('mapped_shell', 'commands')).toEqual(['one', 'two 1']);
+    expect(outputs('mapped_shell', 'joined')).toEqual(['hi x 0|bye y 1']);
+    expect(outputs('mapped_shell', 'from_upstream')).toEqual(['hello ada', 'hello grace']);
+    // an instance whose mapped field is not a string fails alone, saying which field
+    expect(runsOf(g.db(), 'mapped_shell_bad')[0]?.state).toBe('failed');
+    expect(instances('mapped_shell_bad').map((t) => [t.map_index, t.state])).toEqual([
+      [0, 'success'],
+      [1, 'failed'],
+    ]);
+    const error = g
+      .db()
+      .prepare("select error from task_instance_try where dag_id = 'mapped_shell_bad' and map_index = 1")
+      .get() as { error: string };
+    expect(error.error).toMatch(
+      /mapped shell task "bad" \[1\]: command: Invalid input: expected string, received number/,
+    );
+    // gale tasks render shows one instance's own command
+    const render = g.gale([
+      'tasks',
+      'render',
+      'mapped_shell',
+      'greet',
+      '--run-id',
+      runIds[0]!,
+      '--map-index',
+      '1',
+    ]);
+    expect(render.code, render.stderr).toBe(0);
+    expect(render.stdout).toContain('echo "$GREETING $WHO 1"');
+    expect(render.stdout).toContain('bye');
+  }, 240_000);
+
   it('gale dags test runs mapped tasks, and gale tasks test runs one instance with --map-index', () => {
     g = makeGaleHome();
     g.writeDag(

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { GaleError } from '../../../src/models/index.js';
-import { dag, type TaskRef, takeDefinedDags, task, zip, zipLongest } from '../../../src/sdk/index.js';
+import { dag, shell, type TaskRef, takeDefinedDags, task, zip, zipLongest } from '../../../src/sdk/index.js';
 import { DAG_DEFAULTS } from './dag-defaults.js';
 
 const files = task('files', (): string[] => ['a', 'b']);
@@ -84,6 +84,21 @@ describe('mapped tasks', () => {
       () => count.expand({ file: 3 as never, factor: [1] }),
       /cannot expand over 3/,
     ],
+    [
+      'a shell task mapped over something else than command, env and cwd',
+      () => shell.partial('s', { command: 'true' }).expand({ timeout: [1] } as never),
+      /cannot map over "timeout"/,
+    ],
+    [
+      'a shell field in both shell.partial() and expand()',
+      () => shell.partial('s', { command: 'true' }).expand({ command: ['false'] } as never),
+      /"command" given to both partial\(\) and expand\(\)/,
+    ],
+    [
+      'a mapped shell task with no command',
+      () => shell.partial('s').expand({ env: [{ A: '1' }] } as never),
+      /mapped shell task "s" has no command/,
+    ],
   ])('%s is refused when the DAG is defined', (_name, build, message) => {
     const error = (() => {
       try {
@@ -96,6 +111,28 @@ describe('mapped tasks', () => {
     expect(String((error as Error).message)).toMatch(message);
   });
 
+  it('shell.partial().expand() serializes the fixed fields on the shell task and the mapped ones as its mapping', () => {
+    const s = serialized(() => {
+      const lines = shell
+        .partial('greet', { command: 'echo $WHO', appendEnv: true })
+        .expand({ env: [{ WHO: 'a' }] });
+      expectTypeOf(lines).toEqualTypeOf<TaskRef<string[]>>();
+      shell.partial({ taskId: 'each', retries: 2 }).expand({ command: files() });
+    });
+    const greet = s.tasks.find((x) => x.taskId === 'greet')!;
+    expect(greet.kind).toBe('shell');
+    expect(greet.shell).toEqual({ command: 'echo $WHO', appendEnv: true });
+    expect(greet.mapping).toEqual({
+      type: 'expand',
+      partial: {},
+      expand: [{ name: 'env', source: { type: 'literal', values: [{ WHO: 'a' }] } }],
+    });
+    const each = s.tasks.find((x) => x.taskId === 'each')!;
+    expect(each.upstream).toEqual(['files']);
+    expect(each.retries).toBe(2);
+    expect(each.shell?.command).toBe('');
+  });
+
   it('types: expand() needs every argument not given to partial(), as lists of their types', () => {
     serialized(() => {
       // @ts-expect-error factor is neither partial nor expanded
@@ -105,6 +142,14 @@ describe('mapped tasks', () => {
       // @ts-expect-error expandKwargs elements must have the remaining arguments
       count.partial({ factor: 2 }).expandKwargs([{ factor: 3 }]);
       count.partial({ factor: 2 }).expand({ file: ['ok'] });
+      shell.partial('t3', { command: 'echo $A' }).expand({ env: [{ A: '1' }] });
     });
+    // types only (never called: the second is refused when defined)
+    const _shellTypes = () => {
+      // @ts-expect-error a mapped shell task's command is a string
+      shell.partial('t1').expand({ command: [1, 2] });
+      // @ts-expect-error command is neither fixed nor mapped
+      shell.partial('t2').expand({ env: [{ A: '1' }] });
+    };
   });
 });
