@@ -52,25 +52,62 @@ const mappedShellSchema = z
   .partial()
   .strict();
 
+/** What one instance of a mapped podTask gets from expand(): env as an object or Kubernetes' list. */
+const mappedContainerSchema = z
+  .object({
+    cmds: z.array(z.string()),
+    args: z.array(z.string()),
+    env: z.union([
+      z.record(z.string(), z.string()),
+      z.array(z.object({ name: z.string(), value: z.string() }).strict()),
+    ]),
+  })
+  .partial()
+  .strict();
+
+/** The mapped fields of one instance, checked; throws GALE_ERR_MAP_INPUT_INVALID naming the field. */
+function mappedFields<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: string,
+  hint: string,
+): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new GaleError(
+    'GALE_ERR_MAP_INPUT_INVALID',
+    `${where}: ${issue?.path.join('.') || 'its fields'}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(value)})`,
+    { hint },
+  );
+}
+
 /**
- * The task as this try runs it: a mapped shell task's command, env and cwd are those its map index
- * got from expand() (over what shell.partial() fixed); any other task as it is.
+ * The task as this try runs it: a mapped shell task's command, env and cwd, and a mapped podTask's
+ * cmds, args and env, are those its map index got from expand() (over what partial() fixed); any
+ * other task as it is.
  */
 export function forThisInstance(node: TaskNode, args: unknown[], mapIndex: number): TaskNode {
-  if (node.kind !== 'shell' || !node.shell || !node.mapping || node.mapping.type === 'group') return node;
-  const parsed = mappedShellSchema.safeParse(args[0] ?? {});
-  const where = `mapped shell task "${node.taskId}" [${mapIndex}]`;
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new GaleError(
-      'GALE_ERR_MAP_INPUT_INVALID',
-      `${where}: ${issue?.path.join('.') || 'its fields'}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(args[0])})`,
-      {
-        hint: 'Map a shell task over command (a string), env (an object of strings) or cwd (a string).',
-      },
+  if (!node.mapping || node.mapping.type === 'group') return node;
+  if (node.kind === 'container' && node.container) {
+    const { env, ...rest } = mappedFields(
+      mappedContainerSchema,
+      args[0],
+      `mapped podTask "${node.taskId}" [${mapIndex}]`,
+      'Map a podTask over cmds and args (lists of strings) or env (an object of strings, or { name, value } items).',
     );
+    const envRecord = Array.isArray(env) ? Object.fromEntries(env.map((v) => [v.name, v.value])) : env;
+    return { ...node, container: { ...node.container, ...rest, ...(envRecord ? { env: envRecord } : {}) } };
   }
-  const shell = { ...node.shell, ...parsed.data };
+  if (node.kind !== 'shell' || !node.shell) return node;
+  const where = `mapped shell task "${node.taskId}" [${mapIndex}]`;
+  const mapped = mappedFields(
+    mappedShellSchema,
+    args[0],
+    where,
+    'Map a shell task over command (a string), env (an object of strings) or cwd (a string).',
+  );
+  const shell = { ...node.shell, ...mapped };
   if (shell.command.trim() === '') {
     throw new GaleError('GALE_ERR_MAP_INPUT_INVALID', `${where} has no command`, {
       hint: 'Give every instance a command, in shell.partial() or in what it expands over.',

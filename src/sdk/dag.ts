@@ -1058,13 +1058,18 @@ function shellTask(idOrOptions: string | TaskOptions, command: string | ShellOpt
   return addNode(d, inGroup(taskId), 'shell', taskOptions, [], null, options);
 }
 
-/** Adds a container task to the DAG being built (for podTask(), which compiles `container`). */
+/**
+ * Adds a container task to the DAG being built (for podTask(), which compiles `container`); with
+ * `mapping`, a mapped one (podTask.partial().expand()).
+ */
 export function addContainerTask(
   taskOptions: TaskOptions & { taskId: string },
   container: ContainerTaskSpec,
+  mapping: ((toArg: ToArg, where: string) => MappingSpec) | null = null,
 ): TaskRef<unknown> {
   const d = currentDag(`podTask "${taskOptions.taskId}"`);
-  return addNode(d, inGroup(taskOptions.taskId), 'container', taskOptions, [], null, null, null, container);
+  const taskId = inGroup(taskOptions.taskId);
+  return addNode(d, taskId, 'container', taskOptions, [], null, null, null, container, mapping);
 }
 
 /**

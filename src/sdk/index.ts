@@ -83,7 +83,13 @@ export type { GroupArg, GroupArgs } from './mapped-group.js';
 export { type ExpandArg, type OutputLike, ZipInput, zip, zipLongest } from './mapping.js';
 export { type NotificationInfo, type WebhookNotifierOptions, webhookNotifier } from './notifiers.js';
 export { empty } from './operators.js';
-export { type PodEnvVar, type PodTaskOptions, podTask } from './pod-task.js';
+export {
+  type PartialPodTask,
+  type PodArgs,
+  type PodEnvVar,
+  type PodTaskOptions,
+  podTask,
+} from './pod-task.js';
 export {
   type PokeFunction,
   type PokeResult,

@@ -20,6 +20,7 @@ import {
   parseDuration,
 } from '../models/index.js';
 import { addContainerTask, type TaskRef } from './dag.js';
+import { compileExpand, compileExpandKwargs, type ExpandArg, type OutputLike } from './mapping.js';
 import type { TaskOptions } from './task-options.js';
 
 /** An environment variable in Kubernetes' list form. */
@@ -168,17 +169,29 @@ export function compilePodTaskOptions(o: PodTaskOptions, where: string): Contain
   return Object.freeze(parsed.data);
 }
 
-/**
- * Adds a container task to the DAG being built (Airflow's KubernetesPodOperator):
- *   podTask('report', { image: 'alpine:3', cmds: ['sh', '-c'], args: ['echo {{ ds }}'] })
- * Its log is the container's output; it fails with the container's exit code and reason; with
- * doXcomPush (or outputFile) the JSON the container wrote to /gale/xcom/return.json is its output.
- */
-export function podTask<T = unknown>(idOrOptions: string | TaskOptions, pod: PodTaskOptions): TaskRef<T> {
+/** The fields a mapped podTask maps over (Airflow's KubernetesPodOperator.partial().expand(cmds=, arguments=, env_vars=)). */
+export interface PodArgs {
+  cmds?: string[];
+  args?: string[];
+  env?: Record<string, string> | PodEnvVar[];
+}
+
+const POD_ARGS: readonly string[] = ['cmds', 'args', 'env'];
+
+/** A container task to map, with the options given to podTask.partial() fixed. */
+export interface PartialPodTask<P extends object, T> {
+  /** One task instance per combination of the lists (or zip()); outputs as podTask's, in a list. */
+  expand(inputs: { [K in keyof P]: ExpandArg<P[K]> }): TaskRef<T[]>;
+  /** One task instance per object of fields ({ cmds, args, env }), a literal list or a task's output. */
+  expandKwargs(list: readonly P[] | OutputLike<readonly P[]>): TaskRef<T[]>;
+}
+
+/** The task options and container of a podTask, checked: what podTask() and its partial() share. */
+function compilePodTask(idOrOptions: string | TaskOptions, pod: PodTaskOptions, kind: string) {
   const base: TaskOptions = typeof idOrOptions === 'string' ? { taskId: idOrOptions } : { ...idOrOptions };
   const options = { ...base, ...pod } as PodTaskOptions;
   const taskId = options.taskId;
-  if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', 'podTask() needs a taskId');
+  if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', `${kind} needs a taskId`);
   const where = `podTask "${taskId}"`;
   if (typeof options.image !== 'string' || options.image.trim() === '') {
     throw new GaleError('GALE_ERR_DAG_INVALID', `${where} has no image`, {
@@ -188,5 +201,55 @@ export function podTask<T = unknown>(idOrOptions: string | TaskOptions, pod: Pod
   const spec = compilePodTaskOptions(options, where);
   const taskOptions: Record<string, unknown> = { ...options };
   for (const k of POD_KEYS) delete taskOptions[k];
-  return addContainerTask({ ...(taskOptions as TaskOptions), taskId }, spec) as TaskRef<T>;
+  return { taskOptions: { ...(taskOptions as TaskOptions), taskId }, spec, where };
 }
+
+/**
+ * podTask.partial('t', { image, cmds: ['sh', '-c'] }).expand({ args: [['echo 1'], ['echo 2']] }):
+ * a mapped container task, one container per instance (its name has the map index). The image and
+ * every other option are fixed here; cmds, args and env not given here come from the expand input,
+ * per instance, and are templates as well.
+ */
+function partialPodTask<T = unknown, F extends PodTaskOptions = PodTaskOptions>(
+  idOrOptions: string | TaskOptions,
+  pod: F,
+): PartialPodTask<Omit<PodArgs, keyof F>, T> {
+  const { taskOptions, spec, where } = compilePodTask(idOrOptions, pod, 'podTask.partial()');
+  const add = (names: string[] | null, compile: Parameters<typeof addContainerTask>[2]) => {
+    for (const name of names ?? []) {
+      if (!POD_ARGS.includes(name)) {
+        throw new GaleError('GALE_ERR_DAG_INVALID', `mapped ${where}: cannot map over "${name}"`, {
+          hint: 'A podTask maps over cmds, args and env; fix the image and the other options in podTask.partial().',
+        });
+      }
+      if (name in pod) {
+        throw new GaleError(
+          'GALE_ERR_DAG_INVALID',
+          `mapped ${where}: "${name}" given to both partial() and expand()`,
+          {
+            hint: 'Give each field either to partial() (the same for every instance) or to expand() (mapped over).',
+          },
+        );
+      }
+    }
+    return addContainerTask(taskOptions, spec, compile) as TaskRef<T[]>;
+  };
+  return {
+    expand: (inputs) => add(Object.keys(inputs), (toArg, w) => compileExpand({}, inputs, toArg, w)),
+    expandKwargs: (list) => add(null, (toArg, w) => compileExpandKwargs({}, list, toArg, w)),
+  } as PartialPodTask<Omit<PodArgs, keyof F>, T>;
+}
+
+/**
+ * Adds a container task to the DAG being built (Airflow's KubernetesPodOperator):
+ *   podTask('report', { image: 'alpine:3', cmds: ['sh', '-c'], args: ['echo {{ ds }}'] })
+ * Its log is the container's output; it fails with the container's exit code and reason; with
+ * doXcomPush (or outputFile) the JSON the container wrote to /gale/xcom/return.json is its output.
+ */
+function singlePodTask<T = unknown>(idOrOptions: string | TaskOptions, pod: PodTaskOptions): TaskRef<T> {
+  const { taskOptions, spec } = compilePodTask(idOrOptions, pod, 'podTask()');
+  return addContainerTask(taskOptions, spec) as TaskRef<T>;
+}
+
+/** podTask(id, options): one container task; podTask.partial(id, options).expand(...): a mapped one. */
+export const podTask = Object.assign(singlePodTask, { partial: partialPodTask });

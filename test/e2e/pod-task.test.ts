@@ -70,6 +70,18 @@ dag({ dagId: 'pod_timeout' }, () => {
   podTask({ taskId: 'slow', executionTimeout: '3s' }, { ...base, cmds: ['sh', '-c', 'echo sleeping; sleep 600'] });
 });
 
+dag({ dagId: 'pod_mapped' }, () => {
+  const sizes = podTask
+    .partial('size', { ...base, cmds: ['sh', '-c'], env: { UNIT: 'kb' }, doXcomPush: true })
+    .expand({ args: [['echo sized $UNIT; mkdir -p /gale/xcom; echo 10 > /gale/xcom/return.json'], ['mkdir -p /gale/xcom; echo "{{ ti.map_index }}1" > /gale/xcom/return.json']] });
+  const greet = podTask
+    .partial('greet', { ...base, cmds: ['sh', '-c', 'echo "hello $WHO"'] })
+    .expand({ env: [[{ name: 'WHO', value: 'ada' }], { WHO: 'grace' }] });
+  const total = task('total', (_ctx, values: number[]) => values.reduce((a, b) => a + b, 0));
+  total(sizes);
+  greet;
+});
+
 dag({ dagId: 'pod_killed' }, () => {
   podTask('orphan', { ...base, ...signal, cmds: ['sh', '-c', \`trap 'exit 143' TERM; echo orphan-waiting; \${waitFor('never')}\`] });
 });
@@ -284,6 +296,41 @@ describe('podTask on podman', () => {
       timeoutMs: 60_000,
       seen: () => logOf('pod_timeout', runId, 'slow'),
     });
+  });
+
+  it('a mapped podTask runs one container per instance, each with its own args or env; the outputs are handed on as a list', {
+    timeout: 150_000,
+  }, async () => {
+    const runId = trigger('pod_mapped');
+    await runEnds('pod_mapped', 'success', runId);
+    expect(output('pod_mapped', 'total')).toBe(21); // 10 + 11
+    const sizes = g
+      .db()
+      .prepare(
+        "select map_index, value from xcom where dag_id = 'pod_mapped' and task_id = 'size' order by map_index",
+      )
+      .all() as { map_index: number; value: string }[];
+    expect(sizes.map((r) => [r.map_index, JSON.parse(r.value)])).toEqual([
+      [0, 10],
+      [1, 11],
+    ]);
+    const mappedLog = (taskId: string, i: number) =>
+      readFileSync(
+        join(
+          g.home,
+          'logs',
+          'dag_id=pod_mapped',
+          `run_id=${runId}`,
+          `task_id=${taskId}`,
+          `map_index=${i}`,
+          'attempt=1.log',
+        ),
+        'utf8',
+      );
+    expect(mappedLog('size', 0)).toContain('sized kb');
+    expect(mappedLog('greet', 0)).toContain('hello ada');
+    expect(mappedLog('greet', 1)).toContain('hello grace');
+    expect(await containersOf('pod_mapped', runId)).toEqual([]);
   });
 
   it("a task process killed with SIGKILL leaves no container behind: the scheduler stops and removes the lost try's container", {

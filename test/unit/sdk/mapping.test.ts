@@ -5,7 +5,16 @@
  */
 import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { GaleError } from '../../../src/models/index.js';
-import { dag, shell, type TaskRef, takeDefinedDags, task, zip, zipLongest } from '../../../src/sdk/index.js';
+import {
+  dag,
+  podTask,
+  shell,
+  type TaskRef,
+  takeDefinedDags,
+  task,
+  zip,
+  zipLongest,
+} from '../../../src/sdk/index.js';
 import { DAG_DEFAULTS } from './dag-defaults.js';
 
 const files = task('files', (): string[] => ['a', 'b']);
@@ -95,6 +104,16 @@ describe('mapped tasks', () => {
       /"command" given to both partial\(\) and expand\(\)/,
     ],
     [
+      'a podTask mapped over its image',
+      () => podTask.partial('p', { image: 'alpine:3' }).expand({ image: ['a', 'b'] } as never),
+      /mapped podTask "p": cannot map over "image"/,
+    ],
+    [
+      'a podTask field in both podTask.partial() and expand()',
+      () => podTask.partial('p', { image: 'alpine:3', args: ['x'] }).expand({ args: [['y']] } as never),
+      /"args" given to both partial\(\) and expand\(\)/,
+    ],
+    [
       'a mapped shell task with no command',
       () => shell.partial('s').expand({ env: [{ A: '1' }] } as never),
       /mapped shell task "s" has no command/,
@@ -131,6 +150,24 @@ describe('mapped tasks', () => {
     expect(each.upstream).toEqual(['files']);
     expect(each.retries).toBe(2);
     expect(each.shell?.command).toBe('');
+  });
+
+  it('podTask.partial().expand() keeps the fixed container and maps cmds, args or env', () => {
+    const s = serialized(() => {
+      const out = podTask
+        .partial<number>('p', { image: 'alpine:3', cmds: ['sh', '-c'], doXcomPush: true })
+        .expand({ args: [['echo 1'], ['echo 2']] });
+      expectTypeOf(out).toEqualTypeOf<TaskRef<number[]>>();
+    });
+    const p = s.tasks.find((x) => x.taskId === 'p')!;
+    expect(p.kind).toBe('container');
+    expect(p.container?.image).toBe('alpine:3');
+    expect(p.container?.cmds).toEqual(['sh', '-c']);
+    expect(p.mapping).toEqual({
+      type: 'expand',
+      partial: {},
+      expand: [{ name: 'args', source: { type: 'literal', values: [['echo 1'], ['echo 2']] } }],
+    });
   });
 
   it('types: expand() needs every argument not given to partial(), as lists of their types', () => {
