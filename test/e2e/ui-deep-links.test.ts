@@ -4,7 +4,8 @@
  * reload, and the back button) lands on that page of that search; a link to a DAG's later page of
  * runs and to a filtered task instance list does too. A log of 3,000 lines and an audit log of 250
  * entries render only a window of their rows, yet scrolling reaches the last one, and a search of
- * the log finds a line. The Gantt shows both tries of a task that ran twice. The task instance
+ * the log finds a line; so do the grid and the Gantt of a DAG of 400 tasks, and a link to a task
+ * far down brings its grid row into view. The Gantt shows both tries of a task that ran twice. The task instance
  * panel shows its downstream task and its output, and marks it failed after a confirmation that
  * lists what will change. A Viewer sees no Trigger, pause, Clear or Mark, which an Admin sees.
  */
@@ -23,6 +24,9 @@ for (let i = 0; i < 120; i++) {
     task('t', () => 1)();
   });
 }
+dag({ dagId: 'wide_grid', schedule: null, maxActiveTasks: 64 }, () => {
+  for (let i = 0; i < 400; i++) task('w' + String(i).padStart(3, '0'), () => 1)();
+});
 dag({ dagId: 'paused_runs', schedule: null, paused: true }, () => {
   task('t', () => 1)();
 });
@@ -64,11 +68,13 @@ describe('web UI: deep links, windowed lists, tries in the Gantt, actions by rol
     );
     expect(made.code, made.stderr).toBe(0);
     const api = await login(base, 'admin', password);
-    await waitFor(async () => (await api('GET', '/api/v2/dags?limit=1')).body.total_entries === 122, {
-      what: '122 DAGs in the API',
+    await waitFor(async () => (await api('GET', '/api/v2/dags?limit=1')).body.total_entries === 123, {
+      what: '123 DAGs in the API',
       timeoutMs: 180_000,
       seen: () => s.output().slice(-2000),
     });
+    const wide = await api<{ dag_run_id: string }>('POST', '/api/v2/dags/wide_grid/dagRuns', { conf: {} });
+    expect(wide.status, wide.text).toBe(200);
     const run = await api<{ dag_run_id: string }>('POST', '/api/v2/dags/retry_demo/dagRuns', { conf: {} });
     expect(run.status, run.text).toBe(200);
     const runId = run.body.dag_run_id;
@@ -203,6 +209,45 @@ describe('web UI: deep links, windowed lists, tries in the Gantt, actions by rol
       await page.locator(`.audit-table tr[aria-rowindex="${VARIABLES + 1}"]`).waitFor();
       expect(await countOf(entries)).toBeLessThan(100);
       await keepScreenshot(page, 'ui-audit-virtual.png');
+
+      // a grid of 400 tasks: a window of its rows in the page, in a box of its own; scrolling
+      // reaches the last row; a link to a task far down shows its row, chosen, in the box
+      const wideRun = encodeURIComponent(wide.body.dag_run_id);
+      await page.goto(`${base}/dags/wide_grid?run=${wideRun}`);
+      const grid = page.locator('div.grid-scroll.is-virtual');
+      await grid.waitFor();
+      expect(await grid.getAttribute('data-rows')).toBe('400');
+      const taskRows = page.locator('table.grid tr[data-task-row]');
+      await page.locator('tr[data-task-row="w000"]').waitFor();
+      expect(await countOf(taskRows)).toBeLessThan(100);
+      expect(await page.locator('tr[data-task-row="w399"]').count()).toBe(0);
+      await scrollTo(page, 'div.grid-scroll', 'end');
+      await page.locator('tr[data-task-row="w399"]').waitFor();
+      expect(await countOf(taskRows)).toBeLessThan(100);
+      await page.goto(`${base}/dags/wide_grid?run=${wideRun}&task=w250`);
+      await page.locator('tr[data-task-row="w250"].selected').waitFor();
+      await expect
+        .poll(() =>
+          page.locator('button.cell[data-task="w250"]').evaluate((el) => {
+            const cell = el.getBoundingClientRect();
+            const box = el.closest('.grid-scroll')?.getBoundingClientRect();
+            return box !== undefined && cell.top >= box.top && cell.bottom <= box.bottom;
+          }),
+        )
+        .toBe(true);
+      await keepScreenshot(page, 'ui-grid-virtual.png');
+      // its Gantt likewise: a window of the 400 rows, the last reached by scrolling
+      await page.goto(`${base}/dags/wide_grid/gantt?run=${wideRun}`);
+      const gantt = page.locator('section.gantt.is-virtual');
+      await gantt.waitFor();
+      expect(await gantt.getAttribute('data-rows')).toBe('400');
+      const ganttRows = page.locator('section.gantt .gantt-row[data-task-row]');
+      await page.locator('.gantt-row[data-index="0"]').waitFor();
+      expect(await countOf(ganttRows)).toBeLessThan(100);
+      expect(await page.locator('.gantt-row[data-index="399"]').count()).toBe(0);
+      await scrollTo(page, 'section.gantt', 'end');
+      await page.locator('.gantt-row[data-index="399"]').waitFor();
+      expect(await countOf(ganttRows)).toBeLessThan(100);
 
       // the task instance's neighbours, output, and its actions for an Admin
       const tiLink = `${base}/dags/retry_demo?run=${encodeURIComponent(runId)}&task=flaky`;

@@ -3,11 +3,16 @@
  * its end (to now while it runs) in the colour of its state, the time it waited in the queue before
  * it as a lighter bar, and a time axis. A task that ran more than once shows each earlier try as a
  * fainter bar in its row (as Airflow 3), read from the tries of only those task instances. A bar is
- * a button that selects the task instance (and that try).
+ * a button that selects the task instance (and that try). A run of many task instances
+ * (VIRTUAL_FROM rows or more) scrolls in a box of its own, its axis on top, and renders a window of
+ * rows at a time; a task chosen elsewhere is scrolled into view.
  */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef } from 'react';
 import { ApiError, type DagRun, dagPath, get, type Task, type TaskInstance } from '../api';
 import { usePoll } from '../hooks';
 import { formatDate, formatDuration, stateName } from '../states';
+import { VIRTUAL_FROM } from './virtual-rows';
 
 /** queued_when is in the API's answer; the shared type leaves it out */
 type TimedInstance = TaskInstance & { queued_when?: string | null };
@@ -142,7 +147,25 @@ export function GanttView({
   const now = Date.now();
   const triesOf = useEarlierTries(dagId, run.dag_run_id, instances);
   const rows = rowsOf(tasks, instances, triesOf, now);
+  const scroller = useRef<HTMLElement>(null);
+  const isVirtual = rows.length >= VIRTUAL_FROM;
+  const virtualizer = useVirtualizer({
+    count: isVirtual ? rows.length : 0,
+    getScrollElement: () => scroller.current,
+    // a 22px track and the rows' 2px gap (each row is measured anyway)
+    estimateSize: () => 22,
+    gap: 2,
+    overscan: 10,
+    getItemKey: (i) => rows[i]?.task.task_id ?? i,
+  });
+  const selectedIndex = selectedTask ? rows.findIndex((r) => r.task.task_id === selectedTask) : -1;
+  useEffect(() => {
+    if (isVirtual && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'center' });
+  }, [isVirtual, selectedIndex, virtualizer]);
   if (rows.length === 0) return <p className="muted">No task of this run has started yet.</p>;
+  const items = virtualizer.getVirtualItems();
+  const top = items[0]?.start ?? 0;
+  const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   const first = Math.min(
     ...rows.flatMap((r) => [r.queued ?? r.start, ...r.earlier.map((t) => t.start)]),
     ms(run.start_date) ?? Number.POSITIVE_INFINITY,
@@ -153,7 +176,14 @@ export function GanttView({
   const width = (from: number, to: number) => `max(${(((to - from) / span) * 100).toFixed(3)}%, 3px)`;
 
   return (
-    <section className="gantt" aria-label={`Gantt chart of ${run.dag_run_id}`}>
+    <section
+      ref={scroller}
+      className={`gantt${isVirtual ? ' is-virtual' : ''}`}
+      data-rows={rows.length}
+      aria-label={`Gantt chart of ${run.dag_run_id}`}
+      // a scrolling region must be reachable by keyboard to be scrolled without a mouse
+      tabIndex={isVirtual ? 0 : undefined}
+    >
       <div className="gantt-row gantt-axis" aria-hidden="true">
         <span className="gantt-task">{formatDate(new Date(first).toISOString())}</span>
         <span className="gantt-track">
@@ -164,13 +194,22 @@ export function GanttView({
           ))}
         </span>
       </div>
-      {rows.map((r) => {
+      {isVirtual && top > 0 && <div className="gantt-spacer" style={{ height: top }} />}
+      {(isVirtual ? items.map((item) => item.index) : rows.map((_, i) => i)).map((index) => {
+        const r = rows[index];
+        if (r === undefined) return null;
         const isSelected = r.task.task_id === selectedTask;
         const waited =
           r.queued === null ? '' : `, queued ${formatDuration((r.start - r.queued) / 1000)} before`;
         const tries = r.ti.try_number > 1 ? `, try ${r.ti.try_number}` : '';
         return (
-          <div key={r.task.task_id} className={`gantt-row${isSelected ? ' selected' : ''}`}>
+          <div
+            key={r.task.task_id}
+            className={`gantt-row${isSelected ? ' selected' : ''}`}
+            data-index={index}
+            data-task-row={r.task.task_id}
+            ref={isVirtual ? virtualizer.measureElement : undefined}
+          >
             <span className="gantt-task" title={r.task.task_id}>
               {r.task.task_id}
             </span>
@@ -217,6 +256,7 @@ export function GanttView({
           </div>
         );
       })}
+      {isVirtual && bottom > 0 && <div className="gantt-spacer" style={{ height: bottom }} />}
       <p className="muted gantt-note">
         A lighter bar before a task's is the time it waited in the queue; a number on a bar is its try; a
         fainter bar is an earlier try.

@@ -3,15 +3,24 @@
  * each cell a square in the colour of that task instance's state. A click selects the cell. A task
  * group is a row of its own with a toggle (collapsed groups are in the page's address), its
  * squares in the state that matters most among its task instances; its tasks follow, indented.
+ * A DAG of many tasks (VIRTUAL_FROM rows or more) scrolls in a box of its own and renders a window
+ * of rows at a time (spacer rows above and below, as VirtualTable), so a grid of thousands of
+ * tasks stays as fast as one of ten; a task chosen elsewhere is scrolled into view.
  */
-import type { CSSProperties } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type CSSProperties, type ReactNode, useEffect, useRef } from 'react';
 import type { DagRun, Task, TaskInstance } from '../api';
 import { formatDate, formatDuration, stateName } from '../states';
 import { groupState } from './graph-layout';
 import { type GridRow, gridRows } from './grid-rows';
 import { summarizeMapped } from './mapped-summary';
+import { VIRTUAL_FROM } from './virtual-rows';
 
 const NO_GROUPS: ReadonlySet<string> = new Set();
+/** a row's height, a 16px square (each row is measured anyway) */
+const ROW_PX = 16;
+/** the table's border-spacing: between rows, and not in a row's measured height */
+const ROW_GAP_PX = 3;
 /** how far each level of task group is indented */
 const INDENT_PX = 14;
 // the toggle reads as the row's name (styles.css belongs to the other views' work)
@@ -71,9 +80,142 @@ export function Grid({
   onOpenGroup?: (run: string, group: string) => void;
 }) {
   const rows: GridRow<Task>[] = gridRows(tasks, collapsed);
+  const scroller = useRef<HTMLDivElement>(null);
+  const isVirtual = rows.length >= VIRTUAL_FROM;
+  const virtualizer = useVirtualizer({
+    count: isVirtual ? rows.length : 0,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_PX,
+    gap: ROW_GAP_PX,
+    overscan: 10,
+    getItemKey: (i) => {
+      const row = rows[i];
+      return row === undefined ? i : row.kind === 'group' ? `group:${row.id}` : row.task.task_id;
+    },
+  });
+  // a task chosen elsewhere (the address, the graph view) is brought into view
+  const selectedIndex = selection.task
+    ? rows.findIndex((r) => r.kind === 'task' && r.task.task_id === selection.task)
+    : -1;
+  useEffect(() => {
+    if (isVirtual && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'center' });
+  }, [isVirtual, selectedIndex, virtualizer]);
   if (runs.length === 0) return <p className="muted">No runs yet: trigger one.</p>;
+  const items = virtualizer.getVirtualItems();
+  const top = items[0]?.start ?? 0;
+  const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
+  const spacer = (height: number, key: string) =>
+    height > 0 ? (
+      <tr key={key} className="grid-spacer" style={{ height }}>
+        <td colSpan={runs.length + 1} style={{ padding: 0 }} />
+      </tr>
+    ) : null;
+  const renderRow = (row: GridRow<Task>, index: number): ReactNode => {
+    if (row.kind === 'group')
+      return (
+        <tr
+          key={`group:${row.id}`}
+          className="group-row"
+          data-group={row.id}
+          data-index={index}
+          ref={isVirtual ? virtualizer.measureElement : undefined}
+        >
+          <th className="task-name" scope="row" style={{ paddingLeft: row.depth * INDENT_PX }}>
+            <button
+              type="button"
+              className="group-toggle"
+              style={TOGGLE_STYLE}
+              data-group={row.id}
+              aria-expanded={row.isExpanded}
+              title={`task group ${row.id}: ${row.taskIds.length} tasks`}
+              onClick={() => onToggleGroup?.(row.id)}
+            >
+              <span aria-hidden="true">{row.isExpanded ? '▾ ' : '▸ '}</span>
+              {row.label}
+            </button>
+          </th>
+          {runs.map((run) => {
+            const summary = groupCell(
+              row.taskIds,
+              instances.get(run.dag_run_id),
+              mapped?.get(run.dag_run_id),
+            );
+            const text = `${summary.count} task instances${summary.detail ? `: ${summary.detail}` : ''}`;
+            return (
+              <td key={run.dag_run_id}>
+                <button
+                  type="button"
+                  className={`cell group-cell state-${summary.state}${run.dag_run_id === selection.run && !row.isExpanded ? ' selected' : ''}`}
+                  data-run={run.dag_run_id}
+                  data-group={row.id}
+                  data-state={summary.state}
+                  aria-label={`group ${row.id} in ${run.dag_run_id}: ${summary.state}`}
+                  title={`${row.id} · ${run.dag_run_id}\n${summary.state} · ${text}${row.isExpanded ? '' : '\n(choose to show its tasks in this run)'}`}
+                  onClick={() => onOpenGroup?.(run.dag_run_id, row.id)}
+                />
+              </td>
+            );
+          })}
+        </tr>
+      );
+    const task = row.task;
+    return (
+      <tr
+        key={task.task_id}
+        className={task.task_id === selection.task ? 'selected' : undefined}
+        data-task-row={task.task_id}
+        data-index={index}
+        ref={isVirtual ? virtualizer.measureElement : undefined}
+      >
+        <th
+          className="task-name"
+          scope="row"
+          title={`${task.task_id} · ${task.operator_name}`}
+          style={row.depth > 0 ? { paddingLeft: row.depth * INDENT_PX + 12 } : undefined}
+        >
+          {row.label}
+        </th>
+        {runs.map((run) => {
+          const ti = instances.get(run.dag_run_id)?.get(task.task_id);
+          const all = mapped?.get(run.dag_run_id)?.get(task.task_id);
+          const summary = all && all.length > 0 ? summarizeMapped(all, groupState) : null;
+          const state = summary?.state ?? stateName(ti?.state);
+          const isSelected = run.dag_run_id === selection.run && task.task_id === selection.task;
+          return (
+            <td key={run.dag_run_id}>
+              <button
+                type="button"
+                className={`cell state-${state}${isSelected ? ' selected' : ''}`}
+                data-run={run.dag_run_id}
+                data-task={task.task_id}
+                data-state={state}
+                data-mapped={summary?.count}
+                // the count inside the 16px square (styles.css belongs to the other views' work)
+                style={summary ? { fontSize: 9, lineHeight: '14px', fontWeight: 600 } : undefined}
+                aria-label={`${task.task_id} in ${run.dag_run_id}: ${summary ? `${summary.count} mapped, ` : ''}${state}`}
+                title={
+                  summary
+                    ? `${task.task_id} · ${run.dag_run_id}\n${summary.count} mapped: ${summary.detail}`
+                    : `${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`
+                }
+                onClick={() => onSelect({ run: run.dag_run_id, task: task.task_id })}
+              >
+                {summary ? summary.count : null}
+              </button>
+            </td>
+          );
+        })}
+      </tr>
+    );
+  };
   return (
-    <div className="grid-scroll">
+    <div
+      ref={scroller}
+      className={`grid-scroll${isVirtual ? ' is-virtual' : ''}`}
+      data-rows={rows.length}
+      // a scrolling region must be reachable by keyboard to be scrolled without a mouse
+      tabIndex={isVirtual ? 0 : undefined}
+    >
       <table className="grid">
         <thead>
           <tr>
@@ -93,92 +235,16 @@ export function Grid({
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => {
-            if (row.kind === 'group')
-              return (
-                <tr key={`group:${row.id}`} className="group-row" data-group={row.id}>
-                  <th className="task-name" scope="row" style={{ paddingLeft: row.depth * INDENT_PX }}>
-                    <button
-                      type="button"
-                      className="group-toggle"
-                      style={TOGGLE_STYLE}
-                      data-group={row.id}
-                      aria-expanded={row.isExpanded}
-                      title={`task group ${row.id}: ${row.taskIds.length} tasks`}
-                      onClick={() => onToggleGroup?.(row.id)}
-                    >
-                      <span aria-hidden="true">{row.isExpanded ? '▾ ' : '▸ '}</span>
-                      {row.label}
-                    </button>
-                  </th>
-                  {runs.map((run) => {
-                    const summary = groupCell(
-                      row.taskIds,
-                      instances.get(run.dag_run_id),
-                      mapped?.get(run.dag_run_id),
-                    );
-                    const text = `${summary.count} task instances${summary.detail ? `: ${summary.detail}` : ''}`;
-                    return (
-                      <td key={run.dag_run_id}>
-                        <button
-                          type="button"
-                          className={`cell group-cell state-${summary.state}${run.dag_run_id === selection.run && !row.isExpanded ? ' selected' : ''}`}
-                          data-run={run.dag_run_id}
-                          data-group={row.id}
-                          data-state={summary.state}
-                          aria-label={`group ${row.id} in ${run.dag_run_id}: ${summary.state}`}
-                          title={`${row.id} · ${run.dag_run_id}\n${summary.state} · ${text}${row.isExpanded ? '' : '\n(choose to show its tasks in this run)'}`}
-                          onClick={() => onOpenGroup?.(run.dag_run_id, row.id)}
-                        />
-                      </td>
-                    );
-                  })}
-                </tr>
-              );
-            const task = row.task;
-            return (
-              <tr key={task.task_id} className={task.task_id === selection.task ? 'selected' : undefined}>
-                <th
-                  className="task-name"
-                  scope="row"
-                  title={`${task.task_id} · ${task.operator_name}`}
-                  style={row.depth > 0 ? { paddingLeft: row.depth * INDENT_PX + 12 } : undefined}
-                >
-                  {row.label}
-                </th>
-                {runs.map((run) => {
-                  const ti = instances.get(run.dag_run_id)?.get(task.task_id);
-                  const all = mapped?.get(run.dag_run_id)?.get(task.task_id);
-                  const summary = all && all.length > 0 ? summarizeMapped(all, groupState) : null;
-                  const state = summary?.state ?? stateName(ti?.state);
-                  const isSelected = run.dag_run_id === selection.run && task.task_id === selection.task;
-                  return (
-                    <td key={run.dag_run_id}>
-                      <button
-                        type="button"
-                        className={`cell state-${state}${isSelected ? ' selected' : ''}`}
-                        data-run={run.dag_run_id}
-                        data-task={task.task_id}
-                        data-state={state}
-                        data-mapped={summary?.count}
-                        // the count inside the 16px square (styles.css belongs to the other views' work)
-                        style={summary ? { fontSize: 9, lineHeight: '14px', fontWeight: 600 } : undefined}
-                        aria-label={`${task.task_id} in ${run.dag_run_id}: ${summary ? `${summary.count} mapped, ` : ''}${state}`}
-                        title={
-                          summary
-                            ? `${task.task_id} · ${run.dag_run_id}\n${summary.count} mapped: ${summary.detail}`
-                            : `${task.task_id} · ${run.dag_run_id}\n${state}${ti ? ` · try ${ti.try_number} · ${formatDuration(ti.duration)}` : ''}`
-                        }
-                        onClick={() => onSelect({ run: run.dag_run_id, task: task.task_id })}
-                      >
-                        {summary ? summary.count : null}
-                      </button>
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
+          {isVirtual
+            ? [
+                spacer(top, 'spacer:top'),
+                ...items.map((item) => {
+                  const row = rows[item.index];
+                  return row === undefined ? null : renderRow(row, item.index);
+                }),
+                spacer(bottom, 'spacer:bottom'),
+              ]
+            : rows.map((row, i) => renderRow(row, i))}
         </tbody>
       </table>
     </div>
