@@ -10,7 +10,7 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiException, CoreV1Api, type KubeConfig, Log, type V1Pod } from '@kubernetes/client-node';
-import { BASE_CONTAINER, loadKubeConfig, podVerdict } from '../executors/kubernetes/index.js';
+import { BASE_CONTAINER, LogPosition, loadKubeConfig, podVerdict } from '../executors/kubernetes/index.js';
 import { type ContainerExit, GaleError } from '../models/index.js';
 import type {
   ContainerEngine,
@@ -25,6 +25,8 @@ import { LineSplitter } from './log-lines.js';
 
 /** How often a waiting process reads the pod (Airflow's KubernetesPodOperator polls every 2 s). */
 const POLL_MS = 1_000;
+/** How long a follow the API ended waits before it looks at the container and follows again. */
+const RESUME_FOLLOW_MS = 1_000;
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
@@ -187,7 +189,31 @@ export class KubernetesEngine implements ContainerEngine {
   async logs(ref: ContainerRef, onLine: LogLine, options: { follow: boolean; signal?: AbortSignal }) {
     const { signal } = options;
     if (!(await this.#started(ref, signal))) return;
-    const lines = new LineSplitter((line) => onLine(line, 'stdout'));
+    // Lines come with the API's timestamps: a follow the API ends before the container does (its
+    // streaming timeouts, a restarted API server) goes on from the last line, none twice.
+    const position = new LogPosition();
+    for (;;) {
+      const sinceTime = position.hasLines ? position.resume() : undefined;
+      await this.#stream(ref, onLine, position, { follow: options.follow, signal, sinceTime });
+      if (!options.follow || signal?.aborted) return;
+      await sleep(RESUME_FOLLOW_MS, undefined, signal ? { signal } : {}).catch(() => undefined);
+      if (signal?.aborted) return;
+      const state = await this.inspect(ref).catch(() => null);
+      if (!state?.running) return;
+    }
+  }
+
+  async #stream(
+    ref: ContainerRef,
+    onLine: LogLine,
+    position: LogPosition,
+    options: { follow: boolean; signal?: AbortSignal; sinceTime?: string },
+  ): Promise<void> {
+    const { signal } = options;
+    const lines = new LineSplitter((line) => {
+      const text = position.take(line);
+      if (text !== null) onLine(text, 'stdout');
+    });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         lines.push(chunk);
@@ -203,6 +229,8 @@ export class KubernetesEngine implements ContainerEngine {
     try {
       const controller = await this.#log.log(this.#ns(ref), ref.name, BASE_CONTAINER, sink, {
         follow: options.follow,
+        timestamps: true,
+        ...(options.sinceTime ? { sinceTime: options.sinceTime } : {}),
       });
       const abort = () => {
         controller.abort();

@@ -53,7 +53,11 @@ export class LostTryContainers {
       container: ref.name,
     };
     const done = (async () => {
-      this.#engine ??= createContainerEngine(this.#settings);
+      // one client for every clean-up; one that could not be made is tried again next time
+      this.#engine ??= createContainerEngine(this.#settings).catch((error: unknown) => {
+        this.#engine = null;
+        throw error;
+      });
       const engine = await this.#engine;
       // an engine may fail to say (a pod that never started): then stop it all the same
       const state = await engine.inspect(ref).catch(() => ({ running: true }) as const);

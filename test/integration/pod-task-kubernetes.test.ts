@@ -201,7 +201,7 @@ describe('podTask on the kubernetes engine (against the Kubernetes API test doub
     );
   });
 
-  it("streams the pod's log into the try's log while it runs", async () => {
+  it("streams the pod's log into the try's log while it runs, following again when the API ends the stream", async () => {
     trigger('kpod_stream');
     await waitFor(() => tryLog(g.home, 'stream').includes('first-line-before-the-signal'), {
       what: "the pod's first line in the try's log while it runs",
@@ -210,9 +210,19 @@ describe('podTask on the kubernetes engine (against the Kubernetes API test doub
     });
     expect(taskStates(g.db(), 'kpod_stream').stream).toBe('running');
     expect(tryLog(g.home, 'stream')).not.toContain('after-the-signal');
+    // the API ends the follow while the pod runs: the try follows again from its last line
+    const pod = createdPod('kpod_stream')!.metadata.name as string;
+    expect(double.cutLogStreams(pod)).toBe(1);
+    await waitFor(() => double.logFollowers(pod) === 1, {
+      what: "the pod's log to be followed again",
+      timeoutMs: 30_000,
+      seen: () => tryLog(g.home, 'stream'),
+    });
     writeFileSync(join(dir, 'stream'), '');
     await runEnds('kpod_stream', 'success');
-    expect(tryLog(g.home, 'stream')).toContain('after-the-signal');
+    const log = tryLog(g.home, 'stream');
+    expect(log.split('first-line-before-the-signal').length - 1).toBe(1);
+    expect(log.split('after-the-signal').length - 1).toBe(1);
   });
 
   it('a deferrable podTask waits in the triggerer while its pod runs, then collects its output', async () => {

@@ -6,6 +6,7 @@ export {
   KubernetesExecutor,
   type KubernetesExecutorOptions,
 } from './kubernetes-executor.js';
+export { LogPosition } from './log-position.js';
 export {
   otherSchedulersSelector,
   podLabels,
