@@ -75,9 +75,10 @@ function mappedFields<S extends z.ZodType>(
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
+  // the field and what is wrong, not the value: an env value may be a secret
   throw new GaleError(
     'GALE_ERR_MAP_INPUT_INVALID',
-    `${where}: ${issue?.path.join('.') || 'its fields'}: ${issue?.message ?? 'invalid'} (got ${JSON.stringify(value)})`,
+    `${where}: ${issue?.path.join('.') || 'its fields'}: ${issue?.message ?? 'invalid'}`,
     { hint },
   );
 }
