@@ -7,12 +7,11 @@
  * (VIRTUAL_FROM rows or more) scrolls in a box of its own, its axis on top, and renders a window of
  * rows at a time; a task chosen elsewhere is scrolled into view.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import { ApiError, type DagRun, dagPath, get, type Task, type TaskInstance } from '../api';
 import { usePoll } from '../hooks';
 import { formatDate, formatDuration, stateName } from '../states';
-import { VIRTUAL_FROM } from './virtual-rows';
+import { useRowWindow } from './virtual-rows';
 
 /** queued_when is in the API's answer; the shared type leaves it out */
 type TimedInstance = TaskInstance & { queued_when?: string | null };
@@ -148,24 +147,16 @@ export function GanttView({
   const triesOf = useEarlierTries(dagId, run.dag_run_id, instances);
   const rows = rowsOf(tasks, instances, triesOf, now);
   const scroller = useRef<HTMLElement>(null);
-  const isVirtual = rows.length >= VIRTUAL_FROM;
-  const virtualizer = useVirtualizer({
-    count: isVirtual ? rows.length : 0,
-    getScrollElement: () => scroller.current,
-    // a 22px track and the rows' 2px gap (each row is measured anyway)
-    estimateSize: () => 22,
-    gap: 2,
-    overscan: 10,
-    getItemKey: (i) => rows[i]?.task.task_id ?? i,
+  // a 22px track and the rows' 2px gap (each row is measured anyway); a chosen task into view
+  const { isVirtual, items, top, bottom, measure } = useRowWindow({
+    count: rows.length,
+    scroller,
+    estimatePx: 22,
+    gapPx: 2,
+    rowKey: (i) => rows[i]?.task.task_id ?? i,
+    scrollTo: selectedTask ? rows.findIndex((r) => r.task.task_id === selectedTask) : -1,
   });
-  const selectedIndex = selectedTask ? rows.findIndex((r) => r.task.task_id === selectedTask) : -1;
-  useEffect(() => {
-    if (isVirtual && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'center' });
-  }, [isVirtual, selectedIndex, virtualizer]);
   if (rows.length === 0) return <p className="muted">No task of this run has started yet.</p>;
-  const items = virtualizer.getVirtualItems();
-  const top = items[0]?.start ?? 0;
-  const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   const first = Math.min(
     ...rows.flatMap((r) => [r.queued ?? r.start, ...r.earlier.map((t) => t.start)]),
     ms(run.start_date) ?? Number.POSITIVE_INFINITY,
@@ -208,7 +199,7 @@ export function GanttView({
             className={`gantt-row${isSelected ? ' selected' : ''}`}
             data-index={index}
             data-task-row={r.task.task_id}
-            ref={isVirtual ? virtualizer.measureElement : undefined}
+            ref={isVirtual ? measure : undefined}
           >
             <span className="gantt-task" title={r.task.task_id}>
               {r.task.task_id}

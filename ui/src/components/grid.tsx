@@ -7,14 +7,13 @@
  * of rows at a time (spacer rows above and below, as VirtualTable), so a grid of thousands of
  * tasks stays as fast as one of ten; a task chosen elsewhere is scrolled into view.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { type CSSProperties, type ReactNode, useEffect, useRef } from 'react';
+import { type CSSProperties, type ReactNode, useRef } from 'react';
 import type { DagRun, Task, TaskInstance } from '../api';
 import { formatDate, formatDuration, stateName } from '../states';
 import { groupState } from './graph-layout';
 import { type GridRow, gridRows } from './grid-rows';
 import { summarizeMapped } from './mapped-summary';
-import { VIRTUAL_FROM } from './virtual-rows';
+import { useRowWindow } from './virtual-rows';
 
 const NO_GROUPS: ReadonlySet<string> = new Set();
 /** a row's height, a 16px square (each row is measured anyway) */
@@ -81,29 +80,21 @@ export function Grid({
 }) {
   const rows: GridRow<Task>[] = gridRows(tasks, collapsed);
   const scroller = useRef<HTMLDivElement>(null);
-  const isVirtual = rows.length >= VIRTUAL_FROM;
-  const virtualizer = useVirtualizer({
-    count: isVirtual ? rows.length : 0,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_PX,
-    gap: ROW_GAP_PX,
-    overscan: 10,
-    getItemKey: (i) => {
+  // a task chosen elsewhere (the address, the graph view) is brought into view
+  const { isVirtual, items, top, bottom, measure } = useRowWindow({
+    count: rows.length,
+    scroller,
+    estimatePx: ROW_PX,
+    gapPx: ROW_GAP_PX,
+    rowKey: (i) => {
       const row = rows[i];
       return row === undefined ? i : row.kind === 'group' ? `group:${row.id}` : row.task.task_id;
     },
+    scrollTo: selection.task
+      ? rows.findIndex((r) => r.kind === 'task' && r.task.task_id === selection.task)
+      : -1,
   });
-  // a task chosen elsewhere (the address, the graph view) is brought into view
-  const selectedIndex = selection.task
-    ? rows.findIndex((r) => r.kind === 'task' && r.task.task_id === selection.task)
-    : -1;
-  useEffect(() => {
-    if (isVirtual && selectedIndex >= 0) virtualizer.scrollToIndex(selectedIndex, { align: 'center' });
-  }, [isVirtual, selectedIndex, virtualizer]);
   if (runs.length === 0) return <p className="muted">No runs yet: trigger one.</p>;
-  const items = virtualizer.getVirtualItems();
-  const top = items[0]?.start ?? 0;
-  const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   const spacer = (height: number, key: string) =>
     height > 0 ? (
       <tr key={key} className="grid-spacer" style={{ height }}>
@@ -118,7 +109,7 @@ export function Grid({
           className="group-row"
           data-group={row.id}
           data-index={index}
-          ref={isVirtual ? virtualizer.measureElement : undefined}
+          ref={isVirtual ? measure : undefined}
         >
           <th className="task-name" scope="row" style={{ paddingLeft: row.depth * INDENT_PX }}>
             <button
@@ -165,7 +156,7 @@ export function Grid({
         className={task.task_id === selection.task ? 'selected' : undefined}
         data-task-row={task.task_id}
         data-index={index}
-        ref={isVirtual ? virtualizer.measureElement : undefined}
+        ref={isVirtual ? measure : undefined}
       >
         <th
           className="task-name"

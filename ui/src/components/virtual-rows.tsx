@@ -5,10 +5,47 @@
  * spacer row above and below the rows in view; rows may differ in height (each is measured).
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type ReactNode, type RefObject, useRef } from 'react';
+import { type ReactNode, type RefObject, useEffect, useRef } from 'react';
 
 /** Below this many rows a list renders whole: nothing to gain, and find-in-page keeps working. */
 export const VIRTUAL_FROM = 200;
+
+/**
+ * The window of a list's rows to render once it has VIRTUAL_FROM rows or more: the rows in view
+ * (plus `overscan` either side), the heights of the spacers above and below them, and the ref
+ * that measures each rendered row. `scrollTo`: a row index to bring to the middle of the box.
+ */
+export function useRowWindow<E extends HTMLElement>(options: {
+  count: number;
+  scroller: RefObject<E | null>;
+  estimatePx: number;
+  /** space between rows that is not in their measured height (a table's border-spacing, a gap) */
+  gapPx?: number;
+  rowKey: (index: number) => string | number;
+  scrollTo?: number;
+}) {
+  const isVirtual = options.count >= VIRTUAL_FROM;
+  const virtualizer = useVirtualizer({
+    count: isVirtual ? options.count : 0,
+    getScrollElement: () => options.scroller.current,
+    estimateSize: () => options.estimatePx,
+    gap: options.gapPx ?? 0,
+    overscan: 10,
+    getItemKey: options.rowKey,
+  });
+  const target = options.scrollTo ?? -1;
+  useEffect(() => {
+    if (isVirtual && target >= 0) virtualizer.scrollToIndex(target, { align: 'center' });
+  }, [isVirtual, target, virtualizer]);
+  const items = virtualizer.getVirtualItems();
+  return {
+    isVirtual,
+    items,
+    top: items[0]?.start ?? 0,
+    bottom: virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0),
+    measure: virtualizer.measureElement,
+  };
+}
 
 export function VirtualTable<T>({
   rows,
@@ -33,20 +70,15 @@ export function VirtualTable<T>({
   label?: string;
 }) {
   const scroller = useRef<HTMLElement>(null);
-  const isVirtual = rows.length >= VIRTUAL_FROM;
-  const virtualizer = useVirtualizer({
-    count: isVirtual ? rows.length : 0,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => estimateRowPx,
-    overscan: 10,
-    getItemKey: (i) => {
+  const { isVirtual, items, top, bottom, measure } = useRowWindow({
+    count: rows.length,
+    scroller,
+    estimatePx: estimateRowPx,
+    rowKey: (i) => {
       const row = rows[i];
       return row === undefined ? i : rowKey(row);
     },
   });
-  const items = virtualizer.getVirtualItems();
-  const top = items[0]?.start ?? 0;
-  const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
 
   return (
     <section
@@ -82,7 +114,7 @@ export function VirtualTable<T>({
                   <tr
                     key={item.key as string | number}
                     data-index={item.index}
-                    ref={virtualizer.measureElement}
+                    ref={measure}
                     aria-rowindex={item.index + 2}
                     {...rowAttrs?.(row)}
                   >
