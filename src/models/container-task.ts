@@ -57,8 +57,11 @@ export type PodSecretInput = z.input<typeof podSecretSchema>;
 /** A container task as compiled from podTask()'s options (defaults applied). */
 export const containerTaskSpecSchema = z
   .object({
-    /** template fields: image, each of cmds and args, each env value */
-    image: z.string().min(1),
+    /**
+     * template fields: image, each of cmds and args, each env value. The image is '' only in a
+     * mapped podTask whose instances take theirs from expand() (the SDK refuses it elsewhere).
+     */
+    image: z.string(),
     /** the entrypoint (Kubernetes' command); [] keeps the image's */
     cmds: z.array(z.string()),
     /** its arguments (Kubernetes' args); [] keeps the image's */

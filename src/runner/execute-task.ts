@@ -55,6 +55,7 @@ const mappedShellSchema = z
 /** What one instance of a mapped podTask gets from expand(): env as an object or Kubernetes' list. */
 const mappedContainerSchema = z
   .object({
+    image: z.string().trim().min(1),
     cmds: z.array(z.string()),
     args: z.array(z.string()),
     env: z.union([
@@ -91,14 +92,21 @@ function mappedFields<S extends z.ZodType>(
 export function forThisInstance(node: TaskNode, args: unknown[], mapIndex: number): TaskNode {
   if (!node.mapping || node.mapping.type === 'group') return node;
   if (node.kind === 'container' && node.container) {
+    const where = `mapped podTask "${node.taskId}" [${mapIndex}]`;
     const { env, ...rest } = mappedFields(
       mappedContainerSchema,
       args[0],
-      `mapped podTask "${node.taskId}" [${mapIndex}]`,
-      'Map a podTask over cmds and args (lists of strings) or env (an object of strings, or { name, value } items).',
+      where,
+      'Map a podTask over image (a string), cmds and args (lists of strings) or env (an object of strings, or { name, value } items).',
     );
     const envRecord = Array.isArray(env) ? Object.fromEntries(env.map((v) => [v.name, v.value])) : env;
-    return { ...node, container: { ...node.container, ...rest, ...(envRecord ? { env: envRecord } : {}) } };
+    const container = { ...node.container, ...rest, ...(envRecord ? { env: envRecord } : {}) };
+    if (container.image === '') {
+      throw new GaleError('GALE_ERR_MAP_INPUT_INVALID', `${where} has no image`, {
+        hint: 'Give the image to podTask.partial(), or to every instance in what it expands over.',
+      });
+    }
+    return { ...node, container };
   }
   if (node.kind !== 'shell' || !node.shell) return node;
   const where = `mapped shell task "${node.taskId}" [${mapIndex}]`;

@@ -85,6 +85,7 @@ export { type NotificationInfo, type WebhookNotifierOptions, webhookNotifier } f
 export { empty } from './operators.js';
 export {
   type PartialPodTask,
+  type PartialPodTaskOptions,
   type PodArgs,
   type PodEnvVar,
   type PodTaskOptions,

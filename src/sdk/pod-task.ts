@@ -129,7 +129,7 @@ export function compilePodTaskOptions(o: PodTaskOptions, where: string): Contain
     if (values.cpu !== undefined) nanoCpus(values.cpu, `${where}: resources.${kind}.cpu`);
   }
   const parsed = containerTaskSpecSchema.safeParse({
-    image: o.image,
+    image: o.image ?? '',
     cmds: o.cmds ?? [],
     args: o.args ?? [],
     env: envRecord(o.env, where),
@@ -169,14 +169,15 @@ export function compilePodTaskOptions(o: PodTaskOptions, where: string): Contain
   return Object.freeze(parsed.data);
 }
 
-/** The fields a mapped podTask maps over (Airflow's KubernetesPodOperator.partial().expand(cmds=, arguments=, env_vars=)). */
+/** The fields a mapped podTask maps over (Airflow's KubernetesPodOperator.partial().expand(image=, cmds=, arguments=, env_vars=)). */
 export interface PodArgs {
+  image?: string;
   cmds?: string[];
   args?: string[];
   env?: Record<string, string> | PodEnvVar[];
 }
 
-const POD_ARGS: readonly string[] = ['cmds', 'args', 'env'];
+const POD_ARGS: readonly string[] = ['image', 'cmds', 'args', 'env'];
 
 /** A container task to map, with the options given to podTask.partial() fixed. */
 export interface PartialPodTask<P extends object, T> {
@@ -186,17 +187,34 @@ export interface PartialPodTask<P extends object, T> {
   expandKwargs(list: readonly P[] | OutputLike<readonly P[]>): TaskRef<T[]>;
 }
 
-/** The task options and container of a podTask, checked: what podTask() and its partial() share. */
-function compilePodTask(idOrOptions: string | TaskOptions, pod: PodTaskOptions, kind: string) {
+/** podTask.partial()'s options: the image may come from expand() instead. */
+export type PartialPodTaskOptions = Omit<PodTaskOptions, 'image'> & { image?: string };
+
+function noImage(where: string, hint: string): GaleError {
+  return new GaleError('GALE_ERR_DAG_INVALID', `${where} has no image`, { hint });
+}
+
+/**
+ * The task options and container of a podTask, checked: what podTask() and its partial() share.
+ * partial() may leave the image out (imageLater): it is then mapped over, which expand() checks.
+ */
+function compilePodTask(
+  idOrOptions: string | TaskOptions,
+  pod: PartialPodTaskOptions,
+  kind: string,
+  imageLater = false,
+) {
   const base: TaskOptions = typeof idOrOptions === 'string' ? { taskId: idOrOptions } : { ...idOrOptions };
   const options = { ...base, ...pod } as PodTaskOptions;
   const taskId = options.taskId;
   if (!taskId) throw new GaleError('GALE_ERR_DAG_INVALID', `${kind} needs a taskId`);
   const where = `podTask "${taskId}"`;
-  if (typeof options.image !== 'string' || options.image.trim() === '') {
-    throw new GaleError('GALE_ERR_DAG_INVALID', `${where} has no image`, {
-      hint: "Give it the image to run: podTask('t', { image: 'alpine:3', cmds: ['echo', 'hi'] }).",
-    });
+  const given = options.image !== undefined || !imageLater;
+  if (given && (typeof options.image !== 'string' || options.image.trim() === '')) {
+    throw noImage(
+      where,
+      "Give it the image to run: podTask('t', { image: 'alpine:3', cmds: ['echo', 'hi'] }).",
+    );
   }
   const spec = compilePodTaskOptions(options, where);
   const taskOptions: Record<string, unknown> = { ...options };
@@ -206,20 +224,26 @@ function compilePodTask(idOrOptions: string | TaskOptions, pod: PodTaskOptions, 
 
 /**
  * podTask.partial('t', { image, cmds: ['sh', '-c'] }).expand({ args: [['echo 1'], ['echo 2']] }):
- * a mapped container task, one container per instance (its name has the map index). The image and
- * every other option are fixed here; cmds, args and env not given here come from the expand input,
- * per instance, and are templates as well.
+ * a mapped container task, one container per instance (its name has the map index). The options
+ * given here are fixed; image, cmds, args and env not given here come from the expand input, per
+ * instance, and are templates as well. Without an image here, every instance needs one from expand.
  */
-function partialPodTask<T = unknown, F extends PodTaskOptions = PodTaskOptions>(
+function partialPodTask<T = unknown, F extends PartialPodTaskOptions = PartialPodTaskOptions>(
   idOrOptions: string | TaskOptions,
   pod: F,
 ): PartialPodTask<Omit<PodArgs, keyof F>, T> {
-  const { taskOptions, spec, where } = compilePodTask(idOrOptions, pod, 'podTask.partial()');
+  const { taskOptions, spec, where } = compilePodTask(idOrOptions, pod, 'podTask.partial()', true);
   const add = (names: string[] | null, compile: Parameters<typeof addContainerTask>[2]) => {
+    if (names !== null && pod.image === undefined && !names.includes('image')) {
+      throw noImage(
+        `mapped ${where}`,
+        "Give the image to podTask.partial(), or map over it: .expand({ image: ['alpine:3', 'busybox:1'] }).",
+      );
+    }
     for (const name of names ?? []) {
       if (!POD_ARGS.includes(name)) {
         throw new GaleError('GALE_ERR_DAG_INVALID', `mapped ${where}: cannot map over "${name}"`, {
-          hint: 'A podTask maps over cmds, args and env; fix the image and the other options in podTask.partial().',
+          hint: 'A podTask maps over image, cmds, args and env; fix the other options in podTask.partial().',
         });
       }
       if (name in pod) {

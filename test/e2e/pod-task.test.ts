@@ -23,6 +23,11 @@ let g: GaleHome;
 let api: DockerApi;
 let standalone: Service;
 let signals: string;
+let baseImage: string;
+
+/** A second name of the base image, so that a podTask can map over two images that are both here. */
+const ALT_IMAGE = 'localhost/gale-pod-task-alt:1';
+const MISSING_IMAGE = 'localhost/gale-pod-task-missing:0';
 
 const dagFile = (image: string, signalDir: string) => `
 import { dag, podTask, task } from 'gale/sdk';
@@ -80,6 +85,12 @@ dag({ dagId: 'pod_mapped' }, () => {
   const total = task('total', (_ctx, values: number[]) => values.reduce((a, b) => a + b, 0));
   total(sizes);
   greet;
+});
+
+dag({ dagId: 'pod_mapped_image' }, () => {
+  podTask
+    .partial('which', { imagePullPolicy: 'Never', cmds: ['sh', '-c', 'echo "instance {{ ti.map_index }} ran"'] })
+    .expand({ image: [${JSON.stringify(image)}, ${JSON.stringify(ALT_IMAGE)}, ${JSON.stringify(MISSING_IMAGE)}] });
 });
 
 dag({ dagId: 'pod_killed' }, () => {
@@ -161,6 +172,8 @@ async function containersOf(dagId: string, runId: string): Promise<string[]> {
 describe('podTask on podman', () => {
   beforeAll(async () => {
     const image = await ensurePodman();
+    baseImage = image;
+    await podmanOk(['tag', image, ALT_IMAGE]);
     g = makeGaleHome({
       GALE__TRIGGERER__POLL_INTERVAL: '0.2',
       GALE__TRIGGERER__JOB_HEARTBEAT_SEC: '0.5',
@@ -331,6 +344,56 @@ describe('podTask on podman', () => {
     expect(mappedLog('greet', 0)).toContain('hello ada');
     expect(mappedLog('greet', 1)).toContain('hello grace');
     expect(await containersOf('pod_mapped', runId)).toEqual([]);
+  });
+
+  it('a podTask mapped over its image runs each instance from its own image; an instance whose image is missing fails alone', {
+    timeout: 150_000,
+  }, async () => {
+    const runId = trigger('pod_mapped_image');
+    await runEnds('pod_mapped_image', 'failed', runId);
+    const states = g
+      .db()
+      .prepare(
+        "select map_index, state from task_instance where dag_id = 'pod_mapped_image' and run_id = ? order by map_index",
+      )
+      .all(runId);
+    expect(states).toEqual([
+      { map_index: 0, state: 'success' },
+      { map_index: 1, state: 'success' },
+      { map_index: 2, state: 'failed' },
+    ]);
+    const log = (i: number) =>
+      readFileSync(
+        join(
+          g.home,
+          'logs',
+          'dag_id=pod_mapped_image',
+          `run_id=${runId}`,
+          'task_id=which',
+          `map_index=${i}`,
+          'attempt=1.log',
+        ),
+        'utf8',
+      );
+    // what the instance rendered, as `gale tasks render` shows it
+    const rendered = g.gale([
+      'tasks',
+      'render',
+      'pod_mapped_image',
+      'which',
+      '--run-id',
+      runId,
+      '--map-index',
+      '1',
+    ]);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain(ALT_IMAGE);
+    expect(log(0)).toContain('instance 0 ran');
+    expect(log(0)).toContain(`from image ${baseImage} on the docker engine`);
+    expect(log(1)).toContain(`from image ${ALT_IMAGE} on the docker engine`);
+    expect(log(1)).toContain('instance 1 ran');
+    expect(log(2)).toContain(`Image ${MISSING_IMAGE} is not on the engine`);
+    expect(await containersOf('pod_mapped_image', runId)).toEqual([]);
   });
 
   it("a task process killed with SIGKILL leaves no container behind: the scheduler stops and removes the lost try's container", {

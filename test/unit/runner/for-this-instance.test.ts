@@ -14,11 +14,11 @@ function shellNode(mapped: boolean): TaskNode {
   } as unknown as TaskNode;
 }
 
-function podNode(): TaskNode {
+function podNode(image = 'alpine:3'): TaskNode {
   return {
     taskId: 'p',
     kind: 'container',
-    container: { image: 'alpine:3', cmds: ['sh', '-c'], args: [], env: { FIXED: 'x' } },
+    container: { image, cmds: ['sh', '-c'], args: [], env: { FIXED: 'x' } },
     mapping: MAPPING,
   } as unknown as TaskNode;
 }
@@ -52,6 +52,11 @@ describe('forThisInstance', () => {
     });
   });
 
+  it("a podTask's mapped image fills the image partial() left out", () => {
+    const node = forThisInstance(podNode(''), [{ image: 'busybox:1' }], 0);
+    expect(node.container).toMatchObject({ image: 'busybox:1', cmds: ['sh', '-c'] });
+  });
+
   it.each([
     [
       'a command that is not a string',
@@ -67,6 +72,9 @@ describe('forThisInstance', () => {
       [{ env: { TOKEN: 12345678 } }],
       /mapped podTask "p" \[3\]: env/,
     ],
+    ['an image that is not a string', podNode(''), [{ image: 12345678 }], /mapped podTask "p" \[3\]: image/],
+    ['an empty image', podNode(''), [{ image: ' ' }], /mapped podTask "p" \[3\]: image/],
+    ['no image, fixed or mapped', podNode(''), [{ args: ['x'] }], /mapped podTask "p" \[3\] has no image/],
   ])('%s fails the instance, naming the field but never the value', (_name, node, args, message) => {
     let error: unknown;
     try {

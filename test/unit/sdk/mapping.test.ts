@@ -104,9 +104,24 @@ describe('mapped tasks', () => {
       /"command" given to both partial\(\) and expand\(\)/,
     ],
     [
-      'a podTask mapped over its image',
+      'a podTask image in both podTask.partial() and expand()',
       () => podTask.partial('p', { image: 'alpine:3' }).expand({ image: ['a', 'b'] } as never),
-      /mapped podTask "p": cannot map over "image"/,
+      /mapped podTask "p": "image" given to both partial\(\) and expand\(\)/,
+    ],
+    [
+      'a mapped podTask with no image, fixed or mapped',
+      () => podTask.partial('p', { cmds: ['true'] }).expand({ args: [['x']] } as never),
+      /mapped podTask "p" has no image/,
+    ],
+    [
+      'a podTask mapped over something else than image, cmds, args and env',
+      () => podTask.partial('p', { image: 'alpine:3' }).expand({ labels: [{ a: 'b' }] } as never),
+      /mapped podTask "p": cannot map over "labels"/,
+    ],
+    [
+      'an unmapped podTask with no image',
+      () => podTask('p', { cmds: ['true'] } as never),
+      /podTask "p" has no image/,
     ],
     [
       'a podTask field in both podTask.partial() and expand()',
@@ -170,6 +185,22 @@ describe('mapped tasks', () => {
     });
   });
 
+  it('podTask.partial() without an image maps over it: the container keeps an empty image for each instance to fill', () => {
+    const s = serialized(() => {
+      podTask
+        .partial('p', { cmds: ['sh', '-c', 'echo hi'], imagePullPolicy: 'Never' })
+        .expand({ image: ['alpine:3', 'busybox:1'] });
+    });
+    const p = s.tasks.find((x) => x.taskId === 'p')!;
+    expect(p.container?.image).toBe('');
+    expect(p.container?.imagePullPolicy).toBe('Never');
+    expect(p.mapping).toEqual({
+      type: 'expand',
+      partial: {},
+      expand: [{ name: 'image', source: { type: 'literal', values: ['alpine:3', 'busybox:1'] } }],
+    });
+  });
+
   it('types: expand() needs every argument not given to partial(), as lists of their types', () => {
     serialized(() => {
       // @ts-expect-error factor is neither partial nor expanded
@@ -187,6 +218,10 @@ describe('mapped tasks', () => {
       shell.partial('t1').expand({ command: [1, 2] });
       // @ts-expect-error command is neither fixed nor mapped
       shell.partial('t2').expand({ env: [{ A: '1' }] });
+      // @ts-expect-error a mapped podTask's image is a string
+      podTask.partial('p1', { cmds: ['true'] }).expand({ image: [1] });
+      // @ts-expect-error the image is fixed in partial(): it cannot be mapped too
+      podTask.partial('p2', { image: 'alpine:3' }).expand({ image: ['busybox:1'] });
     };
   });
 });
