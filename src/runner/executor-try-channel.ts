@@ -88,8 +88,11 @@ export class ExecutorTryChannel implements TryChannel {
     return this.#write('succeed', [t, report]);
   }
 
-  fail(t: Pick<TryRef, 'tiId' | 'tryNumber'>, report: FailureReport): Promise<TryOutcome | null> {
-    return this.#write('fail', [t, report]);
+  async fail(t: Pick<TryRef, 'tiId' | 'tryNumber'>, report: FailureReport): Promise<TryOutcome | null> {
+    const outcome = await this.#write<TryOutcome | null>('fail', [t, report]);
+    // answers come as JSON: a retry's time arrives as its ISO string
+    if (outcome?.state === 'up_for_retry') return { ...outcome, nextRetryAt: new Date(outcome.nextRetryAt) };
+    return outcome;
   }
 
   defer(t: Pick<TryRef, 'tiId' | 'tryNumber'>, deferral: Deferral): Promise<boolean> {

@@ -62,6 +62,10 @@ describe('task failures', () => {
     const dir = join(g.home, 'logs', 'dag_id=flaky', `run_id=${runId}`, 'task_id=flaky');
     expect(readdirSync(dir).sort()).toEqual(['attempt=1.log', 'attempt=2.log', 'attempt=3.log']);
     expect(readFileSync(join(dir, 'attempt=1.log'), 'utf8')).toContain('failure number 1');
+    // the warm process learns the retry's time from the scheduler's answer (IPC, JSON)
+    expect(readFileSync(join(dir, 'attempt=1.log'), 'utf8')).toMatch(
+      /Marked up_for_retry; next try after \d{4}-\d\d-\d\dT[\d:.]+Z/,
+    );
     expect(readFileSync(join(dir, 'attempt=3.log'), 'utf8')).toContain('ok on 3');
     await s.stop();
   });

@@ -63,6 +63,18 @@ describe('ExecutorTryChannel', () => {
     expect(calls).toEqual([]);
   });
 
+  it("revives a retry's time, which the executor's JSON answer carries as a string", async () => {
+    const ipc = new IpcDouble();
+    const channel = new ExecutorTryChannel(directDouble([]), ipc);
+    const retry = { retryDelayMs: 1000, retryExponentialBackoff: false, maxRetryDelayMs: null };
+    const result = channel.fail(REF, { error: 'x', retry });
+    const at = '2026-11-30T12:00:01.000Z';
+    ipc.answer(ipc.sent[0]!.id, { ok: true, value: { state: 'up_for_retry', error: 'x', nextRetryAt: at } });
+    const outcome = await result;
+    expect(outcome).toEqual({ state: 'up_for_retry', error: 'x', nextRetryAt: new Date(at) });
+    expect(outcome?.state === 'up_for_retry' && outcome.nextRetryAt.toISOString()).toBe(at);
+  });
+
   it('rejects with the error the executor answered', async () => {
     const ipc = new IpcDouble();
     const channel = new ExecutorTryChannel(directDouble([]), ipc);
