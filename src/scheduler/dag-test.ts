@@ -1,7 +1,8 @@
 /**
  * `gale dags test`: one DAG run executed in this process, task after task, with logs to the
  * terminal, for a fast authoring loop. It records the run in the database like any other run.
- * Retries run at once, without waiting for their delay; deferred tasks wait for their triggers here.
+ * Retries run at once, without waiting for their delay; deferred tasks wait for their triggers here,
+ * a human-in-the-loop task for an answer given from another terminal (the command is printed).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,7 @@ import type { OutputStore } from '../output-store/index.js';
 import { DbTryChannel, runTry } from '../runner/index.js';
 import { runDeferredInline } from '../triggerer/index.js';
 import { DAG_TEST_RUN_PREFIX, triggerDagRun } from './dag-run-creation.js';
+import { hitlWaitLines } from './dag-test-hitl.js';
 import { runnableAfterReschedules } from './reschedule-wait.js';
 import { taskLogPath } from './task-queueing.js';
 import { scheduleRun } from './task-readiness.js';
@@ -87,7 +89,13 @@ export async function testDag(options: DagTestOptions): Promise<DagRunRow> {
     );
     if (ready.length === 0) {
       // no triggerer here: deferred tasks wait for their triggers in this process, as Airflow's dag.test()
-      const settled = await runDeferredInline(db, cache, { dagId: run.dag_id, runId: run.run_id });
+      const settled = await runDeferredInline(db, cache, {
+        dagId: run.dag_id,
+        runId: run.run_id,
+        onWait: (wait) => {
+          for (const line of hitlWaitLines(wait)) options.echo(`${wait.taskId} | ${line}\n`);
+        },
+      });
       for (const o of settled)
         options.echo(`${o.taskId} | trigger ${o.error === null ? 'fired' : `failed: ${o.error}`}\n`);
       if (settled.length > 0) continue;

@@ -39,6 +39,15 @@ async function waitWithDeadline(
   }
 }
 
+function parsed(kwargs: unknown): unknown {
+  if (typeof kwargs !== 'string') return kwargs;
+  try {
+    return JSON.parse(kwargs);
+  } catch {
+    return null;
+  }
+}
+
 /** What a trigger run inline came to, for `dags test` to print. */
 export interface InlineOutcome {
   taskId: string;
@@ -46,11 +55,20 @@ export interface InlineOutcome {
   error: string | null;
 }
 
+/** A deferred task instance whose trigger is about to be waited for. */
+export interface InlineWait {
+  taskId: string;
+  mapIndex: number;
+  classpath: string;
+  /** the trigger's kwargs, parsed */
+  kwargs: unknown;
+}
+
 /** Runs the triggers of the run's deferred task instances, in turn; returns what each came to. */
 export async function runDeferredInline(
   db: Kysely<Database>,
   cache: SerializedDagCache,
-  input: { dagId: string; runId: string; clock?: Clock },
+  input: { dagId: string; runId: string; clock?: Clock; onWait?: (wait: InlineWait) => void },
 ): Promise<InlineOutcome[]> {
   const clock = input.clock ?? { now: () => new Date() };
   const deferred = await db
@@ -68,6 +86,7 @@ export async function runDeferredInline(
     let waited: Waited;
     try {
       const trigger = createTrigger({ classpath, kwargs, created_date }, clock, db);
+      input.onWait?.({ taskId: ti.task_id, mapIndex: ti.map_index, classpath, kwargs: parsed(kwargs) });
       const deadline = ti.trigger_timeout ? new Date(ti.trigger_timeout) : null;
       waited = await waitWithDeadline((signal) => trigger.run(signal), deadline, clock);
     } catch (error) {

@@ -210,6 +210,34 @@ describe('human-in-the-loop tasks', () => {
     await s.stop();
   });
 
+  it('gale dags test waits for an entry form, prints the command that answers it, and goes on once it is answered', {
+    timeout: 180_000,
+  }, async () => {
+    g = makeGaleHome();
+    g.writeDag('hitl.ts', DAGS);
+    expect(g.gale(['db', 'migrate']).code).toBe(0);
+    const test = g.start(['dags', 'test', 'hitl_entry']);
+    const command = await waitFor(
+      () => /form \| answer it from another terminal: (gale hitl respond .+)$/m.exec(test.output())?.[1],
+      { what: 'dags test to print how to answer', timeoutMs: 60_000, seen: () => test.output() },
+    );
+    expect(test.output()).toContain(
+      'form | waiting for an answer to "How many?"; options: OK; params: amount, note',
+    );
+    const [, dagId, runId, taskId] = /^gale hitl respond (\S+) (\S+) (\S+) --params/.exec(command) ?? [];
+    expect([dagId, taskId]).toEqual(['hitl_entry', 'form']);
+    const answered = g.gale(['hitl', 'respond', dagId!, runId!, taskId!, '--params', '{"amount": 21}']);
+    expect(answered.code, answered.stderr).toBe(0);
+    await waitFor(() => test.child.exitCode !== null, {
+      what: 'dags test to end',
+      timeoutMs: 60_000,
+      seen: () => test.output(),
+    });
+    expect(test.child.exitCode, test.output()).toBe(0);
+    expect(test.output()).toMatch(/use +\| success/);
+    expect(output(g, 'hitl_entry', runId!, 'use')).toBe(42);
+  });
+
   it('the API lists and answers requests as the logged-in user; Viewers cannot; assignees are enforced', {
     timeout: 600_000,
   }, async () => {
