@@ -181,7 +181,7 @@ export const SETTINGS = {
     token_ttl: def(
       num(z.number().int().min(10)),
       600,
-      "Seconds a task process's try token stays valid; heartbeats renew it once it is past half its life, so a long try never outlives it.",
+      "Seconds a task process's try token stays valid; heartbeats renew it once it is past half its life, so a long try never outlives it. A task pod's first token also covers kubernetes.pending_timeout.",
     ),
   },
   queue: {

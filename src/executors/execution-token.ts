@@ -44,12 +44,19 @@ export class ExecutionTokens {
     const { createSigner, createVerifier } = createRequire(import.meta.url)(
       'fast-jwt',
     ) as typeof import('fast-jwt');
-    this.#sign = createSigner({ key, algorithm: 'HS256', aud: AUDIENCE, expiresIn: ttlSeconds * 1000 });
+    // no expiresIn: each token's exp is set by mint(), so that some may live longer
+    this.#sign = createSigner({ key, algorithm: 'HS256', aud: AUDIENCE });
     this.#verify = createVerifier({ key, algorithms: ['HS256'], allowedAud: AUDIENCE });
   }
 
-  mint(tiId: string, tryNumber: number): string {
-    return this.#sign({ sub: tiId, try: tryNumber });
+  /**
+   * A token for one try, valid for the ttl, plus `waitSeconds` when the try's process may wait that
+   * long before its first call (a pod Pending until kubernetes.pending_timeout). Heartbeats then
+   * renew it with the plain ttl.
+   */
+  mint(tiId: string, tryNumber: number, options: { waitSeconds?: number } = {}): string {
+    const exp = Math.floor(Date.now() / 1000) + this.ttlSeconds + Math.max(0, options.waitSeconds ?? 0);
+    return this.#sign({ sub: tiId, try: tryNumber, exp });
   }
 
   /** The try a token is for; throws GALE_ERR_UNAUTHENTICATED when it is invalid or expired. */

@@ -151,6 +151,12 @@ describe('kubernetes executor (against the Kubernetes API test double)', () => {
     expect(base.resources).toEqual({ limits: { memory: '1Gi' } });
     const first = double.created.find((p) => p.metadata.annotations['gale.dev/task-id'] === 'first')!;
     expect(first.spec.containers[0].image).toBe('gale:test');
+    // the pod's token outlives a Pending pod: execution_api.token_ttl (600) + kubernetes.pending_timeout (300)
+    const token = first.spec.containers[0].env.find(
+      (e: { name: string }) => e.name === 'GALE_EXECUTION_API_TOKEN',
+    ).value as string;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    expect(claims.exp - claims.iat).toBe(900);
     // delete_pods on_success: both pods are gone
     await waitFor(() => double.pods.size === 0, { what: 'finished pods to be deleted' });
     await scheduler.stop();

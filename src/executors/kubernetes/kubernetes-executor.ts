@@ -152,7 +152,10 @@ export class KubernetesExecutor implements Executor {
       image: this.#o.image,
       schedulerId: this.#o.schedulerId,
       executionApiUrl: this.#o.taskApi.url,
-      apiToken: this.#o.taskApi.tokens.mint(workload.tiId, workload.tryNumber),
+      // the pod may stay Pending up to pending_timeout before its task process makes its first call
+      apiToken: this.#o.taskApi.tokens.mint(workload.tiId, workload.tryNumber, {
+        waitSeconds: this.#o.pendingTimeoutSeconds,
+      }),
     });
     const podName = pod.metadata?.name ?? '';
     const entry: Tracked = { workload, podName, pod: null, adopted: false, ended: false };

@@ -25,6 +25,17 @@ describe('task execution API tokens', () => {
     expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(590);
   });
 
+  it("lives longer by the wait it is minted for, as a pod's token does for its Pending time", () => {
+    vi.useFakeTimers();
+    const tokens = new ExecutionTokens(SECRET, 600);
+    const token = tokens.mint('ti-1', 1, { waitSeconds: 1800 });
+    expect(tokens.verify(token).expiresAt - Date.now() / 1000).toBeGreaterThan(2390);
+    vi.setSystemTime(Date.now() + 2_000_000);
+    expect(tokens.verify(token).tiId).toBe('ti-1');
+    vi.setSystemTime(Date.now() + 401_000);
+    expect(codeOf(() => tokens.verify(token))).toBe('GALE_ERR_UNAUTHENTICATED');
+  });
+
   const rejected: [string, () => string][] = [
     ['another secret key', () => new ExecutionTokens('o'.repeat(40), 600).mint('ti-1', 1)],
     [
