@@ -22,18 +22,24 @@ export interface BuiltImage {
   sizeBytes: number;
 }
 
+/** The tag of the image built on a Node.js major: GALE_IMAGE for the default (22). */
+export function galeImageTag(nodeMajor: number): string {
+  return nodeMajor === 22 ? GALE_IMAGE : `${GALE_IMAGE}-node${nodeMajor}`;
+}
+
 /**
- * Builds the Dockerfile into GALE_IMAGE (layers cached between runs; minutes the first time, and
- * again when package.json or the sources change). One test file builds at a time; the image it
- * replaces is removed unless a container still uses it.
+ * Builds the Dockerfile into GALE_IMAGE, or galeImageTag(nodeMajor) on another Node.js major
+ * (layers cached between runs; minutes the first time, and again when package.json or the
+ * sources change). One test file builds at a time; the image it replaces is removed unless a
+ * container still uses it.
  */
 export async function buildGaleImage(nodeMajor = 22): Promise<BuiltImage> {
   await ensurePodman(nodeMajor);
-  return withCacheLock(PODMAN_CACHE, 'gale-image', () => build(nodeMajor));
+  return withCacheLock(PODMAN_CACHE, 'gale-image', () => build(nodeMajor, galeImageTag(nodeMajor)));
 }
 
-async function build(nodeMajor: number): Promise<BuiltImage> {
-  const before = await podman(['image', 'inspect', '--format', '{{.Id}}', GALE_IMAGE]);
+async function build(nodeMajor: number, tag: string): Promise<BuiltImage> {
+  const before = await podman(['image', 'inspect', '--format', '{{.Id}}', tag]);
   const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   const revision = git.status === 0 ? git.stdout.trim() : 'unknown';
@@ -55,18 +61,18 @@ async function build(nodeMajor: number): Promise<BuiltImage> {
       '--build-arg',
       `CREATED=${created}`,
       '-t',
-      GALE_IMAGE,
+      tag,
       '.',
     ],
     { cwd: ROOT, timeoutMs: 1_200_000 },
   );
   const buildSeconds = Math.round((Date.now() - started) / 1000);
-  const [id, size] = (await podmanOk(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', GALE_IMAGE]))
+  const [id, size] = (await podmanOk(['image', 'inspect', '--format', '{{.Id}} {{.Size}}', tag]))
     .trim()
     .split(' ');
   const oldId = before.code === 0 ? before.stdout.trim() : '';
   if (oldId && oldId !== id) await podman(['rmi', oldId]);
-  return { image: GALE_IMAGE, version, revision, created, buildSeconds, sizeBytes: Number(size) };
+  return { image: tag, version, revision, created, buildSeconds, sizeBytes: Number(size) };
 }
 
 export interface ContainerOptions {

