@@ -30,7 +30,13 @@ export const poolRequestSchema = z.object({
       maxTries: z.number().int(),
       startDate: z.string(),
       resume: z
-        .object({ method: z.string(), kwargs: z.record(z.string(), z.unknown()), event: z.unknown() })
+        .object({
+          method: z.string(),
+          kwargs: z.record(z.string(), z.unknown()),
+          // a reschedule resumes without an event: JSON leaves the key out
+          event: z.unknown().optional(),
+        })
+        .transform((r) => ({ ...r, event: r.event }))
         .nullable(),
       /** the try's DAG run, read by the claim's transaction (a dag_run row as the database has it) */
       run: z.custom<DagRunRow>(isDagRunRow).optional(),
@@ -98,8 +104,18 @@ process.on('disconnect', () => {
 });
 
 process.on('message', (message) => {
+  // the answers to this process's try writes are ExecutorTryChannel's
+  if ((message as { type?: unknown } | null)?.type !== 'run') return;
   const request = poolRequestSchema.safeParse(message);
-  if (!request.success) return;
+  if (!request.success) {
+    // Fail loudly rather than leave the try waiting: the executor reports this process's exit
+    // for the try it sent, and the scheduler records it.
+    const issues = request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    process.stderr.write(
+      `[${new Date().toISOString()}] ERROR The executor sent a try this task process cannot read (${issues})\n`,
+    );
+    process.exit(1);
+  }
   const { workload: w, apiToken, claimed } = request.data;
   // A claimed try is this process's to run even when it is leaving: no other process may claim it.
   if (busy || (leaving && !claimed)) {
