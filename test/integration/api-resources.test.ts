@@ -135,6 +135,24 @@ describe('API resources', () => {
     expect(failedOnly.body.task_instances.map((t) => t.task_id).sort()).toEqual(['after', 'flaky']);
     const everywhere = await api<TiList>('GET', `${tiPath('~', '~')}?task_display_name_pattern=FLA`);
     expect(everywhere.body.task_instances.map((t) => [t.task_id, t.dag_run_id])).toEqual([['flaky', runId]]);
+    // the run's logical date filters rows and count alike
+    const at = (await api<{ logical_date: string }>('GET', `/api/v2/dags/res_fail/dagRuns/${runId}`)).body
+      .logical_date;
+    const shifted = (ms: number) => encodeURIComponent(new Date(Date.parse(at) + ms).toISOString());
+    for (const [query, expected] of [
+      [`logical_date_gte=${shifted(0)}`, 3],
+      [`logical_date_gte=${shifted(1000)}`, 0],
+      [`logical_date_lte=${shifted(0)}`, 3],
+      [`logical_date_lte=${shifted(-1000)}`, 0],
+      [`logical_date_gte=${shifted(-1000)}&logical_date_lte=${shifted(1000)}&state=success`, 1],
+    ] as const) {
+      const page = await api<TiList>('GET', `${tiPath('res_fail', '~')}?${query}`);
+      expect([query, page.body.total_entries, page.body.task_instances.length]).toEqual([
+        query,
+        expected,
+        expected,
+      ]);
+    }
     expect((await api('GET', `${tiPath('res_fail', runId)}?order_by=nope`)).status).toBe(400);
     expect((await api('GET', tiPath('res_fail', 'no_such_run'))).status).toBe(404);
 
