@@ -115,13 +115,15 @@ function trigger(dagId: string): string {
   return JSON.parse(r.stdout).run_id as string;
 }
 
-function logOf(dagId: string, runId: string, taskId: string): string {
+/** The first try's log of a task instance (a mapped one's with its map index). */
+function logOf(dagId: string, runId: string, taskId: string, mapIndex = -1): string {
   const path = join(
     g.home,
     'logs',
     `dag_id=${dagId}`,
     `run_id=${runId}`,
     `task_id=${taskId}`,
+    ...(mapIndex >= 0 ? [`map_index=${mapIndex}`] : []),
     'attempt=1.log',
   );
   return existsSync(path) ? readFileSync(path, 'utf8') : '';
@@ -327,22 +329,9 @@ describe('podTask on podman', () => {
       [0, 10],
       [1, 11],
     ]);
-    const mappedLog = (taskId: string, i: number) =>
-      readFileSync(
-        join(
-          g.home,
-          'logs',
-          'dag_id=pod_mapped',
-          `run_id=${runId}`,
-          `task_id=${taskId}`,
-          `map_index=${i}`,
-          'attempt=1.log',
-        ),
-        'utf8',
-      );
-    expect(mappedLog('size', 0)).toContain('sized kb');
-    expect(mappedLog('greet', 0)).toContain('hello ada');
-    expect(mappedLog('greet', 1)).toContain('hello grace');
+    expect(logOf('pod_mapped', runId, 'size', 0)).toContain('sized kb');
+    expect(logOf('pod_mapped', runId, 'greet', 0)).toContain('hello ada');
+    expect(logOf('pod_mapped', runId, 'greet', 1)).toContain('hello grace');
     expect(await containersOf('pod_mapped', runId)).toEqual([]);
   });
 
@@ -362,19 +351,7 @@ describe('podTask on podman', () => {
       { map_index: 1, state: 'success' },
       { map_index: 2, state: 'failed' },
     ]);
-    const log = (i: number) =>
-      readFileSync(
-        join(
-          g.home,
-          'logs',
-          'dag_id=pod_mapped_image',
-          `run_id=${runId}`,
-          'task_id=which',
-          `map_index=${i}`,
-          'attempt=1.log',
-        ),
-        'utf8',
-      );
+    const log = (i: number) => logOf('pod_mapped_image', runId, 'which', i);
     // what the instance rendered, as `gale tasks render` shows it
     const rendered = g.gale([
       'tasks',
